@@ -1,0 +1,20 @@
+/* sim.h: the simulated backend (page tables, buddy allocator, scenarios). */
+#ifndef PTS_SIM_H
+#define PTS_SIM_H
+
+#include "space.h"
+
+#define SIM_DEFAULT_RAM_MB 1024
+
+/* Scenario names, NULL-terminated: "empty", "process", "kernel". */
+extern const char *const sim_scenarios[];
+
+/*
+ * A new simulated machine of that arch with ram_mb of RAM (0: default) and
+ * one address space laid out by the scenario.  PTS_EINVAL for an unknown
+ * arch or scenario or a RAM size out of range.
+ */
+int sim_space_new(const char *arch_id, const char *scenario, unsigned ram_mb,
+    struct space **out, struct pts_err *err);
+
+#endif

@@ -1,0 +1,83 @@
+/* space.c: helpers for the backend interface. */
+#include "config.h"
+#include "space.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct info_field *
+info_next(struct space_info *si, const char *key, enum info_type type)
+{
+	struct info_field *f;
+
+	if (si->n >= SPACE_INFO_MAX)
+		return NULL;	/* silently drop: info is advisory */
+	f = &si->f[si->n++];
+	memset(f, 0, sizeof *f);
+	snprintf(f->key, sizeof f->key, "%s", key);
+	f->type = type;
+	return f;
+}
+
+void
+space_info_str(struct space_info *si, const char *key, const char *fmt, ...)
+{
+	struct info_field *f = info_next(si, key, INFO_STR);
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->s, sizeof f->s, fmt, ap);
+	va_end(ap);
+}
+
+void
+space_info_u64(struct space_info *si, const char *key, uint64_t v)
+{
+	struct info_field *f = info_next(si, key, INFO_U64);
+
+	if (f)
+		f->u = v;
+}
+
+void
+space_info_hex(struct space_info *si, const char *key, uint64_t v)
+{
+	struct info_field *f = info_next(si, key, INFO_HEX);
+
+	if (f)
+		f->u = v;
+}
+
+void
+space_info_bool(struct space_info *si, const char *key, bool v)
+{
+	struct info_field *f = info_next(si, key, INFO_BOOL);
+
+	if (f)
+		f->u = v;
+}
+
+void
+space_info_null(struct space_info *si, const char *key)
+{
+	info_next(si, key, INFO_NULL);
+}
+
+void
+space_info_double(struct space_info *si, const char *key, double v)
+{
+	struct info_field *f = info_next(si, key, INFO_DOUBLE);
+
+	if (f)
+		f->d = v;
+}
+
+void
+space_free(struct space *s)
+{
+	if (s && s->ops && s->ops->free)
+		s->ops->free(s);
+}
