@@ -1,0 +1,292 @@
+"""ptstest: start the real ptscope daemon on ephemeral ports and talk to it.
+
+Used by every integration test (tests/t-*.py).  The daemon is started with
+port 0 for HTTP and WebSocket; its "http: URL" and "ws: URL" lines are read
+from stdout, as the API contract says.
+
+    from ptstest import Daemon, main, TestCase
+    class T(TestCase):
+        def test_info(self):
+            with Daemon() as d:
+                st, body = d.get_json('/api/v1/info')
+                self.assertEqual(st, 200)
+    main()
+"""
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import http.client
+import urllib.parse
+
+PTSCOPE = os.environ.get('PTSCOPE', os.path.join(os.getcwd(), 'ptscope'))
+SRCDIR = os.environ.get('PTS_SRCDIR', os.getcwd())
+BUILDDIR = os.environ.get('PTS_BUILDDIR', os.getcwd())
+WS_CLIENT = os.path.join(BUILDDIR, 'tests', 'ws-client')
+FIXTURES = os.path.join(SRCDIR, 'tests', 'fixtures')
+
+TestCase = unittest.TestCase
+
+
+def fixture(*parts):
+    """Path of a file under tests/fixtures."""
+    return os.path.join(FIXTURES, *parts)
+
+
+def hexs(v):
+    """An int as the API writes 64-bit values: lowercase hex with 0x."""
+    return '0x%x' % v
+
+
+class Daemon:
+    """A running `ptscope serve` on 127.0.0.1 with ephemeral ports."""
+
+    def __init__(self, args=(), env=None, web_root=None, start_timeout=20):
+        self.args = list(args)
+        self.env = env
+        self.web_root = web_root
+        self.start_timeout = start_timeout
+        self.proc = None
+        self.http_url = self.ws_url = None
+        self.lines = []
+        self.stderr_path = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        cmd = [PTSCOPE, 'serve', '--listen', '127.0.0.1:0',
+               '--ws-listen', '127.0.0.1:0']
+        if self.web_root is not None:
+            cmd += ['--web-root', self.web_root]
+        elif '--web-root' not in self.args:
+            cmd += ['--web-root', os.path.join(SRCDIR, 'web')]
+        cmd += self.args
+        env = dict(os.environ)
+        if self.env:
+            env.update(self.env)
+        fd, self.stderr_path = tempfile.mkstemp(prefix='ptscope-err-')
+        self.stderr_file = os.fdopen(fd, 'w+')
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=self.stderr_file, env=env,
+                                     text=True, bufsize=1)
+        deadline = time.time() + self.start_timeout
+        while (self.http_url is None or self.ws_url is None):
+            left = deadline - time.time()
+            if left <= 0 or self.proc.poll() is not None:
+                self.proc.kill()
+                raise RuntimeError('daemon did not start: %s\nstderr:\n%s'
+                                   % (cmd, self.stderr()))
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if not r:
+                continue
+            line = self.proc.stdout.readline()
+            if not line:
+                continue
+            self.lines.append(line.rstrip('\n'))
+            if line.startswith('http: '):
+                self.http_url = line[6:].strip()
+            elif line.startswith('ws: '):
+                self.ws_url = line[4:].strip()
+        u = urllib.parse.urlparse(self.http_url)
+        self.host, self.port = u.hostname, u.port
+        w = urllib.parse.urlparse(self.ws_url)
+        self.ws_port = w.port
+        # keep draining stdout so the daemon never blocks on a full pipe
+        threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip('\n'))
+
+    def stderr(self):
+        if not self.stderr_path:
+            return ''
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Stop the daemon; return its exit status (fails on a crash)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError('daemon did not stop on %s' % sig)
+        rc = self.proc.returncode
+        err = self.stderr()
+        self.proc = None
+        os.unlink(self.stderr_path)
+        if rc != 0 or 'ERROR: AddressSanitizer' in err or \
+                'runtime error:' in err or 'LeakSanitizer' in err:
+            raise AssertionError('daemon exited with %s\nstderr:\n%s'
+                                 % (rc, err))
+        return rc
+
+    # ---- HTTP ------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        """One HTTP request; returns (status, headers dict, body bytes)."""
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        hdrs = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            hdrs.setdefault('Content-Type', 'application/json')
+        if isinstance(body, str):
+            body = body.encode()
+        c.request(method, path, body=body, headers=hdrs)
+        r = c.getresponse()
+        data = r.read()
+        h = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, h, data
+
+    def get(self, path, **kw):
+        return self.request('GET', path, **kw)
+
+    def json(self, method, path, body=None, headers=None):
+        """Request and decode a JSON answer: (status, object)."""
+        st, h, data = self.request(method, path, body, headers)
+        ctype = h.get('content-type', '')
+        if not ctype.startswith('application/json'):
+            raise AssertionError('%s %s: content-type %r, body %r'
+                                 % (method, path, ctype, data[:200]))
+        return st, json.loads(data)
+
+    def get_json(self, path, headers=None):
+        return self.json('GET', path, None, headers)
+
+    def post_json(self, path, obj, headers=None):
+        return self.json('POST', path, obj, headers)
+
+    def delete(self, path, headers=None):
+        return self.request('DELETE', path, headers=headers)
+
+    def new_sim(self, arch, scenario='empty', **extra):
+        """Create a sim space and return its id."""
+        body = dict(kind='sim', arch=arch, scenario=scenario, **extra)
+        st, obj = self.post_json('/api/v1/spaces', body)
+        if st != 201:
+            raise AssertionError('create sim %s/%s: %s %s'
+                                 % (arch, scenario, st, obj))
+        return obj['id']
+
+    def op(self, space, **op):
+        return self.post_json('/api/v1/spaces/%s/ops' % space, op)
+
+    def ws(self, headers=()):
+        return WsClient(self.ws_url, headers)
+
+
+class WsClient:
+    """A real WebSocket client (tests/ws-client, libwebsockets) driven over
+    pipes: send() writes one text message, recv() returns the next message
+    decoded from JSON (or None on timeout)."""
+
+    def __init__(self, url, headers=(), protocol='ptscope.v1'):
+        cmd = [WS_CLIENT, '--protocol', protocol]
+        for h in headers:
+            cmd += ['--header', h]
+        cmd.append(url)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     bufsize=1)
+        self.q = queue.Queue()
+        self.closed = False
+        threading.Thread(target=self._reader, daemon=True).start()
+        ev = self.recv_raw(10)
+        if ev != '#open':
+            raise AssertionError('websocket did not open: %r' % ev)
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            self.q.put(line.rstrip('\n'))
+        self.q.put('#closed')
+
+    def recv_raw(self, timeout=5):
+        try:
+            return self.q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def recv(self, timeout=5):
+        """Next JSON message, skipping client events; None on timeout."""
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            line = self.recv_raw(left)
+            if line is None:
+                return None
+            if line == '#closed':
+                self.closed = True
+                return None
+            if line.startswith('#'):
+                continue
+            return json.loads(line)
+
+    def recv_type(self, mtype, timeout=5):
+        """Next message whose type is mtype (others are dropped)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = self.recv(deadline - time.time())
+            if m is None:
+                return None
+            if m.get('type') == mtype:
+                return m
+        return None
+
+    def send(self, obj):
+        s = obj if isinstance(obj, str) else json.dumps(obj)
+        self.proc.stdin.write(s.replace('\n', ' ') + '\n')
+        self.proc.stdin.flush()
+
+    def command(self, cmd):
+        """Client-side commands: '#pause MS' stops reading, '#close'."""
+        self.proc.stdin.write(cmd + '\n')
+        self.proc.stdin.flush()
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def main():
+    """Run the module's tests; exit 77 (automake skip) if all skipped."""
+    prog = unittest.main(exit=False, verbosity=2)
+    res = prog.result
+    if not res.wasSuccessful():
+        sys.exit(1)
+    if res.testsRun and len(res.skipped) == res.testsRun:
+        sys.exit(77)
+    sys.exit(0)
