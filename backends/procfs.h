@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "procfs-maps.h"
 #include "space.h"
 
 /* What the running kernel lets this daemon see (GET /api/v1/info). */
@@ -45,5 +46,37 @@ int procfs_list(const char *proc_root, struct proc_entry **out, size_t *n,
  */
 int procfs_space_new(const char *proc_root, int pid, struct space **out,
     struct pts_err *err);
+
+/* The pid a process space is attached to, or -1 for other spaces. */
+int procfs_space_pid(const struct space *);
+
+/*
+ * The VMAs of a process space as of its last refresh (for the viewer's
+ * overview, GET /api/v1/spaces/{id}/regions): struct procfs_vma in
+ * procfs-maps.h has start, end, perms, offset, dev, inode, name (path,
+ * "[heap]", "[stack]", "[vdso]", ... or NULL), the hugetlb page size when
+ * known, present_pages and swapped_pages.  *out is a copy the caller
+ * releases with procfs_vmas_release().  PTS_ENOTSUP for non-process spaces.
+ */
+int procfs_space_vmas(struct space *, struct procfs_vmas *out,
+    struct pts_err *err);
+
+/* Fields of /proc/PID/stat the live backend uses. */
+struct procfs_stat {
+	char comm[32];
+	char state;		/* 'R', 'S', 'Z', ... */
+	unsigned flags;		/* task flags (PF_KTHREAD = 0x00200000) */
+	uint64_t start_time;	/* clock ticks after boot */
+};
+
+/* Read /proc/PID/stat; PTS_ENOENT "no_such_process" when it is missing. */
+int procfs_stat_read(const char *proc_root, int pid, struct procfs_stat *st,
+    struct pts_err *err);
+
+/* The number after "key:" in a status-like file (VmPTE in kB), or false. */
+bool procfs_status_kb(const char *path, const char *key, uint64_t *out);
+
+/* Whether pagemap read by this process shows PFNs (CAP_SYS_ADMIN). */
+bool procfs_pfn_visible(const char *proc_root);
 
 #endif

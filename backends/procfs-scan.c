@@ -1,0 +1,286 @@
+/* procfs-scan.c: PAGEMAP_SCAN ranges, with a batched pread() fallback. */
+#include "config.h"
+#include "procfs-scan.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+#define SCAN_VEC	1024		/* regions per ioctl */
+#define PREAD_TABLES	64		/* pte tables' worth of words per pread */
+
+void
+procfs_runs_add(struct procfs_runs *r, uint64_t start, uint64_t end,
+    uint32_t cats)
+{
+	struct procfs_run *last = r->n ? &r->v[r->n - 1] : NULL;
+
+	if (last && last->end == start && last->cats == cats) {
+		last->end = end;
+		return;
+	}
+	r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof *r->v);
+	r->v[r->n].start = start;
+	r->v[r->n].end = end;
+	r->v[r->n].cats = cats;
+	r->n++;
+}
+
+void
+procfs_runs_release(struct procfs_runs *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+uint32_t
+procfs_scan_word_cats(uint64_t w)
+{
+	uint32_t c = 0;
+
+	if (w & PM_PRESENT)
+		c |= PSC_PRESENT;
+	if (w & PM_SWAP)
+		c |= PSC_SWAPPED;
+	if (!(w & (PM_PRESENT | PM_SWAP)))
+		return 0;
+	if (w & PM_FILE)
+		c |= PSC_FILE;
+	if (w & PM_SOFT_DIRTY)
+		c |= PSC_SOFT_DIRTY;
+	if (w & PM_GUARD_REGION)
+		c |= PSC_GUARD;
+	return c;
+}
+
+/* One PAGEMAP_SCAN call over [start, end) asking for return_mask. */
+static int
+scan_ioctl_once(int fd, uint64_t start, uint64_t end, uint32_t mask,
+    struct pts_page_region *vec, uint64_t *walk_end)
+{
+	struct pts_pm_scan_arg a;
+	int r;
+
+	memset(&a, 0, sizeof a);
+	a.size = sizeof a;
+	a.start = start;
+	a.end = end;
+	a.vec = (uint64_t)(uintptr_t)vec;
+	a.vec_len = SCAN_VEC;
+	a.category_anyof_mask = PSC_PRESENT | PSC_SWAPPED;
+	a.return_mask = mask;
+	do
+		r = ioctl(fd, PTS_PAGEMAP_SCAN, &a);
+	while (r < 0 && errno == EINTR);
+	*walk_end = a.walk_end;
+	return r;
+}
+
+/* Probe once whether the kernel knows PAGE_IS_GUARD (6.15+). */
+static void
+scan_probe_guard(struct procfs_scanner *s, uint64_t start)
+{
+	struct pts_page_region vec[SCAN_VEC];
+	uint64_t we;
+
+	s->probed = true;
+	s->guard_cat = scan_ioctl_once(s->pagemap_fd, start,
+	    start + (UINT64_C(1) << s->page_shift), PSC_RETURN, vec, &we) >= 0;
+}
+
+/* The PAGEMAP_SCAN path; returns 1 when the caller must fall back. */
+static int
+scan_ioctl(struct procfs_scanner *s, uint64_t start, uint64_t end,
+    struct procfs_runs *out, struct pts_err *err)
+{
+	struct pts_page_region *vec = xcalloc(SCAN_VEC, sizeof *vec);
+	uint32_t mask = PSC_RETURN;
+	uint64_t at = start, we;
+	int r = 0;
+
+	if (!s->probed)
+		scan_probe_guard(s, start);
+	if (!s->guard_cat)
+		mask &= ~PSC_GUARD;
+	while (at < end) {
+		int n = scan_ioctl_once(s->pagemap_fd, at, end, mask, vec, &we);
+
+		if (n < 0) {
+			if (at == start && (errno == ENOTTY || errno == EINVAL))
+				r = 1;
+			else
+				r = pts_errf(err, PTS_EIO, "pagemap_scan_failed",
+				    "PAGEMAP_SCAN failed at %#" PRIx64 ": %s.",
+				    at, strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			procfs_runs_add(out, vec[i].start, vec[i].end,
+			    (uint32_t)vec[i].categories);
+		if (we <= at)
+			break;
+		at = we;
+	}
+	free(vec);
+	return r;
+}
+
+/* pread exactly n words at page index pg; short at EOF (zero-filled). */
+static int
+scan_pread(int fd, uint64_t pg, size_t n, uint64_t *w, struct pts_err *err)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, (char *)w + got * 8, (n - got) * 8,
+		    (off_t)((pg + got) * 8));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return pts_errf(err, PTS_EIO, "pagemap_read_failed",
+			    "Reading pagemap failed: %s.", strerror(errno));
+		if (k == 0)
+			break;
+		got += (size_t)k / 8;
+	}
+	memset(w + got, 0, (n - got) * 8);
+	return 0;
+}
+
+bool
+procfs_scan_kpageflags(struct procfs_scanner *s, uint64_t pfn, uint64_t *f)
+{
+	*f = 0;
+	if (s->kpageflags_fd < 0 || pfn == 0)
+		return false;
+	return pread(s->kpageflags_fd, f, 8, (off_t)(pfn * 8)) == 8;
+}
+
+/* Whether the n words of one pmd span look like a PMD-mapped huge page. */
+static bool
+scan_words_huge(struct procfs_scanner *s, const uint64_t *w, size_t n)
+{
+	uint64_t pfn0 = w[0] & PM_PFN_MASK, kf;
+
+	if (!(w[0] & PM_PRESENT) || pfn0 == 0 || (pfn0 & (n - 1)) != 0)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(w[i] & PM_PRESENT) || (w[i] & PM_PFN_MASK) != pfn0 + i)
+			return false;
+	if (!procfs_scan_kpageflags(s, pfn0, &kf))
+		return false;
+	return (kf & (UINT64_C(1) << KPF_COMPOUND_HEAD)) &&
+	    (kf & ((UINT64_C(1) << KPF_THP) | (UINT64_C(1) << KPF_HUGE)));
+}
+
+/* Categories of word i of a pmd-aligned chunk, with HUGE and PFNZERO. */
+static uint32_t
+scan_word_full(struct procfs_scanner *s, uint64_t w, bool huge)
+{
+	uint32_t c = procfs_scan_word_cats(w);
+	uint64_t kf;
+
+	if ((c & PSC_PRESENT) && huge)
+		c |= PSC_HUGE;
+	if ((c & PSC_PRESENT) && !huge && !(c & PSC_FILE) &&
+	    !(w & PM_MMAP_EXCLUSIVE) && procfs_scan_kpageflags(s, w & PM_PFN_MASK, &kf) &&
+	    (kf & (UINT64_C(1) << KPF_ZERO_PAGE)))
+		c |= PSC_PFNZERO;
+	return c;
+}
+
+/* The pread path: words in batches of whole pte tables. */
+static int
+scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
+    struct procfs_runs *out, struct pts_err *err)
+{
+	size_t per = (size_t)1 << (s->page_shift - 3);	/* entries/table */
+	size_t batch = per * PREAD_TABLES;
+	uint64_t *w = xmalloc(batch * 8), pg = start >> s->page_shift;
+	uint64_t last = (end - 1) >> s->page_shift;
+	int r = 0;
+
+	while (pg <= last) {
+		size_t n = batch - (size_t)(pg & (per - 1));
+
+		if (n > last - pg + 1)
+			n = (size_t)(last - pg + 1);
+		if ((r = scan_pread(s->pagemap_fd, pg, n, w, err)) < 0)
+			break;
+		for (size_t i = 0; i < n;) {
+			size_t chunk = per - (size_t)((pg + i) & (per - 1));
+			bool huge;
+
+			if (chunk > n - i)
+				chunk = n - i;
+			huge = chunk == per && scan_words_huge(s, w + i, per);
+			for (size_t j = i; j < i + chunk; j++) {
+				uint32_t c = scan_word_full(s, w[j], huge);
+
+				if (c)
+					procfs_runs_add(out,
+					    (pg + j) << s->page_shift,
+					    (pg + j + 1) << s->page_shift, c);
+			}
+			i += chunk;
+		}
+		pg += n;
+	}
+	free(w);
+	return r;
+}
+
+int
+procfs_scan(struct procfs_scanner *s, uint64_t start, uint64_t end,
+    struct procfs_runs *out, struct pts_err *err)
+{
+	int r;
+
+	if (start >= end)
+		return 0;
+	if (!s->force_pread) {
+		r = scan_ioctl(s, start, end, out, err);
+		if (r <= 0) {
+			s->used_ioctl = true;
+			return r;
+		}
+	}
+	s->used_ioctl = false;
+	return scan_pread_all(s, start, end, out, err);
+}
+
+int
+procfs_scan_vmas(struct procfs_scanner *s, const struct procfs_vmas *l,
+    struct procfs_runs *out, struct pts_err *err)
+{
+	int r;
+
+	if (l->n == 0)
+		return 0;
+	if (!s->force_pread) {
+		r = scan_ioctl(s, l->v[0].start, l->v[l->n - 1].end, out, err);
+		if (r <= 0) {
+			s->used_ioctl = true;
+			return r;
+		}
+		out->n = 0;
+	}
+	s->used_ioctl = false;
+	for (size_t i = 0; i < l->n; i++)
+		if ((r = scan_pread_all(s, l->v[i].start, l->v[i].end, out,
+		    err)) < 0)
+			return r;
+	return 0;
+}
+
+int
+procfs_scan_detail(struct procfs_scanner *s, uint64_t va, size_t n,
+    uint64_t *words, struct pts_err *err)
+{
+	return scan_pread(s->pagemap_fd, va >> s->page_shift, n, words, err);
+}

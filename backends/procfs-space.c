@@ -1,0 +1,434 @@
+/* procfs-space.c: a live process as a struct space (attach, refresh, ops). */
+#include "config.h"
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "procfs-maps.h"
+#include "procfs-scan.h"
+#include "procfs-tree.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define PF_KTHREAD_FLAG 0x00200000u	/* include/linux/sched.h PF_KTHREAD */
+
+struct procfs_space {
+	struct space base;
+	char *proc_root;
+	int pid;
+	uint64_t start_time;	/* /proc/PID/stat field 22, clock ticks */
+	char comm[32];
+	struct procfs_scanner sc;
+	struct procfs_model model;
+	bool pfn_visible;
+	uint64_t scans;		/* refreshes done */
+};
+
+/* The kernel's PROCMAP_QUERY ABI (6.11+), under our own name. */
+struct pts_procmap_query {
+	uint64_t size, query_flags, query_addr, vma_start, vma_end, vma_flags,
+	    vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+_Static_assert(sizeof(struct pts_procmap_query) == 104, "procmap_query ABI");
+#define PTS_PROCMAP_QUERY _IOWR('f', 17, struct pts_procmap_query)
+
+int
+procfs_stat_read(const char *proc_root, int pid, struct procfs_stat *st,
+    struct pts_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[256], *open_p, *close_p;
+	unsigned long long v[20];
+	char state;
+	int r;
+
+	snprintf(path, sizeof path, "%s/%d/stat", proc_root, pid);
+	if ((r = strbuf_read_file(&sb, path, 4096, NULL)) < 0) {
+		strbuf_release(&sb);
+		return pts_errf(err, PTS_ENOENT, "no_such_process",
+		    "There is no process %d.", pid);
+	}
+	open_p = strchr(sb.buf, '(');
+	close_p = strrchr(sb.buf, ')');
+	memset(st, 0, sizeof *st);
+	if (open_p == NULL || close_p == NULL || close_p < open_p ||
+	    sscanf(close_p + 1, " %c %llu %llu %llu %llu %llu %llu %llu %llu "
+	    "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+	    &state, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+	    &v[8], &v[9], &v[10], &v[11], &v[12], &v[13], &v[14], &v[15],
+	    &v[16], &v[17], &v[18]) != 20) {
+		strbuf_release(&sb);
+		return pts_errf(err, PTS_EIO, "bad_proc_stat",
+		    "%s is not in the kernel's format.", path);
+	}
+	snprintf(st->comm, sizeof st->comm, "%.*s",
+	    (int)(close_p - open_p - 1), open_p + 1);
+	st->state = state;
+	st->flags = (unsigned)v[5];		/* field 9 */
+	st->start_time = v[18];			/* field 22 */
+	strbuf_release(&sb);
+	return 0;
+}
+
+/* PTS_EGONE unless pid still is the process we attached to. */
+static int
+ps_check_alive(struct procfs_space *ps, struct pts_err *err)
+{
+	struct procfs_stat st;
+
+	if (procfs_stat_read(ps->proc_root, ps->pid, &st, NULL) < 0 ||
+	    st.start_time != ps->start_time || st.state == 'Z' ||
+	    st.state == 'X')
+		return pts_errf(err, PTS_EGONE, "process_exited",
+		    "Process %d (%s) has exited.", ps->pid, ps->comm);
+	return 0;
+}
+
+/* Read and parse maps, keeping only the VMAs in the user half. */
+static int
+ps_read_maps(struct procfs_space *ps, struct procfs_vmas *out,
+    struct pts_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[256];
+	int r;
+
+	snprintf(path, sizeof path, "%s/%d/maps", ps->proc_root, ps->pid);
+	if ((r = strbuf_read_file(&sb, path, 0, err)) == 0)
+		r = procfs_maps_parse(sb.buf ? sb.buf : "", out, err);
+	strbuf_release(&sb);
+	if (r < 0)
+		return r;
+	while (out->n > 0 &&
+	    out->v[out->n - 1].start > ps->base.arch->user_last)
+		free(out->v[--out->n].name);
+	return 0;
+}
+
+/* Hugetlb page size of the VMA at addr via PROCMAP_QUERY, or 0. */
+static uint64_t
+ps_query_page_size(int fd, uint64_t addr)
+{
+	struct pts_procmap_query q;
+
+	memset(&q, 0, sizeof q);
+	q.size = sizeof q;
+	q.query_addr = addr;
+	if (fd < 0 || ioctl(fd, PTS_PROCMAP_QUERY, &q) < 0)
+		return 0;
+	return q.vma_page_size;
+}
+
+/* Learn the hugetlb page size of each VMA that holds huge runs. */
+static void
+ps_hugetlb_sizes(struct procfs_space *ps, struct procfs_vmas *vl,
+    const struct procfs_runs *runs)
+{
+	char path[256];
+	int fd;
+	long last = -1;
+
+	snprintf(path, sizeof path, "%s/%d/maps", ps->proc_root, ps->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < runs->n; i++) {
+		long k;
+
+		if (!(runs->v[i].cats & PSC_HUGE))
+			continue;
+		k = procfs_vmas_find(vl, runs->v[i].start);
+		if (k < 0 || k == last)
+			continue;
+		last = k;
+		vl->v[k].page_size = ps_query_page_size(fd, vl->v[k].start);
+		if (fd < 0 && vl->v[k].name &&
+		    strstr(vl->v[k].name, "anon_hugepage"))
+			vl->v[k].page_size = UINT64_C(2) << 20;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Re-read maps and pagemap; bump generation when anything changed. */
+static int
+ps_refresh(struct space *s, struct pts_err *err)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+	struct procfs_vmas vl = { 0, 0, NULL };
+	struct procfs_runs runs = { 0, 0, NULL };
+	struct procfs_model m;
+	int r;
+
+	if ((r = ps_check_alive(ps, err)) < 0)
+		return r;
+	if ((r = ps_read_maps(ps, &vl, err)) < 0 ||
+	    (r = procfs_scan_vmas(&ps->sc, &vl, &runs, err)) < 0 ||
+	    (r = ps_check_alive(ps, err)) < 0) {
+		procfs_vmas_release(&vl);
+		procfs_runs_release(&runs);
+		return ps_check_alive(ps, NULL) < 0 ? ps_check_alive(ps, err) :
+		    r;
+	}
+	ps_hugetlb_sizes(ps, &vl, &runs);
+	procfs_model_build(&m, s->arch, &vl, &runs);
+	procfs_runs_release(&runs);
+	if (ps->scans == 0 || m.hash != ps->model.hash)
+		s->generation++;
+	procfs_model_release(&ps->model);
+	ps->model = m;
+	ps->scans++;
+	return 0;
+}
+
+/* Detail supplier: pagemap words. */
+static int
+ps_words(void *ctx, uint64_t va, size_t n, uint64_t *w, struct pts_err *err)
+{
+	struct procfs_space *ps = ctx;
+
+	return procfs_scan_detail(&ps->sc, va, n, w, err);
+}
+
+/* Detail supplier: kpageflags. */
+static bool
+ps_kpageflags(void *ctx, uint64_t pfn, uint64_t *f)
+{
+	struct procfs_space *ps = ctx;
+
+	return procfs_scan_kpageflags(&ps->sc, pfn, f);
+}
+
+/* The detail supplier for this space. */
+static struct procfs_detail
+ps_detail(struct procfs_space *ps)
+{
+	return (struct procfs_detail){ ps, ps_words, ps_kpageflags,
+	    ps->pfn_visible };
+}
+
+/* The tree op. */
+static int
+ps_tree(struct space *s, enum pt_level level, uint64_t va, unsigned depth,
+    struct pt_node **out, struct pts_err *err)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+	struct procfs_detail d = ps_detail(ps);
+
+	return procfs_model_tree(&ps->model, &d, level, va, depth, out, err);
+}
+
+/* The walk op. */
+static int
+ps_walk(struct space *s, uint64_t va, struct pt_walk *out,
+    struct pts_err *err)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+	struct procfs_detail d = ps_detail(ps);
+
+	return procfs_model_walk(&ps->model, &d, va, out, err);
+}
+
+/* The ranges op. */
+static int
+ps_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+
+	return procfs_model_ranges(&ps->model, out, err);
+}
+
+/* Add "key" from /proc/PID/file as u64 kB, or null when unreadable. */
+static void
+ps_info_kb(struct procfs_space *ps, struct space_info *si, const char *key,
+    const char *file, const char *field)
+{
+	char path[256];
+	uint64_t v;
+
+	snprintf(path, sizeof path, "%s/%d/%s", ps->proc_root, ps->pid, file);
+	if (procfs_status_kb(path, field, &v))
+		space_info_u64(si, key, v);
+	else
+		space_info_null(si, key);
+}
+
+/* The info op: identity, honesty flags and agreement with the kernel. */
+static void
+ps_info(struct space *s, struct space_info *si)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+	const struct procfs_model *m = &ps->model;
+	uint64_t tp = procfs_model_vmpte_tables(m);
+
+	space_info_u64(si, "pid", (uint64_t)ps->pid);
+	space_info_str(si, "comm", "%s", ps->comm);
+	space_info_u64(si, "start_time", ps->start_time);
+	space_info_bool(si, "inferred", true);
+	space_info_str(si, "inferred_note", "Reconstructed from maps and "
+	    "pagemap: descriptor values (entry) and table addresses "
+	    "(table_pa) are not visible from user space.");
+	ps_info_kb(ps, si, "rss_kb", "status", "VmRSS");
+	ps_info_kb(ps, si, "kernel.vm_pte_kb", "status", "VmPTE");
+	ps_info_kb(ps, si, "kernel.anon_huge_kb", "smaps_rollup",
+	    "AnonHugePages");
+	space_info_u64(si, "reconstructed.table_pages", tp);
+	space_info_u64(si, "reconstructed.table_kb",
+	    tp * (s->arch->page_size / 1024));
+	space_info_u64(si, "reconstructed.thp_kb", m->thp_bytes / 1024);
+	for (unsigned li = 0; li < s->arch->nlevels; li++) {
+		char key[40];
+
+		snprintf(key, sizeof key, "reconstructed.tables.%s",
+		    s->arch->levels[li].name);
+		space_info_u64(si, key, m->tables[li]);
+	}
+	space_info_u64(si, "vma_count", m->vmas.n);
+	space_info_bool(si, "pfn_visible", ps->pfn_visible);
+	space_info_bool(si, "pagemap_scan", ps->sc.used_ioctl);
+	space_info_bool(si, "live.pfn", ps->pfn_visible);
+	space_info_bool(si, "live.pagemap_scan", ps->sc.used_ioctl);
+	space_info_bool(si, "live.kpageflags", ps->sc.kpageflags_fd >= 0);
+}
+
+/* The free op. */
+static void
+ps_free(struct space *s)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+
+	if (ps->sc.pagemap_fd >= 0)
+		close(ps->sc.pagemap_fd);
+	if (ps->sc.kpageflags_fd >= 0)
+		close(ps->sc.kpageflags_fd);
+	procfs_model_release(&ps->model);
+	free(ps->proc_root);
+	free(ps);
+}
+
+static const struct space_ops procfs_space_ops = {
+	.kind = "process",
+	.tree = ps_tree,
+	.walk = ps_walk,
+	.ranges = ps_ranges,
+	.zones = NULL,
+	.refresh = ps_refresh,
+	.op = NULL,
+	.info = ps_info,
+	.free = ps_free,
+};
+
+/* Check the process can be attached at all (exists, has an mm). */
+static int
+ps_check_target(const char *proc_root, int pid, struct procfs_stat *st,
+    struct pts_err *err)
+{
+	int r;
+
+	if (pid <= 0)
+		return pts_errf(err, PTS_EINVAL, "bad_pid",
+		    "A pid is a positive number, not %d.", pid);
+	if ((r = procfs_stat_read(proc_root, pid, st, err)) < 0)
+		return r;
+	if (st->flags & PF_KTHREAD_FLAG)
+		return pts_errf(err, PTS_EINVAL, "kernel_thread", "Process %d "
+		    "(%s) is a kernel thread: it has no user address space.",
+		    pid, st->comm);
+	if (st->state == 'Z' || st->state == 'X')
+		return pts_errf(err, PTS_EGONE, "process_exited",
+		    "Process %d (%s) has exited.", pid, st->comm);
+	return 0;
+}
+
+/* Open /proc/PID/pagemap, mapping errno to the API's errors. */
+static int
+ps_open_pagemap(const char *proc_root, int pid, const char *comm,
+    struct pts_err *err)
+{
+	char path[256];
+	struct stat sbuf;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%d/pagemap", proc_root, pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
+		return fd;
+	if (errno == ENOENT || errno == ESRCH)
+		return pts_errf(err, PTS_ENOENT, "no_such_process",
+		    "There is no process %d.", pid);
+	if (errno != EACCES && errno != EPERM)
+		return pts_errf(err, PTS_EIO, "pagemap_open_failed",
+		    "Opening %s failed: %s.", path, strerror(errno));
+	if (stat(path, &sbuf) < 0)
+		sbuf.st_uid = (uid_t)-1;
+	return pts_errf(err, PTS_EPERM, "permission_denied", "Not permitted "
+	    "to read the page tables of process %d (%s, uid %d): that needs "
+	    "ptrace read access; run ptscope as uid %d or give it "
+	    "CAP_SYS_PTRACE.", pid, comm, (int)sbuf.st_uid, (int)sbuf.st_uid);
+}
+
+int
+procfs_space_new(const char *proc_root, int pid, struct space **out,
+    struct pts_err *err)
+{
+	const struct arch *a = procfs_host_arch();
+	struct procfs_space *ps;
+	struct procfs_stat st;
+	char path[256];
+	int r, fd;
+
+	if (a == NULL)
+		return pts_errf(err, PTS_ENOTSUP, "unsupported_host",
+		    "The live backend does not know this machine's "
+		    "page-table layout.");
+	if ((r = ps_check_target(proc_root, pid, &st, err)) < 0)
+		return r;
+	if ((fd = ps_open_pagemap(proc_root, pid, st.comm, err)) < 0)
+		return fd;
+	ps = xcalloc(1, sizeof *ps);
+	ps->base.ops = &procfs_space_ops;
+	ps->base.arch = a;
+	ps->base.live = true;
+	snprintf(ps->base.label, sizeof ps->base.label, "%s", st.comm);
+	ps->proc_root = xstrdup(proc_root);
+	ps->pid = pid;
+	ps->start_time = st.start_time;
+	snprintf(ps->comm, sizeof ps->comm, "%s", st.comm);
+	ps->sc.pagemap_fd = fd;
+	ps->sc.page_shift = a->page_shift;
+	ps->sc.force_pread = getenv("PTSCOPE_FORCE_PREAD") != NULL;
+	snprintf(path, sizeof path, "%s/kpageflags", proc_root);
+	ps->sc.kpageflags_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ps->pfn_visible = procfs_pfn_visible(proc_root);
+	if ((r = ps_refresh(&ps->base, err)) < 0) {
+		ps_free(&ps->base);
+		return r;
+	}
+	*out = &ps->base;
+	return 0;
+}
+
+int
+procfs_space_pid(const struct space *s)
+{
+	if (s == NULL || s->ops != &procfs_space_ops)
+		return -1;
+	return ((const struct procfs_space *)s)->pid;
+}
+
+int
+procfs_space_vmas(struct space *s, struct procfs_vmas *out,
+    struct pts_err *err)
+{
+	if (s == NULL || s->ops != &procfs_space_ops)
+		return pts_errf(err, PTS_ENOTSUP, "not_a_process",
+		    "Only process spaces have a VMA list.");
+	procfs_vmas_copy(out, &((struct procfs_space *)s)->model.vmas);
+	return 0;
+}
