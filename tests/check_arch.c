@@ -790,6 +790,7 @@ arch_suite(void)
 	return s;
 }
 
+/* Run the suite; the exit status is Automake's pass or fail. */
 int
 main(void)
 {
