@@ -1,0 +1,71 @@
+/*
+ * ptdump-int.h: what the ptdump modules share among themselves (parser,
+ * attribute codec, space, renderer, debugfs).  Not part of the backend
+ * interface: the server uses ptdump.h only.
+ */
+#ifndef PTS_PTDUMP_INT_H
+#define PTS_PTDUMP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "err.h"
+#include "pt.h"
+#include "space.h"
+#include "strbuf.h"
+
+/* Largest text ptdump_parse() accepts (PTS_E2BIG above it). */
+#define PTDUMP_MAX_TEXT (64u << 20)
+
+enum ptdump_fmt { PTDUMP_FMT_NONE = 0, PTDUMP_FMT_X86, PTDUMP_FMT_ARM64,
+    PTDUMP_FMT_RISCV };
+
+/* A parsed dump: the leaf ranges (holes left out) and what was seen. */
+struct ptdump_dump {
+	enum ptdump_fmt fmt;
+	const struct arch *arch;
+	bool guessed;			/* arch guessed from the text */
+	struct pt_ranges ranges;	/* non-empty lines, ascending */
+	size_t nlines;			/* lines of text */
+	size_t nholes;			/* hole lines (x86, arm64) */
+	uint64_t skipped;		/* "... N entries skipped ..." total */
+	unsigned nmarkers;
+	struct strbuf markers;		/* marker names joined by ", " */
+	unsigned nwarnings;
+	char warning[200];		/* the first warning */
+};
+
+/* Name of a format: "x86", "arm64", "riscv". */
+const char *ptdump_fmt_name(enum ptdump_fmt);
+
+/* Parse text into d (zeroed by the caller); d is released on failure. */
+int ptdump_dump_parse(const char *text, size_t len, const char *arch_id,
+    struct ptdump_dump *d, struct pts_err *err);
+void ptdump_dump_release(struct ptdump_dump *d);
+
+/* The format an arch family prints (armv7 uses the arm64 layout). */
+enum ptdump_fmt ptdump_fmt_of_arch(const struct arch *a);
+
+/*
+ * Decode the attribute tokens of one line (space-separated) into PTF_*
+ * flags; *unknown receives the first token the format does not know, or
+ * NULL.  level_last: the range sits at the arch's last level.
+ */
+uint32_t ptdump_attrs_decode(enum ptdump_fmt, const char *attrs,
+    const char **unknown, size_t *unknown_len);
+
+/* Append the attribute columns for flags in the kernel's layout. */
+void ptdump_attrs_encode(enum ptdump_fmt, uint32_t flags, bool block,
+    struct strbuf *out);
+
+/* The PTF_* flags a format can express (round trips keep these). */
+uint32_t ptdump_attrs_mask(enum ptdump_fmt);
+
+/* A space over a parsed dump; takes d's contents.  kernel: kind "kernel"
+   with refresh re-reading path. */
+struct space *ptdump_space_new(struct ptdump_dump *d, bool kernel,
+    const char *path);
+
+#endif

@@ -1,0 +1,590 @@
+/*
+ * ptdump-parse.c: parse the text of a kernel page-table dump (x86, arm64
+ * or riscv layout) into ascending leaf ranges, checking every line.
+ *
+ * Two passes: the first splits lines and reads the columns (the format is
+ * fixed by the first range line), the second, once the arch is known,
+ * maps level names to the arch's levels and checks alignment and
+ * addresses.  Every error names the line and what was expected there.
+ */
+#include "config.h"
+
+#include "ptdump-int.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* One range or hole line after the first pass. */
+struct pd_line {
+	size_t lineno;
+	uint64_t start, end;		/* end 0: 2^64 */
+	uint64_t pa;			/* PT_UNKNOWN unless riscv */
+	int level;			/* enum pt_level named by the line */
+	bool hole;
+	unsigned addr_digits;		/* hex digits of the start address */
+	const char *attrs;		/* into the text; attrs_len bytes */
+	size_t attrs_len;
+	const char *marker;		/* section in force, into the text */
+	size_t marker_len;
+};
+
+/* First-pass state. */
+struct pd_scan {
+	const char *text;
+	size_t len, pos, lineno;
+	struct pd_line *v;
+	size_t n, cap;
+	const char *marker;
+	size_t marker_len;
+	struct ptdump_dump *d;
+};
+
+/* Name of a format for messages and info. */
+const char *
+ptdump_fmt_name(enum ptdump_fmt f)
+{
+	switch (f) {
+	case PTDUMP_FMT_X86:	return "x86";
+	case PTDUMP_FMT_ARM64:	return "arm64";
+	case PTDUMP_FMT_RISCV:	return "riscv";
+	default:		return "unknown";
+	}
+}
+
+/* The format an arch family prints; armv7 uses the arm64 layout. */
+enum ptdump_fmt
+ptdump_fmt_of_arch(const struct arch *a)
+{
+	if (strncmp(a->family, "x86", 3) == 0)
+		return PTDUMP_FMT_X86;
+	if (strcmp(a->family, "riscv") == 0)
+		return PTDUMP_FMT_RISCV;
+	return PTDUMP_FMT_ARM64;
+}
+
+/* Free what a dump owns. */
+void
+ptdump_dump_release(struct ptdump_dump *d)
+{
+	pt_ranges_release(&d->ranges);
+	strbuf_release(&d->markers);
+}
+
+/* Record a warning (the first one's text is kept). */
+static void
+pd_warn(struct ptdump_dump *d, size_t lineno, const char *what, size_t n)
+{
+	if (d->nwarnings++ == 0)
+		snprintf(d->warning, sizeof d->warning,
+		    "line %zu: unknown attribute token '%.*s' (kept)", lineno,
+		    (int)(n > 40 ? 40 : n), what);
+}
+
+/* Read "0x" and 1-16 hex digits at *p; advances *p.  -1 if absent. */
+static int
+pd_hex(const char **p, const char *end, uint64_t *v, unsigned *ndigits)
+{
+	const char *s = *p;
+	unsigned n = 0;
+	uint64_t x = 0;
+
+	if (end - s < 3 || s[0] != '0' || s[1] != 'x')
+		return -1;
+	s += 2;
+	while (s < end && isxdigit((unsigned char)*s)) {
+		if (++n > 16)
+			return -1;
+		x = x << 4 | (uint64_t)(isdigit((unsigned char)*s) ? *s - '0' :
+		    (tolower((unsigned char)*s) - 'a' + 10));
+		s++;
+	}
+	if (n == 0)
+		return -1;
+	*v = x;
+	if (ndigits)
+		*ndigits = n;
+	*p = s;
+	return 0;
+}
+
+/* Skip spaces and tabs. */
+static const char *
+pd_skip(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* The multiplier of a size unit, 0 when unknown. */
+static uint64_t
+pd_unit(char c)
+{
+	static const char units[] = "BKMGTPE";
+	const char *u = c ? strchr(units, c) : NULL;
+
+	return u ? UINT64_C(1) << (10 * (u - units)) : 0;
+}
+
+/* The level a name means: x86 lowercase or arm64/riscv uppercase. */
+static int
+pd_level_name(const char *s, size_t n, bool upper)
+{
+	static const char *const lo[] = { "pgd", "p4d", "pud", "pmd", "pte" };
+	static const char *const up[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
+
+	if (n != 3)
+		return -1;
+	for (int i = 0; i < PT_NLEVELS; i++)
+		if (memcmp(s, upper ? up[i] : lo[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+/* Fail with "line N: expected ..." for the current line. */
+#define PD_BAD(err, ln, fmt, ...) \
+	pts_errf((err), PTS_EINVAL, "bad_ptdump", "line %zu: " fmt, \
+	    (size_t)(ln), ##__VA_ARGS__)
+
+/* Read the size column and compare it with end - start (mod 2^64). */
+static int
+pd_size(const char **pp, const char *end, struct pd_line *l,
+    struct pts_err *err)
+{
+	const char *p = *pp;
+	uint64_t v = 0, mult, bytes;
+	unsigned n = 0;
+
+	while (p < end && isdigit((unsigned char)*p)) {
+		if (++n > 20 || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+			return PD_BAD(err, l->lineno, "expected a size like "
+			    "'4K' after the addresses, found a number too large");
+		p++;
+	}
+	if (n == 0)
+		return PD_BAD(err, l->lineno, "expected a size like '4K' "
+		    "after the addresses");
+	if (p >= end || (mult = pd_unit(*p)) == 0)
+		return PD_BAD(err, l->lineno, "unknown size unit '%c' (expected "
+		    "one of B K M G T P E after %" PRIu64 ")",
+		    p < end && isprint((unsigned char)*p) ? *p : '?', v);
+	p++;
+	if (__builtin_mul_overflow(v, mult, &bytes))
+		return PD_BAD(err, l->lineno, "the size %" PRIu64 "%c is over "
+		    "2^64 bytes", v, p[-1]);
+	if (bytes != l->end - l->start || bytes == 0)
+		return PD_BAD(err, l->lineno, "expected the size of 0x%" PRIx64
+		    "-0x%" PRIx64 " (0x%" PRIx64 " bytes), found %" PRIu64 "%c", l->start, l->end, l->end - l->start, v, p[-1]);
+	if (p < end && *p != ' ' && *p != '\t')
+		return PD_BAD(err, l->lineno, "expected a space after the size");
+	*pp = p;
+	return 0;
+}
+
+/* x86: attribute tokens then a lowercase level name at the end. */
+static int
+pd_cols_x86(const char *p, const char *end, struct pd_line *l,
+    struct pts_err *err)
+{
+	const char *q = end;
+
+	while (q > p && q[-1] != ' ' && q[-1] != '\t')
+		q--;
+	l->level = pd_level_name(q, (size_t)(end - q), false);
+	if (l->level < 0)
+		return PD_BAD(err, l->lineno, "expected a level name (pgd, p4d, "
+		    "pud, pmd or pte) at the end of the line");
+	p = pd_skip(p, q);
+	l->attrs = p;
+	l->attrs_len = (size_t)(q - p);
+	while (l->attrs_len > 0 && (p[l->attrs_len - 1] == ' ' ||
+	    p[l->attrs_len - 1] == '\t'))
+		l->attrs_len--;
+	l->hole = l->attrs_len == 0;
+	return 0;
+}
+
+/* arm64/riscv: an uppercase level name, then attribute tokens. */
+static int
+pd_cols_upper(const char *p, const char *end, struct pd_line *l,
+    struct pts_err *err)
+{
+	p = pd_skip(p, end);
+	l->level = pd_level_name(p, (size_t)(end - p) < 3 ? 0 : 3, true);
+	if (l->level < 0 || (end - p > 3 && p[3] != ' ' && p[3] != '\t'))
+		return PD_BAD(err, l->lineno, "expected a level name (PGD, P4D, "
+		    "PUD, PMD or PTE) after the size");
+	p = pd_skip(p + 3, end);
+	l->attrs = p;
+	l->attrs_len = (size_t)(end - p);
+	l->hole = l->attrs_len == 0;
+	return 0;
+}
+
+/* The format of one range line from its columns after the addresses. */
+static enum ptdump_fmt
+pd_line_fmt(const char *p, const char *end)
+{
+	p = pd_skip(p, end);
+	if (end - p >= 2 && p[0] == '0' && p[1] == 'x')
+		return PTDUMP_FMT_RISCV;
+	while (p < end && isdigit((unsigned char)*p))
+		p++;
+	if (p < end)
+		p++;		/* the unit */
+	p = pd_skip(p, end);
+	if (end - p >= 3 && pd_level_name(p, 3, true) >= 0)
+		return PTDUMP_FMT_ARM64;
+	return PTDUMP_FMT_X86;
+}
+
+/* Parse "0x...-0x..." and the columns after it. */
+static int
+pd_range_line(struct pd_scan *s, const char *p, const char *end,
+    struct pts_err *err)
+{
+	struct pd_line l = { .lineno = s->lineno, .pa = PT_UNKNOWN };
+	enum ptdump_fmt fmt;
+	int r;
+
+	if (pd_hex(&p, end, &l.start, &l.addr_digits) < 0)
+		return PD_BAD(err, s->lineno, "expected a start address '0x…' of "
+		    "at most 16 hex digits");
+	if (p >= end || *p != '-' || (p++, pd_hex(&p, end, &l.end, NULL)) < 0)
+		return PD_BAD(err, s->lineno, "expected '-0x…' (the end address) "
+		    "after the start address");
+	fmt = pd_line_fmt(p, end);
+	if (s->d->fmt == PTDUMP_FMT_NONE)
+		s->d->fmt = fmt;
+	else if (fmt != s->d->fmt)
+		return PD_BAD(err, s->lineno, "expected a range line in the %s "
+		    "layout of the lines before it, found the %s layout", ptdump_fmt_name(s->d->fmt), ptdump_fmt_name(fmt));
+	p = pd_skip(p, end);
+	if (fmt == PTDUMP_FMT_RISCV && pd_hex(&p, end, &l.pa, NULL) < 0)
+		return PD_BAD(err, s->lineno, "expected the physical address "
+		    "column '0x…'");
+	p = pd_skip(p, end);
+	if ((r = pd_size(&p, end, &l, err)) < 0)
+		return r;
+	r = fmt == PTDUMP_FMT_X86 ? pd_cols_x86(p, end, &l, err) :
+	    pd_cols_upper(p, end, &l, err);
+	if (r < 0)
+		return r;
+	l.marker = s->marker;
+	l.marker_len = s->marker_len;
+	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
+	s->v[s->n++] = l;
+	return 0;
+}
+
+/* "---[ name ]---": remember the section name. */
+static int
+pd_marker_line(struct pd_scan *s, const char *p, const char *end,
+    struct pts_err *err)
+{
+	const char *name, *nend;
+
+	if (end - p < 8 || memcmp(end - 4, "]---", 4) != 0)
+		return PD_BAD(err, s->lineno, "expected a section marker of the "
+		    "form '---[ name ]---'");
+	name = pd_skip(p + 4, end - 4);
+	nend = end - 4;
+	while (nend > name && nend[-1] == ' ')
+		nend--;
+	s->marker = name;
+	s->marker_len = (size_t)(nend - name);
+	if (s->d->nmarkers++ > 0)
+		strbuf_adds(&s->d->markers, ", ");
+	strbuf_add(&s->d->markers, name, s->marker_len);
+	return 0;
+}
+
+/* "... N entries skipped ... ": x86 swallowed lines past a limit. */
+static int
+pd_skipped_line(struct pd_scan *s, const char *p, const char *end,
+    struct pts_err *err)
+{
+	char buf[80], word[16];
+	unsigned long long n;
+	int used = 0;
+
+	if ((size_t)(end - p) >= sizeof buf)
+		goto bad;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	if (sscanf(buf, "... %llu %15s skipped ...%n", &n, word, &used) != 2 ||
+	    used != (int)(end - p) ||
+	    (strcmp(word, "entries") != 0 && strcmp(word, "entry") != 0))
+		goto bad;
+	s->d->skipped += n;
+	return 0;
+bad:
+	return PD_BAD(err, s->lineno, "expected '... N entries skipped ...'");
+}
+
+/* Check a line holds printable text only. */
+static int
+pd_check_bytes(const char *p, const char *end, size_t lineno,
+    struct pts_err *err)
+{
+	for (; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			return PD_BAD(err, lineno, "expected text, found the "
+			    "byte 0x%02x (is this a binary file?)", c);
+	}
+	return 0;
+}
+
+/* Classify and read one line. */
+static int
+pd_line(struct pd_scan *s, const char *p, const char *end,
+    struct pts_err *err)
+{
+	int r;
+
+	while (end > p && (end[-1] == ' ' || end[-1] == '\r' ||
+	    end[-1] == '\t'))
+		end--;
+	if ((r = pd_check_bytes(p, end, s->lineno, err)) < 0)
+		return r;
+	if (p == end)
+		return 0;
+	if (end - p >= 4 && memcmp(p, "---[", 4) == 0)
+		return pd_marker_line(s, p, end, err);
+	if (end - p >= 3 && memcmp(p, "...", 3) == 0)
+		return pd_skipped_line(s, p, end, err);
+	if (end - p >= 2 && p[0] == '0' && p[1] == 'x')
+		return pd_range_line(s, p, end, err);
+	return PD_BAD(err, s->lineno, "expected a range line '0x…-0x… size "
+	    "…', a section marker '---[ name ]---' or '... N entries skipped "
+	    "...'");
+}
+
+/* First pass: every line. */
+static int
+pd_scan_all(struct pd_scan *s, struct pts_err *err)
+{
+	int r;
+
+	while (s->pos < s->len) {
+		const char *p = s->text + s->pos;
+		const char *nl = memchr(p, '\n', s->len - s->pos);
+		const char *end = nl ? nl : s->text + s->len;
+
+		s->lineno++;
+		if ((r = pd_line(s, p, end, err)) < 0)
+			return r;
+		s->pos = (size_t)(end - s->text) + (nl ? 1 : 0);
+	}
+	s->d->nlines = s->lineno;
+	if (s->n == 0)
+		return pts_errf(err, PTS_EINVAL, "bad_ptdump", "line %zu: "
+		    "expected at least one range line '0x…-0x… size …' before "
+		    "the end of the text", s->lineno + 1);
+	return 0;
+}
+
+/* Whether va is canonical for a sign-extended width of bits. */
+static bool
+pd_canonical(uint64_t va, unsigned bits)
+{
+	uint64_t top = va >> (bits - 1);
+
+	return top == 0 || top == (UINT64_MAX >> (bits - 1));
+}
+
+/* Guess the arch from the format and the addresses. */
+static const struct arch *
+pd_guess(const struct pd_scan *s)
+{
+	enum ptdump_fmt fmt = s->d->fmt;
+	unsigned need = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t va = s->v[i].start;
+
+		if (fmt == PTDUMP_FMT_X86 && s->v[i].addr_digits <= 8 &&
+		    i == 0)
+			return arch_find("x86-32");
+		if (!pd_canonical(va, 39) && need < 48)
+			need = 48;
+		if (!pd_canonical(va, 48))
+			need = 57;
+	}
+	if (fmt == PTDUMP_FMT_ARM64)
+		return arch_find("arm64-4k-48");
+	if (fmt == PTDUMP_FMT_X86)
+		return arch_find(need == 57 ? "x86_64-5l" : "x86_64-4l");
+	return arch_find(need == 57 ? "riscv-sv57" :
+	    need == 48 ? "riscv-sv48" : "riscv-sv39");
+}
+
+/* Fix the arch: the given one (which must fit the format) or a guess. */
+static int
+pd_arch(struct pd_scan *s, const char *arch_id, struct pts_err *err)
+{
+	struct ptdump_dump *d = s->d;
+
+	if (arch_id == NULL || *arch_id == '\0') {
+		d->arch = pd_guess(s);
+		d->guessed = true;
+		if (d->arch == NULL)
+			return pts_errf(err, PTS_EINVAL, "bad_ptdump", "Could "
+			    "not guess the arch of this %s dump; give one.",
+			    ptdump_fmt_name(d->fmt));
+		return 0;
+	}
+	if ((d->arch = arch_find(arch_id)) == NULL)
+		return pts_errf(err, PTS_EINVAL, "unknown_arch", "Unknown arch "
+		    "'%.60s' (GET /api/v1/arches lists them).", arch_id);
+	if (ptdump_fmt_of_arch(d->arch) != d->fmt)
+		return pts_errf(err, PTS_EINVAL, "bad_ptdump", "line %zu: the "
+		    "text is in the %s ptdump layout, which arch %s (family %s) "
+		    "does not print; expected the %s layout or another arch.",
+		    s->v[0].lineno, ptdump_fmt_name(d->fmt), d->arch->id,
+		    d->arch->family,
+		    ptdump_fmt_name(ptdump_fmt_of_arch(d->arch)));
+	return 0;
+}
+
+/* The arch position of a named level: folded levels go to the nearest
+   existing level above, as the kernel's real_depth() does for holes. */
+static int
+pd_level_pos(const struct arch *a, int level)
+{
+	for (int lv = level; lv >= 0; lv--) {
+		int li = arch_level_pos(a, (enum pt_level)lv);
+
+		if (li >= 0)
+			return li;
+	}
+	return -1;
+}
+
+/* Second-pass checks of one line: order, alignment, addresses. */
+static int
+pd_check_line(const struct ptdump_dump *d, const struct pd_line *l,
+    const struct pd_line *prev, unsigned li, struct pts_err *err)
+{
+	const struct arch *a = d->arch;
+	uint64_t align = l->hole ? a->page_size : arch_entry_span(a, li);
+	uint64_t last = l->end - 1;
+
+	if (prev && prev->end == 0)
+		return PD_BAD(err, l->lineno, "expected no range after line "
+		    "%zu, which reaches the top of the address space", prev->lineno);
+	if (prev && l->start < prev->end)
+		return PD_BAD(err, l->lineno, "expected a range starting at or "
+		    "above 0x%" PRIx64 " (the end of line %zu): ranges must "
+		    "ascend without overlapping", prev->end,
+		    prev->lineno);
+	if (l->end != 0 && l->end <= l->start)
+		return PD_BAD(err, l->lineno, "expected an end address above "
+		    "the start 0x%" PRIx64, l->start);
+	if ((l->start | l->end) & (align - 1))
+		return PD_BAD(err, l->lineno, "expected a %s range to start and "
+		    "end on a 0x%" PRIx64 " boundary (arch %s)",
+		    a->levels[li].name, align, a->id);
+	if (l->hole)
+		return 0;
+	if ((arch_va_is_user(a, l->start) && arch_va_is_user(a, last)) ||
+	    (arch_va_is_kernel(a, l->start) && arch_va_is_kernel(a, last)))
+		return 0;
+	return PD_BAD(err, l->lineno, "expected addresses inside the user "
+	    "(0x%" PRIx64 "-0x%" PRIx64 ") or kernel (0x%" PRIx64 "-0x%" PRIx64
+	    ") range of arch %s", a->user_first, a->user_last,
+	    a->kernel_first, a->kernel_last, a->id);
+}
+
+/* Turn one checked non-hole line into a range. */
+static void
+pd_add_range(struct ptdump_dump *d, const struct pd_line *l, unsigned li)
+{
+	char *attrs = xstrndup(l->attrs, l->attrs_len);
+	const char *unk;
+	size_t unk_len;
+	struct pt_range *r;
+	char *w = attrs;
+
+	/* normalise runs of blanks to single spaces */
+	for (const char *p = attrs; *p; p++)
+		if (!((*p == ' ' || *p == '\t') && (w == attrs || w[-1] == ' ')))
+			*w++ = (*p == '\t') ? ' ' : *p;
+	while (w > attrs && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	r = pt_ranges_add(&d->ranges, attrs);
+	r->start = l->start;
+	r->end = l->end;
+	r->level = d->arch->levels[li].level;
+	r->pages = (l->end - l->start) >> d->arch->page_shift;
+	r->pa = l->pa;
+	r->flags = ptdump_attrs_decode(d->fmt, attrs, &unk, &unk_len);
+	if (unk != NULL)
+		pd_warn(d, l->lineno, unk, unk_len);
+	if (l->marker != NULL)
+		r->marker = xstrndup(l->marker, l->marker_len);
+	free(attrs);
+}
+
+/* Second pass: check every line against the arch and keep the ranges. */
+static int
+pd_build(struct pd_scan *s, struct pts_err *err)
+{
+	const struct pd_line *prev = NULL;
+	int r;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pd_line *l = &s->v[i];
+		int li = pd_level_pos(s->d->arch, l->level);
+
+		if (li < 0)
+			return PD_BAD(err, l->lineno, "expected a level of arch "
+			    "%s", s->d->arch->id);
+		if ((r = pd_check_line(s->d, l, prev, (unsigned)li, err)) < 0)
+			return r;
+		if (l->hole)
+			s->d->nholes++;
+		else
+			pd_add_range(s->d, l, (unsigned)li);
+		prev = l;
+	}
+	return 0;
+}
+
+/* Parse a dump into d; on failure d is released and err says why. */
+int
+ptdump_dump_parse(const char *text, size_t len, const char *arch_id,
+    struct ptdump_dump *d, struct pts_err *err)
+{
+	struct pd_scan s = { .text = text, .len = len, .d = d };
+	size_t i;
+	int r;
+
+	if (len > PTDUMP_MAX_TEXT)
+		return pts_errf(err, PTS_E2BIG, "ptdump_too_large", "The dump "
+		    "is %zu bytes; the limit is %u MiB.", len,
+		    PTDUMP_MAX_TEXT >> 20);
+	for (i = 0; i < len && isspace((unsigned char)text[i]); i++)
+		;
+	if (text == NULL || i == len)
+		return pts_errf(err, PTS_EINVAL, "empty_ptdump", "The dump is "
+		    "empty: expected the text of a kernel page-table dump.");
+	r = pd_scan_all(&s, err);
+	if (r == 0)
+		r = pd_arch(&s, arch_id, err);
+	if (r == 0)
+		r = pd_build(&s, err);
+	free(s.v);
+	if (r < 0)
+		ptdump_dump_release(d);
+	return r;
+}
