@@ -1,0 +1,229 @@
+/* api-spaces.c: listing, creating (sim, process, ptdump) and deleting
+   spaces. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "procfs.h"
+#include "ptdump.h"
+#include "routes.h"
+#include "server.h"
+#include "sim.h"
+
+/* Answer with the space object of e (locked here) and drop the ref. */
+static int
+reply_space(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    int status)
+{
+	cJSON *o;
+
+	entry_lock(e);
+	o = json_space(e);
+	entry_unlock(e);
+	registry_put(&rq->srv->reg, e);
+	return http_json(rs, status, o);
+}
+
+int
+api_spaces_list(struct http_req *rq, struct http_resp *rs)
+{
+	struct registry *reg = &rq->srv->reg;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "spaces");
+	struct entry **v;
+	size_t n;
+
+	v = registry_list(reg, &n);
+	for (size_t i = 0; i < n; i++) {
+		entry_lock(v[i]);
+		cJSON_AddItemToArray(a, json_space(v[i]));
+		entry_unlock(v[i]);
+	}
+	registry_put_all(reg, v, n);
+	return http_json(rs, 200, o);
+}
+
+static const char *
+get_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int
+create_sim(struct http_req *rq, struct http_resp *rs, const cJSON *body)
+{
+	const char *arch = get_str(body, "arch");
+	const char *scen = get_str(body, "scenario");
+	struct space *s;
+	struct entry *e;
+	struct pts_err err;
+	uint64_t ram = 0;
+	int r;
+
+	if (arch == NULL)
+		return http_errorf(rs, PTS_EINVAL, "missing_field",
+		    "a sim space needs \"arch\" (one of /api/v1/arches)");
+	if (cJSON_GetObjectItemCaseSensitive(body, "scenario") && !scen)
+		return http_errorf(rs, PTS_EINVAL, "bad_field",
+		    "\"scenario\" must be a string");
+	if ((r = json_get_u64(body, "ram_mb", false, &ram, &err)) < 0)
+		return http_error(rs, &err);
+	if (ram > 1u << 30)
+		return http_errorf(rs, PTS_EINVAL, "bad_ram",
+		    "ram_mb %llu is out of range", (unsigned long long)ram);
+	if (sim_space_new(arch, scen ? scen : "empty", (unsigned)ram, &s,
+	    &err) < 0)
+		return http_error(rs, &err);
+	if (registry_add(&rq->srv->reg, s, "sim", 0, &e, &err) < 0)
+		return http_error(rs, &err);
+	return reply_space(rq, rs, e, 201);
+}
+
+/* Check --allow-pid / --allow-uid lists ("" allows all). */
+static int
+attach_allowed(const struct server *srv, int pid, struct pts_err *err)
+{
+	char path[600], line[256];
+	FILE *f;
+	long uid = -1;
+
+	if (srv->opt.allow_pid[0] && !options_list_contains(srv->opt.allow_pid, pid))
+		return pts_errf(err, PTS_EPERM, "not_allowed",
+		    "pid %d is not in this daemon's --allow-pid list", pid);
+	if (!srv->opt.allow_uid[0])
+		return 0;
+	snprintf(path, sizeof path, "%s/%d/status", srv->opt.proc_root, pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;	/* the attach itself reports the missing pid */
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Uid: %*d %ld", &uid) == 1)
+			break;
+	fclose(f);
+	if (uid < 0 || !options_list_contains(srv->opt.allow_uid, uid))
+		return pts_errf(err, PTS_EPERM, "not_allowed",
+		    "processes of uid %ld are not in this daemon's "
+		    "--allow-uid list", uid);
+	return 0;
+}
+
+static int
+create_process(struct http_req *rq, struct http_resp *rs, const cJSON *body)
+{
+	struct server *srv = rq->srv;
+	struct pts_err err;
+	struct space *s;
+	struct entry *e;
+	uint64_t pid;
+	char id[40];
+
+	if (json_get_u64(body, "pid", true, &pid, &err) < 0)
+		return http_error(rs, &err);
+	if (pid == 0 || pid > 0x7fffffff)
+		return http_errorf(rs, PTS_EINVAL, "bad_pid",
+		    "pid %llu is not a process id", (unsigned long long)pid);
+	if (attach_allowed(srv, (int)pid, &err) < 0)
+		return http_error(rs, &err);
+	if ((e = registry_find_pid(&srv->reg, (int)pid)) != NULL) {
+		struct pts_err rerr;
+		int r;
+
+		entry_lock(e);
+		r = entry_refresh(e, 0, &rerr);
+		entry_unlock(e);
+		if (r != PTS_EGONE)
+			return reply_space(rq, rs, e, 200);
+		/* the old process is gone: its id may be reused below */
+		registry_remove(&srv->reg, e->id, NULL);
+		registry_put(&srv->reg, e);
+	}
+	if (procfs_space_new(srv->opt.proc_root, (int)pid, &s, &err) < 0)
+		return http_error(rs, &err);
+	snprintf(id, sizeof id, "pid-%d", (int)pid);
+	if (registry_add(&srv->reg, s, id, (int)pid, &e, &err) < 0)
+		return http_error(rs, &err);
+	return reply_space(rq, rs, e, 201);
+}
+
+/* Parse a dump and register it; shared by both upload forms. */
+static int
+create_dump(struct http_req *rq, struct http_resp *rs, const char *text,
+    size_t len, const char *arch)
+{
+	struct pts_err err;
+	struct space *s;
+	struct entry *e;
+
+	if (arch && arch_find(arch) == NULL)
+		return http_errorf(rs, PTS_EINVAL, "unknown_arch",
+		    "there is no arch '%.40s' (see /api/v1/arches)", arch);
+	if (ptdump_parse(text, len, arch, &s, &err) < 0)
+		return http_error(rs, &err);
+	if (registry_add(&rq->srv->reg, s, "dump", 0, &e, &err) < 0)
+		return http_error(rs, &err);
+	return reply_space(rq, rs, e, 201);
+}
+
+int
+api_spaces_create(struct http_req *rq, struct http_resp *rs)
+{
+	struct pts_err err;
+	cJSON *body;
+	const char *kind, *text;
+	int st;
+
+	if (json_parse_object(rq->body, rq->body_len, &body, &err) < 0)
+		return http_error(rs, &err);
+	kind = get_str(body, "kind");
+	if (kind == NULL)
+		st = http_errorf(rs, PTS_EINVAL, "missing_field",
+		    "\"kind\" is required: sim, process or ptdump");
+	else if (!strcmp(kind, "sim"))
+		st = create_sim(rq, rs, body);
+	else if (!strcmp(kind, "process"))
+		st = create_process(rq, rs, body);
+	else if (!strcmp(kind, "ptdump")) {
+		text = get_str(body, "text");
+		st = text ? create_dump(rq, rs, text, strlen(text),
+		    get_str(body, "arch")) :
+		    http_errorf(rs, PTS_EINVAL, "missing_field",
+		    "a ptdump space needs \"text\": the dump's contents");
+	} else
+		st = http_errorf(rs, PTS_EINVAL, "unknown_kind",
+		    "unknown kind '%.40s': use sim, process or ptdump", kind);
+	cJSON_Delete(body);
+	return st;
+}
+
+int
+api_ptdump_upload(struct http_req *rq, struct http_resp *rs)
+{
+	return create_dump(rq, rs, rq->body ? rq->body : "", rq->body_len,
+	    http_arg(rq, "arch"));
+}
+
+int
+api_space_get(struct http_req *rq, struct http_resp *rs)
+{
+	struct pts_err err;
+	struct entry *e = registry_get(&rq->srv->reg, rq->seg[3], &err);
+
+	if (e == NULL)
+		return http_error(rs, &err);
+	return reply_space(rq, rs, e, 200);
+}
+
+int
+api_space_delete(struct http_req *rq, struct http_resp *rs)
+{
+	struct pts_err err;
+
+	if (registry_remove(&rq->srv->reg, rq->seg[3], &err) < 0)
+		return http_error(rs, &err);
+	server_notify(rq->srv);
+	return http_text(rs, 204, NULL, "", 0);
+}

@@ -1,0 +1,415 @@
+/* api-tables.c: endpoints on one space: tree, walk, ranges, regions,
+   simulator ops and simulated zones. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "ptdump.h"
+#include "routes.h"
+#include "server.h"
+
+/*
+ * The space named in the path, referenced and locked, re-read first when
+ * it is live (at most every min_interval_ms).  NULL after answering with
+ * the error.
+ */
+static struct entry *
+open_space(struct http_req *rq, struct http_resp *rs)
+{
+	struct pts_err err;
+	struct entry *e = registry_get(&rq->srv->reg, rq->seg[3], &err);
+
+	if (e == NULL) {
+		http_error(rs, &err);
+		return NULL;
+	}
+	entry_lock(e);
+	if (entry_refresh(e, rq->srv->opt.min_interval_ms, &err) < 0) {
+		entry_unlock(e);
+		registry_put(&rq->srv->reg, e);
+		if (err.code == PTS_EGONE)
+			server_notify(rq->srv);
+		http_error(rs, &err);
+		return NULL;
+	}
+	return e;
+}
+
+static void
+close_space(struct http_req *rq, struct entry *e)
+{
+	entry_unlock(e);
+	registry_put(&rq->srv->reg, e);
+}
+
+/* A reply object with the space id, arch and generation. */
+static cJSON *
+reply_head(const struct entry *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "space", e->id);
+	cJSON_AddStringToObject(o, "arch", e->space->arch->id);
+	json_add_u64(o, "generation", e->space->generation);
+	return o;
+}
+
+/* Call a space op that may be missing (NULL → not supported). */
+#define SPACE_HAS(e, op, rs, what) \
+	((e)->space->ops->op ? 1 : (http_errorf((rs), PTS_ENOTSUP, \
+	    "not_supported", "space '%s' (%s) has no %s", (e)->id, \
+	    (e)->space->ops->kind, (what)), 0))
+
+int
+api_tree(struct http_req *rq, struct http_resp *rs)
+{
+	struct pts_err err;
+	struct pt_node *node = NULL;
+	enum pt_level lvl;
+	unsigned depth;
+	uint64_t va;
+	struct entry *e;
+	cJSON *o;
+
+	if (parse_node_arg(http_arg(rq, "node"), &lvl, &va, &err) < 0 ||
+	    parse_depth_arg(http_arg(rq, "depth"), &depth, &err) < 0)
+		return http_error(rs, &err);
+	if ((e = open_space(rq, rs)) == NULL)
+		return rs->status;
+	if (!SPACE_HAS(e, tree, rs, "tables")) {
+		close_space(rq, e);
+		return rs->status;
+	}
+	if (e->space->ops->tree(e->space, lvl, va, depth, &node, &err) < 0) {
+		close_space(rq, e);
+		return http_error(rs, &err);
+	}
+	o = reply_head(e);
+	cJSON_AddItemToObject(o, "node",
+	    json_node(node, server_hide_physical(rq->srv, e->space)));
+	pt_node_free(node);
+	close_space(rq, e);
+	return http_json(rs, 200, o);
+}
+
+int
+api_walk(struct http_req *rq, struct http_resp *rs)
+{
+	const char *vas = http_arg(rq, "va");
+	struct pts_err err;
+	struct pt_walk w;
+	struct entry *e;
+	uint64_t va;
+	cJSON *o, *wj, *it;
+
+	if (vas == NULL || parse_u64(vas, &va))
+		return http_errorf(rs, PTS_EINVAL, "bad_va",
+		    "walk needs ?va=0x... (a hex virtual address)");
+	if ((e = open_space(rq, rs)) == NULL)
+		return rs->status;
+	if (!SPACE_HAS(e, walk, rs, "walk")) {
+		close_space(rq, e);
+		return rs->status;
+	}
+	memset(&w, 0, sizeof w);
+	if (e->space->ops->walk(e->space, va, &w, &err) < 0) {
+		close_space(rq, e);
+		return http_error(rs, &err);
+	}
+	o = reply_head(e);
+	wj = json_walk(&w, server_hide_physical(rq->srv, e->space));
+	/* move the walk's fields up into the reply */
+	while ((it = wj->child) != NULL)
+		cJSON_AddItemToObject(o, it->string,
+		    cJSON_DetachItemViaPointer(wj, it));
+	cJSON_Delete(wj);
+	close_space(rq, e);
+	return http_json(rs, 200, o);
+}
+
+int
+api_ranges(struct http_req *rq, struct http_resp *rs)
+{
+	const char *fmt = http_arg(rq, "format");
+	struct pt_ranges r = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct pts_err err;
+	struct entry *e;
+	cJSON *o, *rj;
+	bool hide;
+
+	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "ptdump"))
+		return http_errorf(rs, PTS_EINVAL, "bad_format",
+		    "format must be json or ptdump");
+	if ((e = open_space(rq, rs)) == NULL)
+		return rs->status;
+	if (!SPACE_HAS(e, ranges, rs, "ranges")) {
+		close_space(rq, e);
+		return rs->status;
+	}
+	if (e->space->ops->ranges(e->space, &r, &err) < 0) {
+		close_space(rq, e);
+		pt_ranges_release(&r);
+		return http_error(rs, &err);
+	}
+	hide = server_hide_physical(rq->srv, e->space);
+	if (fmt && !strcmp(fmt, "ptdump")) {
+		if (hide)
+			for (size_t i = 0; i < r.n; i++)
+				r.v[i].pa = PT_UNKNOWN;
+		ptdump_render(e->space->arch, &r, &sb);
+		close_space(rq, e);
+		pt_ranges_release(&r);
+		rs->status = 200;
+		rs->len = sb.len;
+		rs->body = strbuf_detach(&sb, NULL);
+		rs->ctype = "text/plain; charset=utf-8";
+		return 200;
+	}
+	o = reply_head(e);
+	rj = json_ranges(&r, hide);
+	cJSON_AddItemToObject(o, "ranges",
+	    cJSON_DetachItemFromObject(rj, "ranges"));
+	cJSON_Delete(rj);
+	close_space(rq, e);
+	pt_ranges_release(&r);
+	return http_json(rs, 200, o);
+}
+
+/* Regions from ranges: the ptdump sections when the ranges carry markers,
+   else runs of adjacent ranges. */
+static void
+regions_from_ranges(const struct pt_ranges *r, cJSON *a)
+{
+	cJSON *cur = NULL;
+	uint64_t end = 0, pages = 0;
+	bool markers = false;
+
+	for (size_t i = 0; i < r->n; i++)
+		markers |= r->v[i].marker != NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct pt_range *x = &r->v[i];
+		bool start = cur == NULL || (markers ? x->marker != NULL :
+		    x->start != end);
+
+		if (start) {
+			if (cur)
+				json_add_u64(cur, "present_pages", pages);
+			cur = cJSON_CreateObject();
+			cJSON_AddItemToArray(a, cur);
+			json_add_hex(cur, "start", x->start);
+			cJSON_AddStringToObject(cur, "name",
+			    x->marker ? x->marker : "");
+			pages = 0;
+		}
+		pages += x->pages;
+		end = x->end;
+		cJSON_DeleteItemFromObject(cur, "end");
+		json_add_hex(cur, "end", end);
+	}
+	if (cur)
+		json_add_u64(cur, "present_pages", pages);
+}
+
+int
+api_regions(struct http_req *rq, struct http_resp *rs)
+{
+	struct pt_ranges r = { 0 };
+	struct pts_err err;
+	struct entry *e;
+	cJSON *o;
+
+	if ((e = open_space(rq, rs)) == NULL)
+		return rs->status;
+	if (!SPACE_HAS(e, ranges, rs, "ranges")) {
+		close_space(rq, e);
+		return rs->status;
+	}
+	if (e->space->ops->ranges(e->space, &r, &err) < 0) {
+		close_space(rq, e);
+		pt_ranges_release(&r);
+		return http_error(rs, &err);
+	}
+	o = reply_head(e);
+	regions_from_ranges(&r, cJSON_AddArrayToObject(o, "regions"));
+	close_space(rq, e);
+	pt_ranges_release(&r);
+	return http_json(rs, 200, o);
+}
+
+static int
+parse_prot(const char *s, unsigned *prot, struct pts_err *err)
+{
+	static const struct { const char *name; unsigned prot; } prots[] = {
+		{ "r", SPACE_PROT_R }, { "rw", SPACE_PROT_R | SPACE_PROT_W },
+		{ "rx", SPACE_PROT_R | SPACE_PROT_X },
+		{ "rwx", SPACE_PROT_R | SPACE_PROT_W | SPACE_PROT_X },
+		{ "x", SPACE_PROT_X }, { "none", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof prots / sizeof prots[0]; i++)
+		if (s && strcmp(s, prots[i].name) == 0) {
+			*prot = prots[i].prot;
+			return 0;
+		}
+	return pts_errf(err, PTS_EINVAL, "bad_prot",
+	    "prot must be one of r, rw, rx, rwx, x, none");
+}
+
+static int
+get_bool(const cJSON *o, const char *key, bool def, bool *out,
+    struct pts_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	if (!cJSON_IsBool(v))
+		return pts_errf(err, PTS_EINVAL, "bad_field",
+		    "'%s' must be true or false", key);
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+/* Fill a space_op from the request JSON. */
+static int
+parse_op(const cJSON *b, struct space_op *op, struct pts_err *err)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "op");
+	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(b, "page_size");
+	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(b, "memtype");
+	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(b, "prot");
+	const char *n = cJSON_IsString(name) ? name->valuestring : "";
+
+	memset(op, 0, sizeof *op);
+	if (!strcmp(n, "map"))
+		op->kind = SPACE_OP_MAP;
+	else if (!strcmp(n, "unmap"))
+		op->kind = SPACE_OP_UNMAP;
+	else if (!strcmp(n, "protect"))
+		op->kind = SPACE_OP_PROTECT;
+	else if (!strcmp(n, "fork"))
+		return op->kind = SPACE_OP_FORK, 0;
+	else
+		return pts_errf(err, PTS_EINVAL, "unknown_op",
+		    "op must be map, unmap, protect or fork, not '%.40s'", n);
+	if (json_get_u64(b, "va", true, &op->va, err) < 0 ||
+	    json_get_u64(b, "size", true, &op->size, err) < 0)
+		return PTS_EINVAL;
+	if (op->kind == SPACE_OP_UNMAP)
+		return 0;
+	if (op->kind == SPACE_OP_MAP && pr == NULL)
+		op->prot = SPACE_PROT_R | SPACE_PROT_W;
+	else if (parse_prot(cJSON_IsString(pr) ? pr->valuestring : NULL,
+	    &op->prot, err) < 0)
+		return PTS_EINVAL;
+	if (get_bool(b, "user", true, &op->user, err) < 0 ||
+	    get_bool(b, "global", !op->user, &op->global, err) < 0)
+		return PTS_EINVAL;
+	if (ps && !cJSON_IsString(ps))
+		return pts_errf(err, PTS_EINVAL, "bad_page_size",
+		    "page_size must be a string such as \"4k\", \"2m\" or "
+		    "\"auto\"");
+	if (mt && !cJSON_IsString(mt))
+		return pts_errf(err, PTS_EINVAL, "bad_field",
+		    "memtype must be normal, device or nocache");
+	op->page_size = ps ? ps->valuestring : (op->kind == SPACE_OP_MAP ?
+	    "auto" : NULL);
+	op->memtype = mt ? mt->valuestring : "normal";
+	return 0;
+}
+
+/* Register a forked space and describe it in the reply. */
+static int
+add_forked(struct http_req *rq, struct space *s, cJSON *o,
+    struct pts_err *err)
+{
+	struct entry *f;
+
+	if (registry_add(&rq->srv->reg, s, "sim", 0, &f, err) < 0)
+		return PTS_EBUSY;
+	entry_lock(f);
+	cJSON_AddItemToObject(o, "forked", json_space(f));
+	entry_unlock(f);
+	registry_put(&rq->srv->reg, f);
+	return 0;
+}
+
+int
+api_ops(struct http_req *rq, struct http_resp *rs)
+{
+	struct space_op_result res = { 0 };
+	struct space_op op;
+	struct pts_err err;
+	struct entry *e;
+	cJSON *body, *o;
+	int r;
+
+	if (json_parse_object(rq->body, rq->body_len, &body, &err) < 0)
+		return http_error(rs, &err);
+	r = parse_op(body, &op, &err);
+	if (r < 0) {
+		cJSON_Delete(body);
+		return http_error(rs, &err);
+	}
+	if ((e = open_space(rq, rs)) == NULL) {
+		cJSON_Delete(body);
+		return rs->status;
+	}
+	if (!SPACE_HAS(e, op, rs, "simulator operations (read-only)")) {
+		close_space(rq, e);
+		cJSON_Delete(body);
+		return rs->status;
+	}
+	r = e->space->ops->op(e->space, &op, &res, &err);
+	close_space(rq, e);
+	cJSON_Delete(body);	/* op.page_size pointed into it */
+	if (r < 0)
+		return http_error(rs, &err);
+	o = cJSON_CreateObject();
+	json_add_u64(o, "generation", res.generation);
+	json_add_u64(o, "tables_allocated", res.tables_allocated);
+	json_add_u64(o, "tables_freed", res.tables_freed);
+	json_add_u64(o, "pages_allocated", res.pages_allocated);
+	json_add_u64(o, "pages_freed", res.pages_freed);
+	if (res.forked && add_forked(rq, res.forked, o, &err) < 0) {
+		cJSON_Delete(o);
+		return http_error(rs, &err);
+	}
+	server_notify(rq->srv);
+	return http_json(rs, res.forked ? 201 : 200, o);
+}
+
+int
+api_space_zones(struct http_req *rq, struct http_resp *rs)
+{
+	struct zones_state zs = { 0 };
+	struct pts_err err;
+	struct entry *e;
+	int r;
+
+	if ((e = open_space(rq, rs)) == NULL)
+		return rs->status;
+	if (e->space->ops->zones == NULL) {
+		close_space(rq, e);
+		return http_errorf(rs, PTS_ENOTSUP, "no_zones",
+		    "space '%s' has no simulated machine: the live machine's "
+		    "zones are at /api/v1/zones", rq->seg[3]);
+	}
+	r = e->space->ops->zones(e->space, &zs, &err);
+	if (r == 0)
+		snprintf(zs.source, sizeof zs.source, "%s", e->id);
+	close_space(rq, e);
+	if (r < 0) {
+		zones_release(&zs);
+		return http_error(rs, &err);
+	}
+	http_json(rs, 200, json_zones(&zs));
+	zones_release(&zs);
+	return 200;
+}

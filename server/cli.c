@@ -1,0 +1,265 @@
+/* cli.c: `ptscope dump|walk|zones|arches`, the API's JSON without a server. */
+#include "config.h"
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "procfs.h"
+#include "ptdump.h"
+#include "sim.h"
+#include "strbuf.h"
+
+/* Where a command's space comes from and how to show it. */
+struct cli_args {
+	int pid;
+	const char *sim, *scenario, *node, *depth, *format, *proc_root;
+	unsigned ram_mb;
+	int optind;
+};
+
+static const char dump_usage[] =
+"usage: ptscope dump (--pid N | --sim ARCH [--scenario S] [--ram-mb MB])\n"
+"                    [--node LEVEL:VA] [--depth D] [--format json|ptdump]\n";
+static const char walk_usage[] =
+"usage: ptscope walk (--pid N | --sim ARCH [--scenario S] [--ram-mb MB]) VA\n";
+
+static int
+usage(const char *text, const char *why)
+{
+	if (why)
+		fprintf(stderr, "ptscope: %s\n", why);
+	fputs(text, stderr);
+	return 2;
+}
+
+static int
+parse_args(int argc, char **argv, struct cli_args *a, const char **why)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "sim", required_argument, NULL, 's' },
+		{ "scenario", required_argument, NULL, 'c' },
+		{ "ram-mb", required_argument, NULL, 'r' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "proc-root", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	uint64_t v;
+	int c;
+
+	memset(a, 0, sizeof *a);
+	a->scenario = "process";
+	a->proc_root = "/proc";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &v) || v == 0 || v > 0x7fffffff)
+				return *why = "--pid wants a process id", -1;
+			a->pid = (int)v;
+			break;
+		case 's': a->sim = optarg; break;
+		case 'c': a->scenario = optarg; break;
+		case 'r':
+			if (parse_u64(optarg, &v) || v > 1u << 20)
+				return *why = "--ram-mb wants a number", -1;
+			a->ram_mb = (unsigned)v;
+			break;
+		case 'n': a->node = optarg; break;
+		case 'd': a->depth = optarg; break;
+		case 'f': a->format = optarg; break;
+		case 'P': a->proc_root = optarg; break;
+		default:
+			return *why = "unknown or incomplete option", -1;
+		}
+	}
+	if ((a->pid != 0) == (a->sim != NULL))
+		return *why = "give exactly one of --pid or --sim", -1;
+	if (a->format && strcmp(a->format, "json") &&
+	    strcmp(a->format, "ptdump"))
+		return *why = "--format is json or ptdump", -1;
+	a->optind = optind;
+	return 0;
+}
+
+static int
+open_space(const struct cli_args *a, struct space **s, struct pts_err *err)
+{
+	if (a->pid)
+		return procfs_space_new(a->proc_root, a->pid, s, err);
+	return sim_space_new(a->sim, a->scenario, a->ram_mb, s, err);
+}
+
+static int
+fail(const struct pts_err *err)
+{
+	fprintf(stderr, "ptscope: %s\n", err->msg);
+	return err->code == PTS_EINVAL && !strcmp(err->id, "usage") ? 2 : 1;
+}
+
+static void
+print_json(cJSON *o)
+{
+	char *s = cJSON_Print(o);
+
+	puts(s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+static cJSON *
+head(const struct cli_args *a, const struct space *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[40];
+
+	if (a->pid)
+		snprintf(id, sizeof id, "pid-%d", a->pid);
+	else
+		snprintf(id, sizeof id, "sim");
+	cJSON_AddStringToObject(o, "space", id);
+	cJSON_AddStringToObject(o, "arch", s->arch->id);
+	json_add_u64(o, "generation", s->generation);
+	return o;
+}
+
+static int
+dump_ptdump(struct space *s, struct pts_err *err)
+{
+	struct pt_ranges r = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+
+	if (s->ops->ranges(s, &r, err) < 0) {
+		pt_ranges_release(&r);
+		return PTS_EIO;
+	}
+	ptdump_render(s->arch, &r, &sb);
+	fwrite(sb.buf ? sb.buf : "", 1, sb.len, stdout);
+	strbuf_release(&sb);
+	pt_ranges_release(&r);
+	return 0;
+}
+
+int
+cli_dump(int argc, char **argv)
+{
+	struct cli_args a;
+	struct pts_err err = { 0 };
+	struct pt_node *node = NULL;
+	struct space *s = NULL;
+	const char *why;
+	enum pt_level lvl;
+	unsigned depth;
+	uint64_t va;
+	cJSON *o;
+	int r;
+
+	if (parse_args(argc, argv, &a, &why) < 0 || a.optind != argc)
+		return usage(dump_usage, a.optind != argc ? "unexpected "
+		    "argument" : why);
+	if (parse_node_arg(a.node, &lvl, &va, &err) < 0 ||
+	    parse_depth_arg(a.depth, &depth, &err) < 0)
+		return usage(dump_usage, err.msg);
+	if (open_space(&a, &s, &err) < 0)
+		return fail(&err);
+	if (a.format && !strcmp(a.format, "ptdump"))
+		r = dump_ptdump(s, &err);
+	else if ((r = s->ops->tree(s, lvl, va, depth, &node, &err)) == 0) {
+		o = head(&a, s);
+		cJSON_AddItemToObject(o, "node", json_node(node, false));
+		print_json(o);
+		pt_node_free(node);
+	}
+	space_free(s);
+	return r < 0 ? fail(&err) : 0;
+}
+
+int
+cli_walk(int argc, char **argv)
+{
+	struct cli_args a;
+	struct pts_err err = { 0 };
+	struct space *s = NULL;
+	struct pt_walk w;
+	const char *why;
+	uint64_t va;
+	cJSON *o, *wj, *it;
+
+	if (parse_args(argc, argv, &a, &why) < 0)
+		return usage(walk_usage, why);
+	if (a.optind != argc - 1 || parse_u64(argv[a.optind], &va))
+		return usage(walk_usage, "give one virtual address, e.g. "
+		    "0x7f0000001000");
+	if (open_space(&a, &s, &err) < 0)
+		return fail(&err);
+	memset(&w, 0, sizeof w);
+	if (s->ops->walk(s, va, &w, &err) < 0) {
+		space_free(s);
+		return fail(&err);
+	}
+	o = head(&a, s);
+	wj = json_walk(&w, false);
+	while ((it = wj->child) != NULL)
+		cJSON_AddItemToObject(o, it->string,
+		    cJSON_DetachItemViaPointer(wj, it));
+	cJSON_Delete(wj);
+	print_json(o);
+	space_free(s);
+	return 0;
+}
+
+int
+cli_zones(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "proc-root", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *root = "/proc";
+	struct zones_state zs = { 0 };
+	struct pts_err err = { 0 };
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'P')
+			return usage("usage: ptscope zones [--proc-root DIR]\n",
+			    "unknown or incomplete option");
+		root = optarg;
+	}
+	if (optind != argc)
+		return usage("usage: ptscope zones [--proc-root DIR]\n",
+		    "unexpected argument");
+	if (zones_read_proc(root, &zs, &err) < 0) {
+		zones_release(&zs);
+		return fail(&err);
+	}
+	snprintf(zs.source, sizeof zs.source, "live");
+	print_json(json_zones(&zs));
+	zones_release(&zs);
+	return 0;
+}
+
+int
+cli_arches(int argc, char **argv)
+{
+	cJSON *o, *arr;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("usage: ptscope arches\n", "unexpected argument");
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "arches");
+	for (size_t i = 0; i < arch_count(); i++)
+		cJSON_AddItemToArray(arr, json_arch(arch_get(i)));
+	print_json(o);
+	return 0;
+}

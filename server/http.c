@@ -1,0 +1,409 @@
+/* http.c: the libmicrohttpd server: bodies, limits, auth, dispatch. */
+#include "config.h"
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+#include "server.h"
+#include "static.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+struct http {
+	struct MHD_Daemon *daemon;
+	struct server *srv;
+};
+
+/* Per-connection request state, from the first call to completion. */
+struct conn_state {
+	struct strbuf body;
+	int too_big;
+	uint64_t t0;
+};
+
+const char *
+http_arg(const struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+const char *
+http_header(const struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+int
+http_json(struct http_resp *rs, int status, cJSON *o)
+{
+	rs->status = status;
+	rs->body = json_print(o);
+	rs->len = strlen(rs->body);
+	rs->ctype = "application/json; charset=utf-8";
+	cJSON_Delete(o);
+	return status;
+}
+
+int
+http_error(struct http_resp *rs, const struct pts_err *err)
+{
+	return http_json(rs, pts_http_status(err->code), json_error(err));
+}
+
+int
+http_errorf(struct http_resp *rs, int code, const char *id,
+    const char *fmt, ...)
+{
+	struct pts_err err;
+	va_list ap;
+
+	err.code = code;
+	snprintf(err.id, sizeof err.id, "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(err.msg, sizeof err.msg, fmt, ap);
+	va_end(ap);
+	return http_error(rs, &err);
+}
+
+int
+http_text(struct http_resp *rs, int status, const char *ctype,
+    const char *text, size_t len)
+{
+	rs->status = status;
+	rs->body = xstrndup(text, len);
+	rs->len = len;
+	rs->ctype = ctype;
+	return status;
+}
+
+/* Split the decoded path into segments. */
+static void
+split_path(struct http_req *rq)
+{
+	char *p, *save = NULL, *tok;
+
+	snprintf(rq->segbuf, sizeof rq->segbuf, "%s", rq->path);
+	rq->nseg = 0;
+	for (p = rq->segbuf; (tok = strtok_r(p, "/", &save)) != NULL;
+	    p = NULL) {
+		if (rq->nseg == sizeof rq->seg / sizeof rq->seg[0]) {
+			rq->nseg++;	/* too deep: matches no route */
+			break;
+		}
+		rq->seg[rq->nseg++] = tok;
+	}
+}
+
+/* The token from "Authorization: Bearer T" or the ptscope_token cookie. */
+static const char *
+presented_token(struct http_req *rq)
+{
+	const char *h = http_header(rq, "Authorization");
+
+	if (h && strncmp(h, "Bearer ", 7) == 0)
+		return h + 7;
+	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND,
+	    "ptscope_token");
+}
+
+/* Is this an API or metrics path (needs the token) rather than a file? */
+static int
+is_api_path(const char *path)
+{
+	return strcmp(path, "/api") == 0 || strncmp(path, "/api/", 5) == 0 ||
+	    strcmp(path, "/metrics") == 0;
+}
+
+static int
+serve_metrics(struct http_req *rq, struct http_resp *rs)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
+		rs->allow = "GET";
+		return http_errorf(rs, PTS_EMETHOD, "method_not_allowed",
+		    "/metrics only answers GET");
+	}
+	metrics_render(rq->srv, &sb);
+	rs->status = 200;
+	rs->len = sb.len;
+	rs->body = strbuf_detach(&sb, NULL);
+	rs->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	return 200;
+}
+
+/* Route an API request; *name gets the route pattern for metrics. */
+static int
+dispatch_api(struct http_req *rq, struct http_resp *rs, const char **name)
+{
+	const struct route *r;
+	const char *allow;
+
+	if (rq->srv->auth && !server_token_ok(rq->srv, presented_token(rq)))
+		return http_errorf(rs, PTS_EAUTH, "unauthorized",
+		    "this daemon needs a token: send 'Authorization: Bearer "
+		    "TOKEN' (the viewer asks for it)");
+	if (strcmp(rq->path, "/metrics") == 0) {
+		*name = "/metrics";
+		return serve_metrics(rq, rs);
+	}
+	if ((r = routes_match(rq, &allow)) != NULL) {
+		*name = r->pattern;
+		return r->handle(rq, rs);
+	}
+	if (allow) {
+		rs->allow = allow;
+		return http_errorf(rs, PTS_EMETHOD, "method_not_allowed",
+		    "%s is not allowed on %s (allowed: %s)", rq->method,
+		    rq->path, allow);
+	}
+	return http_errorf(rs, PTS_ENOENT, "no_such_endpoint",
+	    "there is no API endpoint %s", rq->path);
+}
+
+/* Queue a filled response and free what it owns. */
+static enum MHD_Result
+send_resp(struct MHD_Connection *conn, struct http_resp *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(rs->len, rs->body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(rs->body);
+		return MHD_NO;
+	}
+	if (rs->ctype)
+		MHD_add_response_header(r, "Content-Type", rs->ctype);
+	if (rs->allow)
+		MHD_add_response_header(r, "Allow", rs->allow);
+	if (rs->location)
+		MHD_add_response_header(r, "Location", rs->location);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+serve_static(struct http_req *rq, struct http_resp *rs, const char **name)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int status;
+
+	*name = "static";
+	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
+		rs->allow = "GET, HEAD";
+		http_errorf(rs, PTS_EMETHOD, "method_not_allowed",
+		    "%s is not allowed on files", rq->method);
+		return send_resp(rq->conn, rs);
+	}
+	r = static_response(rq->srv->opt.web_root, rq->path, &status);
+	if (r == NULL) {
+		http_errorf(rs, status == 403 ? PTS_EPERM : PTS_ENOENT,
+		    status == 403 ? "forbidden" : "not_found",
+		    status == 403 ? "that path is outside the web root" :
+		    "there is no file %.100s", rq->path);
+		rs->status = status;
+		return send_resp(rq->conn, rs);
+	}
+	rs->status = 200;
+	ret = MHD_queue_response(rq->conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+log_request(struct http *h, struct http_req *rq, int status, size_t bytes,
+    uint64_t t0, const char *route)
+{
+	const union MHD_ConnectionInfo *ci;
+	char client[64] = "-";
+
+	metrics_http(&h->srv->metrics, route, status);
+	ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->
+			    sin_addr, client, sizeof client);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->
+			    sin6_addr, client, sizeof client);
+	}
+	log_access(client, rq->method, rq->path, status, bytes,
+	    (double)(now_ms() - t0));
+}
+
+/* The first call: check the declared size before reading any body. */
+static enum MHD_Result
+on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
+    const char *method, void **con_cls)
+{
+	struct conn_state *cs = xcalloc(1, sizeof *cs);
+	const char *cl;
+	struct http_resp rs = { 0 };
+	struct http_req rq = { .srv = h->srv, .conn = conn, .method = method,
+	    .path = url };
+
+	cs->t0 = now_ms();
+	*con_cls = cs;
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > h->srv->opt.max_body) {
+		cs->too_big = 1;
+		http_errorf(&rs, PTS_E2BIG, "body_too_large",
+		    "the request body is larger than the limit of %zu bytes "
+		    "(--max-body)", h->srv->opt.max_body);
+		log_request(h, &rq, rs.status, rs.len, cs->t0, "body");
+		return send_resp(conn, &rs);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct conn_state *cs = *con_cls;
+	struct http_req rq = { .srv = h->srv, .conn = conn, .method = method,
+	    .path = url };
+	struct http_resp rs = { 0 };
+	const char *route = "none";
+	enum MHD_Result ret;
+
+	(void)version;
+	if (cs == NULL)
+		return on_first_call(h, conn, url, method, con_cls);
+	if (*upload_size) {
+		if (!cs->too_big && cs->body.len + *upload_size <=
+		    h->srv->opt.max_body)
+			strbuf_add(&cs->body, upload_data, *upload_size);
+		else
+			cs->too_big = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (cs->too_big) {
+		http_errorf(&rs, PTS_E2BIG, "body_too_large",
+		    "the request body is larger than the limit of %zu bytes "
+		    "(--max-body)", h->srv->opt.max_body);
+		log_request(h, &rq, rs.status, rs.len, cs->t0, "body");
+		return send_resp(conn, &rs);
+	}
+	rq.body = cs->body.buf;
+	rq.body_len = cs->body.len;
+	split_path(&rq);
+	if (!is_api_path(url)) {
+		ret = serve_static(&rq, &rs, &route);
+		log_request(h, &rq, rs.status, 0, cs->t0, route);
+		return ret;
+	}
+	dispatch_api(&rq, &rs, &route);
+	log_request(h, &rq, rs.status, rs.len, cs->t0, route);
+	return send_resp(conn, &rs);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *con_cls;
+
+	(void)cls; (void)conn; (void)toe;
+	if (cs == NULL)
+		return;
+	strbuf_release(&cs->body);
+	free(cs);
+	*con_cls = NULL;
+}
+
+/* Resolve host:port into a socket address. */
+static int
+resolve(const char *host, int port, struct sockaddr_storage *ss,
+    socklen_t *len, struct pts_err *err)
+{
+	struct addrinfo hints = { 0 }, *ai;
+	char ps[16];
+	int r;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(ps, sizeof ps, "%d", port);
+	if ((r = getaddrinfo(host, ps, &hints, &ai)) != 0)
+		return pts_errf(err, PTS_EINVAL, "bad_listen",
+		    "cannot resolve '%s': %s", host, gai_strerror(r));
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int
+http_start(struct server *srv, struct http **out, struct pts_err *err)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *di;
+	socklen_t sl;
+	unsigned flags;
+
+	if (resolve(srv->opt.http_host, srv->opt.http_port, &ss, &sl, err) < 0) {
+		free(h);
+		return PTS_EINVAL;
+	}
+	h->srv = srv;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, 4u,
+	    MHD_OPTION_CONNECTION_LIMIT, srv->opt.max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->opt.max_conns_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, srv->opt.conn_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		free(h);
+		return pts_errf(err, PTS_EIO, "listen_failed",
+		    "cannot listen on %s:%d (in use, or not an address of "
+		    "this machine)", srv->opt.http_host, srv->opt.http_port);
+	}
+	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	server_format_url(srv->http_url, sizeof srv->http_url, "http",
+	    srv->opt.http_host, di ? di->port : srv->opt.http_port);
+	*out = h;
+	return 0;
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

@@ -1,0 +1,582 @@
+/* json.c: rendering trees, walks, ranges, zones and spaces as JSON. */
+#include "config.h"
+#include "json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+#include "space.h"
+#include "xalloc.h"
+
+void
+json_add_hex(cJSON *obj, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	if (v == PT_UNKNOWN) {
+		cJSON_AddNullToObject(obj, key);
+		return;
+	}
+	snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+	cJSON_AddStringToObject(obj, key, buf);
+}
+
+/* Counts go out as numbers: exact in a double up to 2^53. */
+void
+json_add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+	cJSON_AddNumberToObject(obj, key, (double)v);
+}
+
+void
+json_add_flags(cJSON *obj, const char *key, uint32_t flags)
+{
+	cJSON *a = cJSON_AddArrayToObject(obj, key);
+
+	for (unsigned i = 0; i < PTF_NR; i++)
+		if (flags & (1u << i))
+			cJSON_AddItemToArray(a,
+			    cJSON_CreateString(pt_flag_name(1u << i)));
+}
+
+/* Space-separated tokens as an array of strings. */
+static void
+add_tokens(cJSON *obj, const char *key, const char *s)
+{
+	cJSON *a;
+	const char *p = s, *q;
+
+	if (s == NULL)
+		return;
+	a = cJSON_AddArrayToObject(obj, key);
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		q = strchr(p, ' ');
+		if (q == NULL)
+			q = p + strlen(p);
+		char *tok = xstrndup(p, (size_t)(q - p));
+		cJSON_AddItemToArray(a, cJSON_CreateString(tok));
+		free(tok);
+		p = q;
+	}
+}
+
+static void
+add_hw(cJSON *obj, unsigned nhw, const uint64_t *hw, bool hide)
+{
+	cJSON *a;
+	char buf[24];
+
+	if (nhw == 0)
+		return;
+	if (hide) {
+		cJSON_AddNullToObject(obj, "hw");
+		return;
+	}
+	a = cJSON_AddArrayToObject(obj, "hw");
+	for (unsigned i = 0; i < nhw; i++) {
+		snprintf(buf, sizeof buf, "0x%" PRIx64, hw[i]);
+		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+	}
+}
+
+static uint64_t
+phys(uint64_t v, bool hide)
+{
+	return hide ? PT_UNKNOWN : v;
+}
+
+cJSON *
+json_arch(const struct arch *a)
+{
+	cJSON *o = cJSON_CreateObject(), *lv, *fo;
+	static const char *const all[] = { "pgd", "p4d", "pud", "pmd", "pte" };
+
+	cJSON_AddStringToObject(o, "id", a->id);
+	cJSON_AddStringToObject(o, "family", a->family);
+	cJSON_AddStringToObject(o, "description", a->desc);
+	json_add_u64(o, "page_size", a->page_size);
+	json_add_u64(o, "va_bits", a->va_bits);
+	json_add_u64(o, "pa_bits", a->pa_bits);
+	json_add_u64(o, "entry_bytes", a->entry_bytes);
+	lv = cJSON_AddArrayToObject(o, "levels");
+	for (unsigned i = 0; i < a->nlevels; i++) {
+		const struct arch_level *l = &a->levels[i];
+		cJSON *x = cJSON_CreateObject(), *lf;
+
+		cJSON_AddItemToArray(lv, x);
+		cJSON_AddStringToObject(x, "name", l->name);
+		json_add_u64(x, "shift", l->shift);
+		json_add_u64(x, "bits", l->bits);
+		json_add_u64(x, "entries", l->entries);
+		json_add_u64(x, "entry_bytes", l->entry_bytes);
+		if (l->block_size)
+			json_add_hex(x, "block_size", l->block_size);
+		else
+			cJSON_AddNullToObject(x, "block_size");
+		cJSON_AddStringToObject(x, "hw_name", l->hw_name);
+		cJSON_AddStringToObject(x, "offset_fn", l->offset_fn);
+		lf = cJSON_AddArrayToObject(x, "leaves");
+		for (unsigned k = 0; k < l->nleaves; k++) {
+			cJSON *y = cJSON_CreateObject();
+
+			cJSON_AddItemToArray(lf, y);
+			json_add_hex(y, "size", l->leaves[k].size);
+			cJSON_AddStringToObject(y, "name", l->leaves[k].name);
+			json_add_u64(y, "nentries", l->leaves[k].nentries);
+			cJSON_AddStringToObject(y, "hw", l->leaves[k].hw);
+		}
+	}
+	fo = cJSON_AddArrayToObject(o, "folded");
+	for (unsigned i = 0; i < PT_NLEVELS; i++)
+		if (a->folded & (1u << i))
+			cJSON_AddItemToArray(fo, cJSON_CreateString(all[i]));
+	cJSON_AddBoolToObject(o, "sign_extend", a->sign_extend);
+	cJSON_AddBoolToObject(o, "split_roots", a->split_roots);
+	json_add_hex(o, "user_first", a->user_first);
+	json_add_hex(o, "user_last", a->user_last);
+	json_add_hex(o, "kernel_first", a->kernel_first);
+	json_add_hex(o, "kernel_last", a->kernel_last);
+	json_add_hex(o, "page_offset", a->page_offset);
+	return o;
+}
+
+static void
+add_stats(cJSON *o, const struct pt_stats *s)
+{
+	cJSON *st = cJSON_AddObjectToObject(o, "stats");
+
+	json_add_u64(st, "present_pages", s->present_pages);
+	json_add_u64(st, "tables", s->tables);
+	json_add_u64(st, "blocks", s->blocks);
+	json_add_u64(st, "swapped_pages", s->swapped_pages);
+}
+
+/* The node's own fields into o. */
+static void
+add_node_head(cJSON *o, const struct pt_node *n, bool hide)
+{
+	cJSON_AddStringToObject(o, "level", arch_level_name(n->level));
+	json_add_hex(o, "va", n->va);
+	json_add_hex(o, "span", n->span);
+	json_add_u64(o, "entries", n->entries);
+	json_add_hex(o, "table_pa", phys(n->table_pa, hide));
+	add_stats(o, &n->stats);
+}
+
+static void add_node_children(cJSON *, const struct pt_node *, bool);
+
+static cJSON *
+json_child(const struct pt_child *c, bool hide)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	json_add_u64(o, "index", c->index);
+	json_add_hex(o, "va", c->va);
+	cJSON_AddStringToObject(o, "kind", pt_kind_name(c->kind));
+	json_add_hex(o, "entry", phys(c->entry, hide));
+	if (c->entry_pa != PT_UNKNOWN)
+		json_add_hex(o, "entry_pa", phys(c->entry_pa, hide));
+	json_add_flags(o, "flags", c->flags);
+	add_tokens(o, "attrs", c->attrs);
+	add_hw(o, c->nhw, c->hw, hide);
+	if (c->kind == PT_KIND_BLOCK || c->kind == PT_KIND_PAGE) {
+		if (c->size)
+			json_add_hex(o, "size", c->size);
+		json_add_hex(o, "pa", phys(c->pa, hide));
+	} else if (c->kind == PT_KIND_SWAP && c->size) {
+		json_add_hex(o, "size", c->size);
+	}
+	if (c->kind == PT_KIND_TABLE && c->table) {
+		/* the child is the next table: its head fields join the child */
+		cJSON_DeleteItemFromObject(o, "va");
+		add_node_head(o, c->table, hide);
+		add_node_children(o, c->table, hide);
+	}
+	return o;
+}
+
+static void
+add_node_children(cJSON *o, const struct pt_node *n, bool hide)
+{
+	cJSON *a;
+
+	if (!n->expanded)
+		return;
+	a = cJSON_AddArrayToObject(o, "children");
+	for (size_t i = 0; i < n->nchildren; i++)
+		cJSON_AddItemToArray(a, json_child(&n->children[i], hide));
+}
+
+cJSON *
+json_node_head(const struct pt_node *n, bool hide)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	add_node_head(o, n, hide);
+	return o;
+}
+
+cJSON *
+json_node(const struct pt_node *n, bool hide)
+{
+	cJSON *o = json_node_head(n, hide);
+
+	add_node_children(o, n, hide);
+	return o;
+}
+
+cJSON *
+json_walk(const struct pt_walk *w, bool hide)
+{
+	cJSON *o = cJSON_CreateObject(), *steps;
+
+	json_add_hex(o, "va", w->va);
+	cJSON_AddBoolToObject(o, "mapped", w->mapped);
+	json_add_hex(o, "pa", phys(w->pa, hide));
+	json_add_u64(o, "page_size", w->page_size);
+	if (w->reason[0])
+		cJSON_AddStringToObject(o, "reason", w->reason);
+	steps = cJSON_AddArrayToObject(o, "steps");
+	for (unsigned i = 0; i < w->nsteps; i++) {
+		const struct pt_walk_step *s = &w->steps[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(steps, x);
+		cJSON_AddStringToObject(x, "level", arch_level_name(s->level));
+		json_add_u64(x, "index", s->index);
+		json_add_u64(x, "shift", s->shift);
+		json_add_hex(x, "table_pa", phys(s->table_pa, hide));
+		json_add_hex(x, "entry_pa", phys(s->entry_pa, hide));
+		json_add_hex(x, "entry", phys(s->entry, hide));
+		cJSON_AddStringToObject(x, "kind", pt_kind_name(s->kind));
+		json_add_flags(x, "flags", s->flags);
+		add_hw(x, s->nhw, s->hw, hide);
+		if (s->size)
+			json_add_hex(x, "size", s->size);
+	}
+	return o;
+}
+
+cJSON *
+json_ranges(const struct pt_ranges *r, bool hide)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "ranges");
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct pt_range *x = &r->v[i];
+		cJSON *y = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, y);
+		json_add_hex(y, "start", x->start);
+		json_add_hex(y, "end", x->end);
+		cJSON_AddStringToObject(y, "level", arch_level_name(x->level));
+		json_add_u64(y, "pages", x->pages);
+		json_add_flags(y, "flags", x->flags);
+		add_tokens(y, "attrs", x->attrs);
+		if (x->pa != PT_UNKNOWN)
+			json_add_hex(y, "pa", phys(x->pa, hide));
+		if (x->marker)
+			cJSON_AddStringToObject(y, "marker", x->marker);
+	}
+	return o;
+}
+
+static cJSON *
+u64_array(const uint64_t *v, unsigned n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (unsigned i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
+	return a;
+}
+
+static cJSON *
+double_array(const double *v, unsigned n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (unsigned i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+	return a;
+}
+
+static cJSON *
+json_zone(const struct zone_state *z, unsigned orders)
+{
+	cJSON *o = cJSON_CreateObject(), *w, *m;
+
+	cJSON_AddStringToObject(o, "name", z->name);
+	json_add_u64(o, "free_pages", z->free_pages);
+	json_add_u64(o, "managed_pages", z->managed_pages);
+	json_add_u64(o, "present_pages", z->present_pages);
+	json_add_u64(o, "spanned_pages", z->spanned_pages);
+	json_add_u64(o, "start_pfn", z->start_pfn);
+	w = cJSON_AddObjectToObject(o, "watermarks");
+	json_add_u64(w, "min", z->wmark_min);
+	json_add_u64(w, "low", z->wmark_low);
+	json_add_u64(w, "high", z->wmark_high);
+	cJSON_AddItemToObject(o, "free_area", u64_array(z->free_area, orders));
+	m = cJSON_AddObjectToObject(o, "migrate");
+	for (unsigned i = 0; i < z->nmigrate; i++)
+		cJSON_AddItemToObject(m, z->migrate[i].name,
+		    u64_array(z->migrate[i].free, orders));
+	if (z->nmigrate) {
+		cJSON *b = cJSON_AddObjectToObject(o, "pageblocks");
+
+		for (unsigned i = 0; i < z->nmigrate; i++)
+			json_add_u64(b, z->migrate[i].name,
+			    z->migrate[i].blocks);
+	}
+	cJSON_AddItemToObject(o, "unusable_index",
+	    double_array(z->unusable, orders));
+	cJSON_AddItemToObject(o, "fragmentation_index",
+	    double_array(z->frag_index, orders));
+	return o;
+}
+
+cJSON *
+json_zones(const struct zones_state *zs)
+{
+	cJSON *o = cJSON_CreateObject(), *nodes, *node = NULL, *zones = NULL;
+	int cur = -1;
+
+	cJSON_AddStringToObject(o, "source", zs->source);
+	json_add_u64(o, "orders", zs->orders);
+	if (zs->pageblock_order)
+		json_add_u64(o, "pageblock_order", zs->pageblock_order);
+	cJSON_AddBoolToObject(o, "migrate_types", zs->has_migrate);
+	if (zs->note[0])
+		cJSON_AddStringToObject(o, "note", zs->note);
+	nodes = cJSON_AddArrayToObject(o, "nodes");
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone_state *z = &zs->zones[i];
+
+		if (node == NULL || z->node != cur) {
+			node = cJSON_CreateObject();
+			cJSON_AddItemToArray(nodes, node);
+			json_add_u64(node, "node", (uint64_t)z->node);
+			zones = cJSON_AddArrayToObject(node, "zones");
+			cur = z->node;
+		}
+		cJSON_AddItemToArray(zones, json_zone(z, zs->orders));
+	}
+	return o;
+}
+
+/* Set path "a.b.c" in o, creating objects on the way; returns the parent
+   object and the last key. */
+static cJSON *
+dotted_parent(cJSON *o, const char *key, const char **last)
+{
+	char part[40];
+	const char *dot;
+
+	while ((dot = strchr(key, '.')) != NULL) {
+		size_t n = (size_t)(dot - key);
+		cJSON *c;
+
+		if (n >= sizeof part)
+			n = sizeof part - 1;
+		memcpy(part, key, n);
+		part[n] = '\0';
+		c = cJSON_GetObjectItemCaseSensitive(o, part);
+		if (!cJSON_IsObject(c)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(o, part);
+			c = cJSON_AddObjectToObject(o, part);
+		}
+		o = c;
+		key = dot + 1;
+	}
+	*last = key;
+	return o;
+}
+
+static void
+add_info(cJSON *o, const struct space_info *si)
+{
+	for (unsigned i = 0; i < si->n; i++) {
+		const struct info_field *f = &si->f[i];
+		const char *k;
+		cJSON *p = dotted_parent(o, f->key, &k);
+
+		cJSON_DeleteItemFromObjectCaseSensitive(p, k);
+		switch (f->type) {
+		case INFO_STR:	cJSON_AddStringToObject(p, k, f->s); break;
+		case INFO_U64:	json_add_u64(p, k, f->u); break;
+		case INFO_HEX:	json_add_hex(p, k, f->u); break;
+		case INFO_BOOL:	cJSON_AddBoolToObject(p, k, f->u != 0); break;
+		case INFO_NULL:	cJSON_AddNullToObject(p, k); break;
+		case INFO_DOUBLE: cJSON_AddNumberToObject(p, k, f->d); break;
+		}
+	}
+}
+
+cJSON *
+json_space(const struct entry *e)
+{
+	const struct space *s = e->space;
+	cJSON *o = cJSON_CreateObject();
+	struct space_info si = { 0 };
+
+	cJSON_AddStringToObject(o, "id", e->id);
+	cJSON_AddStringToObject(o, "kind", s->ops->kind);
+	cJSON_AddStringToObject(o, "arch", s->arch->id);
+	cJSON_AddStringToObject(o, "label", s->label);
+	json_add_u64(o, "generation", s->generation);
+	cJSON_AddBoolToObject(o, "live", s->live);
+	if (e->gone)
+		cJSON_AddBoolToObject(o, "exited", true);
+	if (s->ops->info)
+		s->ops->info((struct space *)s, &si);
+	add_info(o, &si);
+	return o;
+}
+
+cJSON *
+json_error(const struct pts_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *e = cJSON_AddObjectToObject(o, "error");
+
+	cJSON_AddStringToObject(e, "code", err->id[0] ? err->id :
+	    pts_code_id(err->code));
+	cJSON_AddStringToObject(e, "message", err->msg[0] ? err->msg :
+	    "something went wrong");
+	return o;
+}
+
+char *
+json_print(const cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	if (s == NULL) {
+		fputs("ptscope: fatal: out of memory printing JSON\n", stderr);
+		abort();
+	}
+	return s;
+}
+
+int
+json_parse_object(const char *buf, size_t len, cJSON **out,
+    struct pts_err *err)
+{
+	const char *end = NULL;
+	cJSON *o;
+
+	if (buf == NULL || len == 0)
+		return pts_errf(err, PTS_EINVAL, "empty_body",
+		    "the request needs a JSON object in its body");
+	o = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (o == NULL) {
+		size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
+
+		return pts_errf(err, PTS_EINVAL, "bad_json",
+		    "the body is not valid JSON (error near byte %zu)", at);
+	}
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return pts_errf(err, PTS_EINVAL, "bad_json",
+		    "the body must be a JSON object");
+	}
+	*out = o;
+	return 0;
+}
+
+int
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno || *end || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+	    s[2] == '\0'))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+json_get_u64(const cJSON *obj, const char *key, bool required, uint64_t *out,
+    struct pts_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (required)
+			return pts_errf(err, PTS_EINVAL, "missing_field",
+			    "'%s' is required", key);
+		return 1;
+	}
+	if (cJSON_IsString(v) && parse_u64(v->valuestring, out) == 0)
+		return 0;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= 9007199254740992.0 &&
+	    v->valuedouble == (double)(uint64_t)v->valuedouble) {
+		*out = (uint64_t)v->valuedouble;
+		return 0;
+	}
+	return pts_errf(err, PTS_EINVAL, "bad_field",
+	    "'%s' must be a hex string like \"0x1000\"", key);
+}
+
+int
+parse_node_arg(const char *s, enum pt_level *lvl, uint64_t *va,
+    struct pts_err *err)
+{
+	char name[8];
+	const char *colon = s ? strchr(s, ':') : NULL;
+	int l;
+
+	if (s == NULL) {
+		*lvl = PT_PGD;
+		*va = 0;
+		return 0;
+	}
+	if (colon == NULL || colon - s >= (long)sizeof name)
+		goto bad;
+	memcpy(name, s, (size_t)(colon - s));
+	name[colon - s] = '\0';
+	if ((l = arch_level_from_name(name)) < 0 || parse_u64(colon + 1, va))
+		goto bad;
+	*lvl = (enum pt_level)l;
+	return 0;
+bad:
+	return pts_errf(err, PTS_EINVAL, "bad_node",
+	    "node must look like LEVEL:VA, e.g. pte:0x7f0000201000 "
+	    "(level one of pgd, p4d, pud, pmd, pte)");
+}
+
+int
+parse_depth_arg(const char *s, unsigned *depth, struct pts_err *err)
+{
+	uint64_t d;
+
+	if (s == NULL) {
+		*depth = 1;
+		return 0;
+	}
+	if (parse_u64(s, &d) || d > PT_NLEVELS)
+		return pts_errf(err, PTS_EINVAL, "bad_depth",
+		    "depth must be a number from 0 to %d", PT_NLEVELS);
+	*depth = (unsigned)d;
+	return 0;
+}
+

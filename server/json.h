@@ -1,0 +1,54 @@
+/*
+ * json.h: the API's JSON, built from the backends' C results.
+ *
+ * Every function returns a new cJSON tree owned by the caller (or adds to a
+ * parent it is given).  64-bit values become "0x..." strings and PT_UNKNOWN
+ * becomes null.  With hide set, physical addresses and descriptor values
+ * (which contain PFNs) are null: live spaces without --show-physical.
+ */
+#ifndef PTS_JSON_H
+#define PTS_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "arch.h"
+#include "err.h"
+#include "pt.h"
+#include "zones.h"
+
+struct entry;
+
+void	 json_add_hex(cJSON *obj, const char *key, uint64_t v);
+void	 json_add_u64(cJSON *obj, const char *key, uint64_t v);
+void	 json_add_flags(cJSON *obj, const char *key, uint32_t flags);
+cJSON	*json_arch(const struct arch *);
+cJSON	*json_node(const struct pt_node *, bool hide);
+/* The node's own fields only (no children): a delta's stats update. */
+cJSON	*json_node_head(const struct pt_node *, bool hide);
+cJSON	*json_walk(const struct pt_walk *, bool hide);
+cJSON	*json_ranges(const struct pt_ranges *, bool hide);
+cJSON	*json_zones(const struct zones_state *);
+/* The space object: id, kind, arch, label, generation and backend info.
+   Call with the entry locked. */
+cJSON	*json_space(const struct entry *);
+cJSON	*json_error(const struct pts_err *);
+/* Print without formatting; caller frees. */
+char	*json_print(const cJSON *);
+/* Parse a request body into an object; PTS_EINVAL "bad_json" otherwise. */
+int	 json_parse_object(const char *buf, size_t len, cJSON **out,
+	    struct pts_err *);
+/* Read "0x..." or decimal strings (or small numbers) as u64. */
+int	 json_get_u64(const cJSON *obj, const char *key, bool required,
+	    uint64_t *out, struct pts_err *);
+/* Parse "0x..." or decimal text as u64. */
+int	 parse_u64(const char *s, uint64_t *out);
+/* "LEVEL:VA" (NULL: the root, pgd:0x0) as in ?node= and subscriptions. */
+int	 parse_node_arg(const char *s, enum pt_level *lvl, uint64_t *va,
+	    struct pts_err *err);
+/* "N", 0..PT_NLEVELS (NULL: 1). */
+int	 parse_depth_arg(const char *s, unsigned *depth, struct pts_err *err);
+
+#endif

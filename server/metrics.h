@@ -1,0 +1,39 @@
+/* metrics.h: counters for /metrics (Prometheus text format). */
+#ifndef PTS_METRICS_H
+#define PTS_METRICS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+#define METRICS_MAX_ROUTES 32
+
+struct metrics_route {
+	const char *name;		/* static route pattern */
+	uint64_t by_status[6];		/* 1xx..5xx, index status/100 */
+	uint64_t statuses[8][2];	/* exact statuses seen: {code, count} */
+};
+
+struct metrics {
+	pthread_mutex_t lock;
+	unsigned nroutes;
+	struct metrics_route routes[METRICS_MAX_ROUTES];
+	uint64_t ws_clients;		/* gauge */
+	uint64_t ws_messages_sent;
+	uint64_t ws_messages_dropped;	/* backlog dropped for backpressure */
+	uint64_t ws_snapshots_resent;
+	uint64_t ws_bad_messages;
+};
+
+void metrics_init(struct metrics *);
+void metrics_release(struct metrics *);
+void metrics_http(struct metrics *, const char *route, int status);
+void metrics_ws_add(struct metrics *, int64_t clients, uint64_t sent,
+    uint64_t dropped, uint64_t resent, uint64_t bad);
+
+struct server;
+/* The whole /metrics page. */
+void metrics_render(struct server *, struct strbuf *out);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * options.h: every setting of `ptscope serve`, from defaults, the config
+ * file (/etc/ptscope.conf or --config) and the command line, in that order
+ * (flags win).
+ */
+#ifndef PTS_OPTIONS_H
+#define PTS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define OPT_MAX_PIDS 32
+
+struct options {
+	char http_host[64];
+	int http_port;
+	char ws_host[64];
+	int ws_port;		/* -1: http_port + 1 (0 stays 0) */
+	char web_root[512];
+	char proc_root[512];
+	char token_file[512];
+	char access_log[512];	/* "" none, "-" stdout, else a file */
+	char config[512];	/* "" default, or --config FILE */
+	bool insecure_no_auth;
+	bool show_physical;
+	int pids[OPT_MAX_PIDS];
+	int npids;
+	char allow_uid[256];	/* comma list, "" = any */
+	char allow_pid[256];
+	int verbosity;		/* 0 quiet, 1 normal, 2 verbose */
+	/* limits */
+	size_t max_body;	/* bytes of a request body */
+	unsigned max_conns;	/* HTTP connections in total */
+	unsigned max_conns_per_ip;
+	unsigned conn_timeout;	/* seconds an idle HTTP connection may live */
+	unsigned max_subs;	/* subscriptions per WebSocket client */
+	size_t max_ws_msg;	/* bytes of one incoming WebSocket message */
+	unsigned max_ws_clients;
+	unsigned max_spaces;
+	unsigned ws_queue;	/* outgoing messages queued per client */
+	unsigned min_interval_ms;
+};
+
+void options_defaults(struct options *);
+
+/*
+ * Parse `serve` arguments (argv[0] is "serve").  Reads the config file first
+ * (the --config named one, or /etc/ptscope.conf when it exists), then the
+ * flags.  Returns 0, 1 when --help was asked, or PTS_EINVAL with a message.
+ */
+int options_parse(struct options *, int argc, char **argv, struct pts_err *);
+
+/* Apply one "key = value" line's key and value (also used for flags). */
+int options_set(struct options *, const char *key, const char *value,
+    struct pts_err *);
+
+/* Read a config file; an unknown key is an error naming the line. */
+int options_read_file(struct options *, const char *path, struct pts_err *);
+
+/* Split "HOST:PORT" ("[::1]:80" too) into host and port. */
+int options_parse_hostport(const char *s, char *host, size_t hostlen,
+    int *port, struct pts_err *);
+
+/* True for 127.0.0.0/8, ::1 and "localhost". */
+bool options_host_is_loopback(const char *host);
+
+/* Is v in a comma-separated list of numbers ("1000,1001")? */
+bool options_list_contains(const char *list, long v);
+
+extern const char options_usage[];
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * routes.h: the API endpoints.  Each route names a method and a path pattern
+ * below /api/v1 ("spaces/ * /tree": '*' matches one segment) and a handler
+ * that fills a response and returns its HTTP status.
+ */
+#ifndef PTS_ROUTES_H
+#define PTS_ROUTES_H
+
+#include "http.h"
+
+struct route {
+	const char *method;
+	const char *pattern;
+	int (*handle)(struct http_req *, struct http_resp *);
+};
+
+extern const struct route routes[];
+
+/*
+ * Find the route for rq.  Returns it, or NULL with *allow set to the methods
+ * the path does accept (NULL when no route has that path at all).
+ */
+const struct route *routes_match(const struct http_req *rq,
+    const char **allow);
+
+/* Handlers, by resource (api-*.c). */
+int api_info(struct http_req *, struct http_resp *);
+int api_arches(struct http_req *, struct http_resp *);
+int api_arch(struct http_req *, struct http_resp *);
+int api_processes(struct http_req *, struct http_resp *);
+int api_live_zones(struct http_req *, struct http_resp *);
+int api_spaces_list(struct http_req *, struct http_resp *);
+int api_spaces_create(struct http_req *, struct http_resp *);
+int api_space_get(struct http_req *, struct http_resp *);
+int api_space_delete(struct http_req *, struct http_resp *);
+int api_ptdump_upload(struct http_req *, struct http_resp *);
+int api_tree(struct http_req *, struct http_resp *);
+int api_walk(struct http_req *, struct http_resp *);
+int api_ranges(struct http_req *, struct http_resp *);
+int api_regions(struct http_req *, struct http_resp *);
+int api_ops(struct http_req *, struct http_resp *);
+int api_space_zones(struct http_req *, struct http_resp *);
+
+#endif

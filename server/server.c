@@ -1,0 +1,237 @@
+/* server.c: `ptscope serve`: set-up, the two servers, signals, shutdown. */
+#include "config.h"
+#include "server.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "strbuf.h"
+#include "ws.h"
+
+bool
+server_hide_physical(const struct server *srv, const struct space *s)
+{
+	return s->live && !srv->opt.show_physical;
+}
+
+bool
+server_token_ok(const struct server *srv, const char *presented)
+{
+	size_t n = strlen(srv->token), m;
+	unsigned char diff = 0;
+
+	if (presented == NULL)
+		return false;
+	m = strlen(presented);
+	/* compare every byte of the configured token whatever the input */
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)srv->token[i] ^
+		    (unsigned char)(i < m ? presented[i] : 0);
+	return diff == 0 && m == n && n > 0;
+}
+
+void
+server_notify(struct server *srv)
+{
+	ws_notify(srv->ws);
+}
+
+void
+server_format_url(char *buf, size_t len, const char *scheme,
+    const char *host, int port)
+{
+	snprintf(buf, len, strchr(host, ':') ? "%s://[%s]:%d/" :
+	    "%s://%s:%d/", scheme, host, port);
+}
+
+/* The web root: --web-root, the installed one, or next to the binary. */
+static void
+find_web_root(struct options *o)
+{
+	char exe[PATH_MAX], cand[PATH_MAX + 32];
+	ssize_t n;
+	char *slash;
+
+	if (o->web_root[0])
+		return;
+	snprintf(o->web_root, sizeof o->web_root, "%s", PTS_WEB_ROOT);
+	if (access(PTS_WEB_ROOT "/index.html", R_OK) == 0)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return;
+	*slash = '\0';
+	snprintf(cand, sizeof cand, "%s/web/index.html", exe);
+	if (strlen(exe) + 5 < sizeof o->web_root && access(cand, R_OK) == 0) {
+		memcpy(o->web_root, exe, strlen(exe));
+		memcpy(o->web_root + strlen(exe), "/web", 5);
+	}
+}
+
+/* Read the token; refuse non-loopback binds without one. */
+static int
+setup_auth(struct server *srv, struct pts_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool exposed = !options_host_is_loopback(srv->opt.http_host) ||
+	    !options_host_is_loopback(srv->opt.ws_host);
+	char *t, *e;
+
+	if (srv->opt.token_file[0] == '\0') {
+		if (exposed && !srv->opt.insecure_no_auth)
+			return pts_errf(err, PTS_EPERM, "needs_token",
+			    "refusing to listen on a non-loopback address "
+			    "without --token-file FILE (or say "
+			    "--insecure-no-auth)");
+		return 0;
+	}
+	if (strbuf_read_file(&sb, srv->opt.token_file, 4096, err) < 0)
+		return PTS_EINVAL;
+	for (t = sb.buf; isspace((unsigned char)*t); t++)
+		;
+	for (e = t + strlen(t); e > t && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	if (*t == '\0' || strlen(t) >= sizeof srv->token) {
+		strbuf_release(&sb);
+		return pts_errf(err, PTS_EINVAL, "bad_token",
+		    "the token file %s must hold one token of 1..255 "
+		    "characters", srv->opt.token_file);
+	}
+	snprintf(srv->token, sizeof srv->token, "%s", t);
+	srv->auth = true;
+	strbuf_release(&sb);
+	return 0;
+}
+
+/* Offer the kernel's own tables when debugfs has them. */
+static void
+setup_kernel_spaces(struct server *srv)
+{
+	srv->nptdump = ptdump_debugfs_probe(srv->ptdump, SERVER_MAX_PTDUMP,
+	    srv->ptdump_why, sizeof srv->ptdump_why);
+	for (int i = 0; i < srv->nptdump; i++) {
+		struct space *s;
+		struct entry *e;
+		struct pts_err err;
+
+		if (ptdump_debugfs_space(&srv->ptdump[i], &s, &err) < 0 ||
+		    registry_add(&srv->reg, s, srv->ptdump[i].id, 0, &e,
+		    &err) < 0) {
+			log_warn("kernel tables %s: %s", srv->ptdump[i].path,
+			    err.msg);
+			continue;
+		}
+		registry_put(&srv->reg, e);
+	}
+}
+
+/* --pid N: attach at start; a failure is fatal (the user asked for it). */
+static int
+setup_pids(struct server *srv, struct pts_err *err)
+{
+	for (int i = 0; i < srv->opt.npids; i++) {
+		struct space *s;
+		struct entry *e;
+		char id[40];
+
+		if (procfs_space_new(srv->opt.proc_root, srv->opt.pids[i], &s,
+		    err) < 0)
+			return PTS_EINVAL;
+		snprintf(id, sizeof id, "pid-%d", srv->opt.pids[i]);
+		if (registry_add(&srv->reg, s, id, srv->opt.pids[i], &e,
+		    err) < 0)
+			return PTS_EINVAL;
+		registry_put(&srv->reg, e);
+	}
+	return 0;
+}
+
+static int
+setup(struct server *srv, struct pts_err *err)
+{
+	find_web_root(&srv->opt);
+	log_set_verbosity(srv->opt.verbosity);
+	if (setup_auth(srv, err) < 0)
+		return PTS_EINVAL;
+	if (log_access_open(srv->opt.access_log) < 0)
+		return pts_errf(err, PTS_EIO, "access_log",
+		    "cannot open the access log %s: %s", srv->opt.access_log,
+		    strerror(errno));
+	registry_init(&srv->reg, srv->opt.max_spaces);
+	metrics_init(&srv->metrics);
+	procfs_probe(srv->opt.proc_root, &srv->caps);
+	srv->host_arch = procfs_host_arch();
+	setup_kernel_spaces(srv);
+	return setup_pids(srv, err);
+}
+
+static void
+teardown(struct server *srv)
+{
+	ws_stop(srv->ws);
+	http_stop(srv->http);
+	registry_release(&srv->reg);
+	metrics_release(&srv->metrics);
+	log_access_close();
+}
+
+/* Block the stop signals in every thread; main waits for them. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+server_main(int argc, char **argv)
+{
+	static struct server srv;
+	struct pts_err err = { 0 };
+	sigset_t set;
+	int sig = 0, r;
+
+	options_defaults(&srv.opt);
+	if ((r = options_parse(&srv.opt, argc, argv, &err)) != 0) {
+		if (r == 1) {
+			fputs(options_usage, stdout);
+			return 0;
+		}
+		fprintf(stderr, "ptscope: %s\n%s", err.msg, options_usage);
+		return 2;
+	}
+	block_signals(&set);
+	if (setup(&srv, &err) < 0 ||
+	    http_start(&srv, &srv.http, &err) < 0 ||
+	    ws_start(&srv, &srv.ws, &err) < 0) {
+		log_error("%s", err.msg);
+		teardown(&srv);
+		return err.code == PTS_EPERM ? 2 : 1;
+	}
+	printf("http: %s\nws: %s\n", srv.http_url, srv.ws_url);
+	fflush(stdout);
+	log_info("serving %s (web root %s), WebSocket %s", srv.http_url,
+	    srv.opt.web_root, srv.ws_url);
+	while (sig != SIGINT && sig != SIGTERM)
+		if (sigwait(&set, &sig) != 0)
+			break;
+	log_info("stopping on signal %d", sig);
+	teardown(&srv);
+	return 0;
+}

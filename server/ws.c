@@ -1,0 +1,872 @@
+/* ws.c: WebSocket clients, subscriptions, snapshots and deltas. */
+#include "config.h"
+#include "ws.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libwebsockets.h>
+
+#include "diff.h"
+#include "json.h"
+#include "log.h"
+#include "server.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define WS_SNDBUF (256 * 1024)	/* bounded kernel buffer per client */
+
+struct ws_msg {
+	struct ws_msg *next;
+	size_t len;
+	unsigned char buf[];	/* LWS_PRE bytes of headroom, then text */
+};
+
+struct ws_sub {
+	char space[40];		/* space id, or "zones" */
+	char sim[40];		/* zones: a sim space id, or "" for live */
+	enum pt_level level;
+	uint64_t va;
+	unsigned depth;
+	unsigned interval_ms;
+	uint64_t last_gen;
+	uint64_t last_poll;
+	bool need_snapshot;
+	bool done;		/* gone sent, nothing more to do */
+	struct pt_node *last;	/* what the client holds */
+	char *last_zones;	/* zones JSON last sent */
+};
+
+struct ws_client {
+	struct ws_client *next;
+	struct lws *wsi;
+	struct ws *ws;
+	int refs;		/* guarded by ws->lock */
+	bool dead;
+	pthread_mutex_t lock;	/* subs */
+	struct ws_sub *subs;
+	unsigned nsubs;
+	pthread_mutex_t qlock;	/* the queue and the flags below */
+	struct ws_msg *qhead, *qtail;
+	unsigned qlen;
+	bool stalled;		/* backlog dropped; waiting to drain */
+	bool resync;		/* drained: resend snapshots */
+	bool want_writable;
+	struct strbuf rx;	/* a message being reassembled */
+	bool rx_too_big;
+};
+
+struct ws {
+	struct server *srv;
+	struct lws_context *ctx;
+	pthread_t service_thread, stream_thread;
+	pthread_mutex_t lock;	/* clients list, stopping, notified */
+	pthread_cond_t cond;
+	bool stopping, notified;
+	struct ws_client *clients;
+	unsigned nclients;
+};
+
+static void
+client_put(struct ws *ws, struct ws_client *c)
+{
+	bool last;
+
+	pthread_mutex_lock(&ws->lock);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&ws->lock);
+	if (!last)
+		return;
+	for (unsigned i = 0; i < c->nsubs; i++) {
+		pt_node_free(c->subs[i].last);
+		free(c->subs[i].last_zones);
+	}
+	free(c->subs);
+	while (c->qhead) {
+		struct ws_msg *m = c->qhead;
+
+		c->qhead = m->next;
+		free(m);
+	}
+	strbuf_release(&c->rx);
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->qlock);
+	free(c);
+}
+
+/*
+ * Queue a text message.  When the queue is full the backlog is dropped and
+ * the client marked stalled: once it drains it gets fresh snapshots.
+ */
+static void
+enqueue(struct ws_client *c, const char *text)
+{
+	size_t len = strlen(text);
+	struct ws_msg *m;
+	uint64_t dropped = 0;
+
+	pthread_mutex_lock(&c->qlock);
+	if (c->stalled) {
+		pthread_mutex_unlock(&c->qlock);
+		return;
+	}
+	if (c->qlen >= c->ws->srv->opt.ws_queue) {
+		while (c->qhead) {
+			m = c->qhead;
+			c->qhead = m->next;
+			free(m);
+			dropped++;
+		}
+		c->qtail = NULL;
+		c->qlen = 0;
+		c->stalled = true;
+		c->want_writable = true;
+		pthread_mutex_unlock(&c->qlock);
+		metrics_ws_add(&c->ws->srv->metrics, 0, 0, dropped + 1, 0, 0);
+		return;
+	}
+	m = xmalloc(sizeof *m + LWS_PRE + len);
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, text, len);
+	if (c->qtail)
+		c->qtail->next = m;
+	else
+		c->qhead = m;
+	c->qtail = m;
+	c->qlen++;
+	c->want_writable = true;
+	pthread_mutex_unlock(&c->qlock);
+}
+
+static void
+enqueue_json(struct ws_client *c, cJSON *o)
+{
+	char *s = json_print(o);
+
+	enqueue(c, s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void
+send_error(struct ws_client *c, const struct pts_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *e = json_error(err);
+
+	cJSON_AddStringToObject(o, "type", "error");
+	cJSON_AddItemToObject(o, "error", cJSON_DetachItemFromObject(e,
+	    "error"));
+	cJSON_Delete(e);
+	enqueue_json(c, o);
+	metrics_ws_add(&c->ws->srv->metrics, 0, 0, 0, 0, 1);
+}
+
+static void
+wake_streamer(struct ws *ws)
+{
+	pthread_mutex_lock(&ws->lock);
+	ws->notified = true;
+	pthread_cond_signal(&ws->cond);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+void
+ws_notify(struct ws *ws)
+{
+	if (ws)
+		wake_streamer(ws);
+}
+
+/* ---- messages from clients (service thread) ---------------------------- */
+
+static struct ws_sub *
+find_sub(struct ws_client *c, const char *space, const char *sim)
+{
+	for (unsigned i = 0; i < c->nsubs; i++)
+		if (!strcmp(c->subs[i].space, space) &&
+		    !strcmp(c->subs[i].sim, sim))
+			return &c->subs[i];
+	return NULL;
+}
+
+static void
+drop_sub(struct ws_client *c, struct ws_sub *s)
+{
+	pt_node_free(s->last);
+	free(s->last_zones);
+	*s = c->subs[--c->nsubs];
+}
+
+static int
+parse_interval(const cJSON *msg, unsigned min, unsigned *out,
+    struct pts_err *err)
+{
+	uint64_t v = 500;
+	int r = json_get_u64(msg, "interval_ms", false, &v, err);
+
+	if (r < 0 || v > 3600000)
+		return pts_errf(err, PTS_EINVAL, "bad_interval",
+		    "interval_ms must be a number of milliseconds up to "
+		    "3600000");
+	*out = v < min ? min : (unsigned)v;
+	return 0;
+}
+
+/* Validate a subscribe message into sub (space existence included). */
+static int
+parse_subscribe(struct ws *ws, const cJSON *msg, struct ws_sub *sub,
+    struct pts_err *err)
+{
+	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(msg, "space");
+	const cJSON *node = cJSON_GetObjectItemCaseSensitive(msg, "node");
+	const cJSON *depth = cJSON_GetObjectItemCaseSensitive(msg, "depth");
+	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
+	struct entry *e;
+	char dbuf[24];
+
+	memset(sub, 0, sizeof *sub);
+	if (!cJSON_IsString(sp) || strlen(sp->valuestring) >= sizeof sub->space)
+		return pts_errf(err, PTS_EINVAL, "bad_subscribe",
+		    "subscribe needs \"space\": a space id or \"zones\"");
+	snprintf(sub->space, sizeof sub->space, "%s", sp->valuestring);
+	if (parse_interval(msg, ws->srv->opt.min_interval_ms,
+	    &sub->interval_ms, err) < 0)
+		return PTS_EINVAL;
+	sub->need_snapshot = true;
+	if (!strcmp(sub->space, "zones")) {
+		if (sim && (!cJSON_IsString(sim) ||
+		    strlen(sim->valuestring) >= sizeof sub->sim))
+			return pts_errf(err, PTS_EINVAL, "bad_subscribe",
+			    "\"sim\" must be a sim space id");
+		if (sim)
+			snprintf(sub->sim, sizeof sub->sim, "%s",
+			    sim->valuestring);
+		return 0;
+	}
+	if (node && !cJSON_IsString(node))
+		return pts_errf(err, PTS_EINVAL, "bad_node",
+		    "\"node\" must be a string like \"pgd:0x0\"");
+	if (parse_node_arg(node ? node->valuestring : NULL, &sub->level,
+	    &sub->va, err) < 0)
+		return PTS_EINVAL;
+	if (depth && !cJSON_IsNumber(depth))
+		return pts_errf(err, PTS_EINVAL, "bad_depth",
+		    "\"depth\" must be a number");
+	snprintf(dbuf, sizeof dbuf, "%d", depth ? depth->valueint : 1);
+	if (parse_depth_arg(dbuf, &sub->depth, err) < 0)
+		return PTS_EINVAL;
+	if ((e = registry_get(&ws->srv->reg, sub->space, err)) == NULL)
+		return PTS_ENOENT;
+	registry_put(&ws->srv->reg, e);
+	return 0;
+}
+
+static void
+on_subscribe(struct ws_client *c, const cJSON *msg)
+{
+	struct ws_sub sub, *old;
+	struct pts_err err;
+
+	if (parse_subscribe(c->ws, msg, &sub, &err) < 0) {
+		send_error(c, &err);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	if ((old = find_sub(c, sub.space, sub.sim)) != NULL) {
+		pt_node_free(old->last);
+		free(old->last_zones);
+		*old = sub;	/* a new subscribe replaces the old one */
+	} else if (c->nsubs >= c->ws->srv->opt.max_subs) {
+		pthread_mutex_unlock(&c->lock);
+		pts_errf(&err, PTS_EBUSY, "too_many_subscriptions",
+		    "at most %u subscriptions per connection",
+		    c->ws->srv->opt.max_subs);
+		send_error(c, &err);
+		return;
+	} else {
+		c->subs = xrealloc(c->subs, (c->nsubs + 1) * sizeof *c->subs);
+		c->subs[c->nsubs++] = sub;
+	}
+	pthread_mutex_unlock(&c->lock);
+	wake_streamer(c->ws);
+}
+
+static void
+on_unsubscribe(struct ws_client *c, const cJSON *msg)
+{
+	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(msg, "space");
+	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
+	struct ws_sub *s;
+	struct pts_err err;
+
+	if (!cJSON_IsString(sp)) {
+		pts_errf(&err, PTS_EINVAL, "bad_unsubscribe",
+		    "unsubscribe needs \"space\"");
+		send_error(c, &err);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	s = find_sub(c, sp->valuestring, cJSON_IsString(sim) ?
+	    sim->valuestring : "");
+	if (s)
+		drop_sub(c, s);
+	pthread_mutex_unlock(&c->lock);
+	if (s == NULL) {
+		pts_errf(&err, PTS_ENOENT, "not_subscribed",
+		    "this connection has no subscription to '%.40s'",
+		    sp->valuestring);
+		send_error(c, &err);
+	}
+}
+
+static void
+on_message(struct ws_client *c, const char *text, size_t len)
+{
+	struct pts_err err;
+	const cJSON *type;
+	cJSON *msg;
+
+	if (json_parse_object(text, len, &msg, &err) < 0) {
+		send_error(c, &err);
+		return;
+	}
+	type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+	if (cJSON_IsString(type) && !strcmp(type->valuestring, "subscribe"))
+		on_subscribe(c, msg);
+	else if (cJSON_IsString(type) &&
+	    !strcmp(type->valuestring, "unsubscribe"))
+		on_unsubscribe(c, msg);
+	else if (cJSON_IsString(type) && !strcmp(type->valuestring, "ping"))
+		enqueue(c, "{\"type\":\"pong\"}");
+	else {
+		pts_errf(&err, PTS_EINVAL, "unknown_type",
+		    "message type must be subscribe, unsubscribe or ping");
+		send_error(c, &err);
+	}
+	cJSON_Delete(msg);
+}
+
+/* Reassemble fragments; oversized messages are refused, not buffered. */
+static void
+on_receive(struct ws_client *c, struct lws *wsi, const void *in, size_t len)
+{
+	size_t max = c->ws->srv->opt.max_ws_msg;
+	struct pts_err err;
+
+	if (!c->rx_too_big && c->rx.len + len <= max)
+		strbuf_add(&c->rx, in, len);
+	else
+		c->rx_too_big = true;
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return;
+	if (c->rx_too_big) {
+		pts_errf(&err, PTS_E2BIG, "message_too_large",
+		    "messages are limited to %zu bytes", max);
+		send_error(c, &err);
+	} else if (lws_frame_is_binary(wsi)) {
+		pts_errf(&err, PTS_EINVAL, "binary_message",
+		    "send JSON text messages, not binary");
+		send_error(c, &err);
+	} else {
+		on_message(c, c->rx.buf ? c->rx.buf : "", c->rx.len);
+	}
+	strbuf_reset(&c->rx);
+	c->rx_too_big = false;
+}
+
+/* ---- writing (service thread) ------------------------------------------ */
+
+static int
+on_writeable(struct ws_client *c, struct lws *wsi)
+{
+	struct ws_msg *m;
+	bool more, resync = false;
+	int n;
+
+	pthread_mutex_lock(&c->qlock);
+	m = c->qhead;
+	if (m) {
+		c->qhead = m->next;
+		if (c->qhead == NULL)
+			c->qtail = NULL;
+		c->qlen--;
+	} else if (c->stalled) {
+		c->stalled = false;	/* drained: resend snapshots */
+		c->resync = resync = true;
+	}
+	more = c->qhead != NULL;
+	pthread_mutex_unlock(&c->qlock);
+	if (resync)
+		wake_streamer(c->ws);
+	if (m == NULL)
+		return 0;
+	n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+	free(m);
+	metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
+	if (n < 0)
+		return -1;
+	if (more)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* Ask lws for WRITEABLE on every client that has something queued. */
+static void
+on_cancelled(struct ws *ws)
+{
+	pthread_mutex_lock(&ws->lock);
+	for (struct ws_client *c = ws->clients; c; c = c->next) {
+		bool want;
+
+		pthread_mutex_lock(&c->qlock);
+		want = c->want_writable;
+		c->want_writable = false;
+		pthread_mutex_unlock(&c->qlock);
+		if (want && !c->dead)
+			lws_callback_on_writable(c->wsi);
+	}
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* ---- connection lifecycle (service thread) ----------------------------- */
+
+static bool
+ws_authorized(struct ws *ws, struct lws *wsi)
+{
+	char buf[512];
+	const char *p;
+
+	if (!ws->srv->auth)
+		return true;
+	if (lws_hdr_copy(wsi, buf, sizeof buf,
+	    WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && !strncmp(buf, "Bearer ", 7))
+		return server_token_ok(ws->srv, buf + 7);
+	if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0 &&
+	    (p = strstr(buf, "ptscope_token=")) != NULL) {
+		char tok[300];
+
+		snprintf(tok, sizeof tok, "%s", p + 14);
+		tok[strcspn(tok, "; ")] = '\0';
+		return server_token_ok(ws->srv, tok);
+	}
+	return false;
+}
+
+static struct ws_client *
+client_new(struct ws *ws, struct lws *wsi)
+{
+	struct ws_client *c = xcalloc(1, sizeof *c);
+	int fd = lws_get_socket_fd(wsi), sz = WS_SNDBUF;
+	char hello[128];
+
+	c->wsi = wsi;
+	c->ws = ws;
+	c->refs = 1;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->qlock, NULL);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+	pthread_mutex_lock(&ws->lock);
+	c->next = ws->clients;
+	ws->clients = c;
+	ws->nclients++;
+	pthread_mutex_unlock(&ws->lock);
+	snprintf(hello, sizeof hello,
+	    "{\"type\":\"hello\",\"version\":\"%s\",\"protocol\":"
+	    "\"ptscope.v1\"}", PACKAGE_VERSION);
+	enqueue(c, hello);
+	lws_callback_on_writable(wsi);
+	metrics_ws_add(&ws->srv->metrics, 1, 0, 0, 0, 0);
+	return c;
+}
+
+static void
+client_closed(struct ws *ws, struct ws_client *c)
+{
+	struct ws_client **pp;
+
+	pthread_mutex_lock(&ws->lock);
+	for (pp = &ws->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			ws->nclients--;
+			break;
+		}
+	c->dead = true;
+	pthread_mutex_unlock(&ws->lock);
+	metrics_ws_add(&ws->srv->metrics, -1, 0, 0, 0, 0);
+	client_put(ws, c);
+}
+
+static int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct lws_context *ctx = lws_get_context(wsi);
+	struct ws *ws = ctx ? lws_context_user(ctx) : NULL;
+	struct ws_client **pc = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (!ws_authorized(ws, wsi))
+			return -1;
+		return ws->nclients >= ws->srv->opt.max_ws_clients ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		*pc = client_new(ws, wsi);
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		if (*pc)
+			on_receive(*pc, wsi, in, len);
+		break;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (*pc)
+			return on_writeable(*pc, wsi);
+		break;
+	case LWS_CALLBACK_CLOSED:
+		if (*pc)
+			client_closed(ws, *pc);
+		*pc = NULL;
+		break;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (ws)
+			on_cancelled(ws);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "ptscope.v1", ws_callback, sizeof(struct ws_client *), 4096, 0,
+	    NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* ---- the streamer thread ----------------------------------------------- */
+
+/* Zones of the live machine or of a sim space, as a "zones" message. */
+static char *
+render_zones(struct ws *ws, const struct ws_sub *s, struct pts_err *err)
+{
+	struct zones_state zs = { 0 };
+	struct entry *e = NULL;
+	cJSON *o;
+	char *text;
+	int r;
+
+	if (s->sim[0]) {
+		if ((e = registry_get(&ws->srv->reg, s->sim, err)) == NULL)
+			return NULL;
+		entry_lock(e);
+		r = e->space->ops->zones ? e->space->ops->zones(e->space, &zs,
+		    err) : pts_errf(err, PTS_ENOTSUP, "no_zones",
+		    "space '%s' has no simulated machine", s->sim);
+		entry_unlock(e);
+		registry_put(&ws->srv->reg, e);
+		snprintf(zs.source, sizeof zs.source, "%s", s->sim);
+	} else {
+		r = zones_read_proc(ws->srv->opt.proc_root, &zs, err);
+		snprintf(zs.source, sizeof zs.source, "live");
+	}
+	if (r < 0) {
+		zones_release(&zs);
+		return NULL;
+	}
+	o = json_zones(&zs);
+	zones_release(&zs);
+	cJSON_AddStringToObject(o, "type", "zones");
+	text = json_print(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+static void
+stream_zones(struct ws_client *c, struct ws_sub *s, uint64_t now)
+{
+	struct pts_err err;
+	char *text;
+
+	if (!s->need_snapshot && now - s->last_poll < s->interval_ms)
+		return;
+	s->last_poll = now;
+	if ((text = render_zones(c->ws, s, &err)) == NULL) {
+		send_error(c, &err);
+		s->done = true;
+		return;
+	}
+	if (s->need_snapshot || s->last_zones == NULL ||
+	    strcmp(text, s->last_zones)) {
+		enqueue(c, text);
+		free(s->last_zones);
+		s->last_zones = text;
+	} else {
+		free(text);
+	}
+	s->need_snapshot = false;
+}
+
+static void
+send_gone(struct ws_client *c, struct ws_sub *s, const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "type", "gone");
+	cJSON_AddStringToObject(o, "space", s->space);
+	cJSON_AddStringToObject(o, "reason", why);
+	enqueue_json(c, o);
+	s->done = true;
+}
+
+static cJSON *
+message(const char *type, const struct ws_sub *s, uint64_t gen)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddStringToObject(o, "space", s->space);
+	json_add_u64(o, "generation", gen);
+	return o;
+}
+
+/* With e locked: a snapshot, or a delta when the generation moved. */
+static void
+stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
+{
+	struct pt_node *node = NULL;
+	struct pts_err err;
+	bool hide = server_hide_physical(c->ws->srv, e->space);
+	uint64_t gen = e->space->generation;
+	cJSON *o;
+	int r;
+
+	if (!s->need_snapshot && gen == s->last_gen)
+		return;
+	r = e->space->ops->tree(e->space, s->level, s->va, s->depth, &node,
+	    &err);
+	if (r < 0 && (s->need_snapshot || err.code != PTS_ENOENT)) {
+		send_error(c, &err);
+		s->done = true;
+		return;
+	}
+	if (s->need_snapshot) {
+		o = message("snapshot", s, gen);
+		cJSON_AddItemToObject(o, "node", json_node(node, hide));
+		enqueue_json(c, o);
+	} else {
+		o = message("delta", s, gen);
+		if (diff_tree(s->last, node, hide,
+		    cJSON_AddArrayToObject(o, "changes")))
+			enqueue_json(c, o);
+		else
+			cJSON_Delete(o);
+	}
+	pt_node_free(s->last);
+	s->last = node;
+	s->last_gen = gen;
+	s->need_snapshot = false;
+}
+
+static void
+stream_space(struct ws_client *c, struct ws_sub *s, uint64_t now)
+{
+	struct ws *ws = c->ws;
+	struct pts_err err;
+	struct entry *e;
+
+	if ((e = registry_get(&ws->srv->reg, s->space, &err)) == NULL) {
+		send_gone(c, s, "the space was deleted");
+		return;
+	}
+	entry_lock(e);
+	if (e->space->ops->refresh &&
+	    (s->need_snapshot || now - s->last_poll >= s->interval_ms)) {
+		s->last_poll = now;
+		if (entry_refresh(e, ws->srv->opt.min_interval_ms, &err) ==
+		    PTS_EGONE) {
+			send_gone(c, s, "the process exited");
+			goto out;
+		}
+	} else if (e->gone) {
+		send_gone(c, s, "the process exited");
+		goto out;
+	}
+	stream_tree(c, s, e);
+out:
+	entry_unlock(e);
+	registry_put(&ws->srv->reg, e);
+}
+
+static void
+stream_client(struct ws_client *c, uint64_t now)
+{
+	bool resync;
+
+	pthread_mutex_lock(&c->qlock);
+	resync = c->resync;
+	c->resync = false;
+	if (c->stalled) {
+		pthread_mutex_unlock(&c->qlock);
+		return;
+	}
+	pthread_mutex_unlock(&c->qlock);
+	pthread_mutex_lock(&c->lock);
+	for (unsigned i = 0; i < c->nsubs; i++) {
+		struct ws_sub *s = &c->subs[i];
+
+		if (resync) {
+			s->need_snapshot = true;
+			metrics_ws_add(&c->ws->srv->metrics, 0, 0, 0, 1, 0);
+		}
+		if (s->done)
+			continue;
+		if (!strcmp(s->space, "zones"))
+			stream_zones(c, s, now);
+		else
+			stream_space(c, s, now);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void *
+stream_main(void *arg)
+{
+	struct ws *ws = arg;
+
+	for (;;) {
+		struct ws_client **v;
+		struct timespec ts;
+		size_t n = 0, i = 0;
+
+		pthread_mutex_lock(&ws->lock);
+		if (!ws->notified && !ws->stopping) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 25 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&ws->cond, &ws->lock, &ts);
+		}
+		ws->notified = false;
+		if (ws->stopping) {
+			pthread_mutex_unlock(&ws->lock);
+			break;
+		}
+		v = xcalloc(ws->nclients + 1, sizeof *v);
+		for (struct ws_client *c = ws->clients; c; c = c->next) {
+			c->refs++;
+			v[n++] = c;
+		}
+		pthread_mutex_unlock(&ws->lock);
+		for (i = 0; i < n; i++) {
+			stream_client(v[i], now_ms());
+			client_put(ws, v[i]);
+		}
+		free(v);
+		lws_cancel_service(ws->ctx);
+	}
+	return NULL;
+}
+
+static void *
+service_main(void *arg)
+{
+	struct ws *ws = arg;
+
+	for (;;) {
+		bool stop;
+
+		pthread_mutex_lock(&ws->lock);
+		stop = ws->stopping;
+		pthread_mutex_unlock(&ws->lock);
+		if (stop)
+			break;
+		lws_service(ws->ctx, 0);
+	}
+	return NULL;
+}
+
+static void
+lws_log_to_ours(int level, const char *line)
+{
+	char buf[512];
+	size_t n;
+
+	snprintf(buf, sizeof buf, "%s", line);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level & LLL_ERR)
+		log_warn("websocket: %s", buf);
+	else
+		log_debug("websocket: %s", buf);
+}
+
+int
+ws_start(struct server *srv, struct ws **out, struct pts_err *err)
+{
+	struct lws_context_creation_info info;
+	struct ws *ws = xcalloc(1, sizeof *ws);
+	struct lws_vhost *vh;
+	int port;
+
+	ws->srv = srv;
+	pthread_mutex_init(&ws->lock, NULL);
+	pthread_cond_init(&ws->cond, NULL);
+	lws_set_log_level(LLL_ERR | (srv->opt.verbosity > 1 ? LLL_WARN : 0),
+	    lws_log_to_ours);
+	memset(&info, 0, sizeof info);
+	info.port = srv->opt.ws_port;
+	info.iface = srv->opt.ws_host;
+	info.protocols = protocols;
+	info.user = ws;
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	info.timeout_secs = srv->opt.conn_timeout;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (strchr(srv->opt.ws_host, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	ws->ctx = lws_create_context(&info);
+	if (ws->ctx == NULL || (vh = lws_get_vhost_by_name(ws->ctx,
+	    "default")) == NULL || (port = lws_get_vhost_listen_port(vh)) <= 0) {
+		if (ws->ctx)
+			lws_context_destroy(ws->ctx);
+		free(ws);
+		return pts_errf(err, PTS_EIO, "listen_failed",
+		    "cannot listen for WebSocket on %s:%d", srv->opt.ws_host,
+		    srv->opt.ws_port);
+	}
+	server_format_url(srv->ws_url, sizeof srv->ws_url, "ws",
+	    srv->opt.ws_host, port);
+	pthread_create(&ws->service_thread, NULL, service_main, ws);
+	pthread_create(&ws->stream_thread, NULL, stream_main, ws);
+	*out = ws;
+	return 0;
+}
+
+void
+ws_stop(struct ws *ws)
+{
+	if (ws == NULL)
+		return;
+	pthread_mutex_lock(&ws->lock);
+	ws->stopping = true;
+	pthread_cond_signal(&ws->cond);
+	pthread_mutex_unlock(&ws->lock);
+	pthread_join(ws->stream_thread, NULL);
+	lws_cancel_service(ws->ctx);
+	pthread_join(ws->service_thread, NULL);
+	lws_context_destroy(ws->ctx);	/* closes clients: CLOSED frees them */
+	while (ws->clients)
+		client_closed(ws, ws->clients);
+	pthread_cond_destroy(&ws->cond);
+	pthread_mutex_destroy(&ws->lock);
+	free(ws);
+}
