@@ -127,7 +127,7 @@ cpuinfo_has(const char *key, const char *w)
 }
 
 /* The arm64 arch id from the page size and where our stack lives. */
-static const struct arch * __attribute__((unused))
+static __attribute__((unused)) const struct arch *
 host_arm64(void)
 {
 	long psz = sysconf(_SC_PAGESIZE);
