@@ -283,6 +283,7 @@ ps_info(struct space *s, struct space_info *si)
 	space_info_u64(si, "reconstructed.table_kb",
 	    tp * (s->arch->page_size / 1024));
 	space_info_u64(si, "reconstructed.thp_kb", m->thp_bytes / 1024);
+	space_info_u64(si, "reconstructed.thp_deposited_tables", m->deposits);
 	for (unsigned li = 0; li < s->arch->nlevels; li++) {
 		char key[40];
 

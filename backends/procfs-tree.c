@@ -205,8 +205,12 @@ tr_summarize(struct procfs_model *m)
 		else if (!(s->cats & PSC_GUARD))
 			v->swapped_pages += pages;
 		if ((s->cats & PSC_HUGE) && !(s->cats & PSC_FILE) &&
-		    s->li < tr_last(a) && v->page_size <= a->page_size)
-			m->thp_bytes += s->end - s->start;
+		    s->li + 1 == tr_last(a) && v->page_size <= a->page_size) {
+			m->deposits += (s->end - s->start) /
+			    tr_espan(a, s->li);
+			if (!(s->cats & PSC_PFNZERO))
+				m->thp_bytes += s->end - s->start;
+		}
 		h = tr_fnv(h, s, sizeof *s);
 	}
 	for (size_t i = 0; i < m->vmas.n; i++) {
@@ -255,7 +259,7 @@ procfs_model_vmpte_tables(const struct procfs_model *m)
 		if (l == PT_PUD || l == PT_PMD || l == PT_PTE)
 			n += m->tables[li];
 	}
-	return n;
+	return n + m->deposits;
 }
 
 /* Flags of a leaf from its VMA and categories (no per-page detail). */

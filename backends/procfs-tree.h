@@ -47,7 +47,11 @@ struct procfs_model {
 	size_t nsegs, capsegs;
 	struct procfs_seg *segs;
 	uint64_t tables[PT_NLEVELS];	/* inferred tables per levels[] pos */
-	uint64_t thp_bytes;		/* anonymous PMD-mapped THP */
+	uint64_t thp_bytes;		/* anonymous PMD-mapped THP (what
+					   smaps counts as AnonHugePages) */
+	uint64_t deposits;		/* pte tables the kernel deposits under
+					   anonymous PMD-mapped THPs and huge
+					   zero pages (counted in VmPTE) */
 	uint64_t hash;			/* of VMAs and runs: change detection */
 };
 
@@ -59,8 +63,10 @@ void procfs_model_build(struct procfs_model *m, const struct arch *a,
     struct procfs_vmas *vmas, const struct procfs_runs *runs);
 void procfs_model_release(struct procfs_model *m);
 
-/* Tables the kernel's VmPTE counts (pte, pmd and pud tables: the
-   mm_inc_nr_ptes/pmds/puds accounting; never the pgd or p4d). */
+/* Tables the kernel's VmPTE counts: pte, pmd and pud tables (the
+   mm_inc_nr_ptes/pmds/puds accounting; never the pgd or p4d), plus one
+   deposited pte table per anonymous PMD-mapped THP or huge zero page
+   (mm/huge_memory.c: pgtable_trans_huge_deposit + mm_inc_nr_ptes). */
 uint64_t procfs_model_vmpte_tables(const struct procfs_model *m);
 
 /* The tree op (see space.h); d may be NULL. */
