@@ -1,0 +1,143 @@
+// overview.js: the whole VA range as a horizontal map of its regions (VMAs
+// of a process, kernel regions, or the mapped ranges of a sim), with how
+// much of each is mapped; click a region to open its page table.
+
+import * as api from './api.js';
+import { $, h, setKids, big, hex, sizeName, num, errText } from './util.js';
+
+let ctx = null;
+let loadedFor = null;
+
+// Nothing to wire at start.
+export function init(c) {
+	ctx = c;
+}
+
+// A new space: redraw on the next show.
+export function spaceChanged() {
+	loadedFor = null;
+	setKids($('ov-map'));
+	setKids($('ov-list'));
+}
+
+// Load regions (or ranges for sims) and draw them.
+export async function show() {
+	const space = ctx.space;
+	let regions;
+	try {
+		regions = space.kind === 'sim' ? fromRanges(await api.get(api.spacePath(space.id, 'ranges')))
+			: (await api.get(api.spacePath(space.id, 'regions'))).regions || [];
+	} catch (e) {
+		if (ctx.space === space) ctx.notify(errText('Could not read the regions', e));
+		return;
+	}
+	if (ctx.space !== space) return;
+	loadedFor = space.id;
+	draw(regions.map(r => ({ ...r, s: big(r.start), e: big(r.end) === 0n ? 1n << 64n : big(r.end) })));
+}
+
+// Regions from /ranges: adjacent ranges joined, present pages summed.
+function fromRanges(r) {
+	const out = [];
+	for (const x of r.ranges || []) {
+		const prev = out[out.length - 1];
+		if (prev && big(prev.end) === big(x.start) && prev.perms === perms(x.flags)) {
+			prev.end = x.end;
+			prev.present_pages += x.pages || 0;
+			continue;
+		}
+		out.push({ start: x.start, end: x.end, name: x.level + ' leaves', perms: perms(x.flags),
+			present_pages: x.pages || 0 });
+	}
+	return out;
+}
+
+// rwx letters from common flag names.
+function perms(flags) {
+	const f = flags || [];
+	return (f.includes('read') || f.includes('present') ? 'r' : '-') +
+		(f.includes('write') ? 'w' : '-') + (f.includes('exec') ? 'x' : '-') + (f.includes('user') ? 'u' : '');
+}
+
+// The user and kernel halves of the arch: [{name, first, last}].
+function halves() {
+	const a = ctx.arch;
+	const out = [];
+	if (a.user_first !== undefined) out.push({ name: 'User', first: big(a.user_first), last: big(a.user_last) });
+	if (a.kernel_first !== undefined) out.push({ name: 'Kernel', first: big(a.kernel_first), last: big(a.kernel_last) });
+	if (!out.length) out.push({ name: 'Address space', first: 0n, last: (1n << BigInt(a.va_bits)) - 1n });
+	return out;
+}
+
+// Width weight of a span: logarithmic so a 4 KiB page and 128 TiB both show.
+function weight(bytes) {
+	return Math.max(1, Math.log2(Number(bytes)) - 10);
+}
+
+// Draw each half as a bar of regions and gaps, then the region list.
+function draw(regions) {
+	const bars = halves().map(half => {
+		const inside = regions.filter(r => r.s <= half.last && r.e - 1n >= half.first);
+		const parts = [];
+		let at = half.first;
+		for (const r of inside) {
+			if (r.s > at) parts.push(gap(r.s - at));
+			parts.push(segment(r));
+			at = r.e;
+		}
+		if (half.last + 1n > at) parts.push(gap(half.last + 1n - at));
+		return h('div', { class: 'va-half' },
+			h('div', { class: 'va-label' }, `${half.name}: ${hex(half.first)} – ${hex(half.last)} (${sizeName(half.last - half.first + 1n)})`),
+			h('div', { class: 'va-bar', role: 'list', 'aria-label': `${half.name} address range` }, parts));
+	});
+	setKids($('ov-map'), bars);
+	drawList(regions);
+}
+
+// A gap between regions.
+function gap(bytes) {
+	return h('div', { class: 'va-gap', role: 'listitem', style: `flex-grow:${weight(bytes) / 4}`,
+		title: `unmapped: ${sizeName(bytes)}` }, h('span', {}, sizeName(bytes)));
+}
+
+// Fraction of a region's base pages that are present.
+function fill(r) {
+	const pages = Number((r.e - r.s) / BigInt(ctx.arch.page_size));
+	return pages ? Math.min(1, (r.present_pages || 0) / pages) : 0;
+}
+
+// A region on the map: a button, filled as far as it is mapped.
+function segment(r) {
+	const f = fill(r);
+	const label = `${r.name || 'region'} ${hex(r.s)}–${hex(r.e)} ${r.perms || ''}: ${sizeName(r.e - r.s)}, ${(f * 100).toFixed(1)}% mapped`;
+	return h('button', { type: 'button', class: 'va-seg', role: 'listitem', style: `flex-grow:${weight(r.e - r.s)}`,
+		title: label, 'aria-label': label, onclick: () => jump(r) },
+	h('span', { class: 'va-fill', style: `height:${(f * 100).toFixed(1)}%` }),
+	h('span', { class: 'va-name' }, r.name || ''));
+}
+
+// The table of regions (readable on any screen).
+function drawList(regions) {
+	const rows = regions.slice(0, 2000).map(r => h('tr', {},
+		h('td', {}, h('a', { href: '#', onclick: ev => { ev.preventDefault(); jump(r); } }, r.name || '(anonymous)')),
+		h('td', { class: 'mono' }, hex(r.s)), h('td', { class: 'mono' }, hex(r.e)),
+		h('td', { class: 'num' }, sizeName(r.e - r.s)), h('td', { class: 'mono' }, r.perms || ''),
+		h('td', { class: 'num' }, num(r.present_pages)), h('td', { class: 'num' }, (fill(r) * 100).toFixed(1) + '%')));
+	setKids($('ov-list'), h('table', { class: 'list', id: 'ov-table' },
+		h('thead', {}, h('tr', {}, ['region', 'start', 'end', 'size', 'perms', 'present pages', 'mapped'].map(t => h('th', {}, t)))),
+		h('tbody', {}, rows)),
+	regions.length ? null : h('p', { class: 'hint' }, 'Nothing is mapped in this space yet.'));
+}
+
+// Open the deepest table that exists for the region's first address.
+async function jump(r) {
+	const va = hex(r.s);
+	try {
+		const w = await api.get(api.spacePath(ctx.space.id, 'walk') + '?va=' + va);
+		const steps = w.steps || [];
+		const last = steps[steps.length - 1];
+		ctx.go('tables', { node: `${last ? last.level : 'pgd'}:${va}`, focusVa: va });
+	} catch (e) {
+		ctx.notify(errText(`Could not open the table of ${va}`, e));
+	}
+}

@@ -1,0 +1,181 @@
+// picker.js: the space picker: create a simulated space, attach to a live
+// process, open the kernel space, upload a ptdump file (also by drag and drop).
+
+import * as api from './api.js';
+import { $, h, setKids, num, formError } from './util.js';
+
+let procs = [];
+let ctxRef = null;
+
+// Fill the selectors and wire the forms.
+export function init(ctx) {
+	ctxRef = ctx;
+	const ids = [...ctx.arches.keys()];
+	setKids($('pk-arch'), ids.map(id => h('option', { value: id }, id + archDesc(ctx, id))));
+	if (ctx.info.host_arch && ctx.arches.has(ctx.info.host_arch)) $('pk-arch').value = ctx.info.host_arch;
+	const scen = ctx.info.scenarios || ['empty', 'process', 'kernel'];
+	setKids($('pk-scenario'), scen.map(s => {
+		const name = typeof s === 'string' ? s : s.name;
+		return h('option', { value: name }, name);
+	}));
+	if (scen.includes('process')) $('pk-scenario').value = 'process';
+	setKids($('pk-dump-arch'), ids.map(id => h('option', { value: id }, id)));
+	if (ctx.info.host_arch) $('pk-dump-arch').value = ctx.info.host_arch;
+	$('open-picker').addEventListener('click', () => open(ctx));
+	$('pk-sim').addEventListener('submit', createSim);
+	$('pk-filter').addEventListener('input', drawProcs);
+	$('pk-refresh').addEventListener('click', loadProcs);
+	$('pk-kernel').addEventListener('click', openKernel);
+	$('pk-file').addEventListener('change', ev => {
+		if (ev.target.files[0]) upload(ev.target.files[0]);
+	});
+	const drop = $('pk-drop');
+	drop.addEventListener('dragover', ev => {
+		ev.preventDefault();
+		drop.classList.add('over');
+	});
+	drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+	drop.addEventListener('drop', ev => {
+		ev.preventDefault();
+		drop.classList.remove('over');
+		const f = ev.dataTransfer && ev.dataTransfer.files[0];
+		if (f) upload(f);
+	});
+	drop.addEventListener('keydown', ev => {
+		if (ev.key === 'Enter' || ev.key === ' ') {
+			ev.preventDefault();
+			$('pk-file').click();
+		}
+	});
+	// Dropping a file anywhere on the page opens the picker with it.
+	document.addEventListener('dragover', ev => ev.preventDefault());
+	document.addEventListener('drop', ev => {
+		if (ev.target.closest && ev.target.closest('#pk-drop')) return;
+		ev.preventDefault();
+		const f = ev.dataTransfer && ev.dataTransfer.files[0];
+		if (f) {
+			open(ctx);
+			upload(f);
+		}
+	});
+}
+
+// A short description of an arch for the selector.
+function archDesc(ctx, id) {
+	const a = ctx.arches.get(id);
+	if (!a) return '';
+	const n = (a.levels || []).length;
+	return ` (${n} levels, ${a.page_size / 1024}K pages, ${a.va_bits}-bit VA)`;
+}
+
+// Show the picker and load the process list.
+export function open(ctx) {
+	const live = ctx.info.live || {};
+	$('pk-kern-note').textContent = live.ptdump ?
+		'The running kernel\'s page tables, read from debugfs ptdump.' :
+		'The kernel\'s ptdump file is not readable here (needs root and CONFIG_PTDUMP_DEBUGFS); the server will say why.';
+	const dlg = $('picker');
+	if (!dlg.open) dlg.showModal();
+	loadProcs();
+}
+
+// Close the picker and switch to a space that was just made.
+async function opened(space) {
+	$('picker').close();
+	await ctxRef.refreshSpaces();
+	await ctxRef.selectSpace(space.id, 'tables');
+}
+
+// The role=alert box of the card holding el.
+function errBox(el) {
+	return el.closest('.card').querySelector('.form-error');
+}
+
+// Create a simulated space from the form.
+async function createSim(ev) {
+	ev.preventDefault();
+	const f = ev.target;
+	formError(errBox(f));
+	try {
+		const s = await api.post('/spaces', { kind: 'sim', arch: f.arch.value, scenario: f.scenario.value });
+		await opened(s);
+	} catch (e) {
+		formError(errBox(f), 'Could not create the simulated space', e);
+	}
+}
+
+// Fetch the live process list.
+async function loadProcs() {
+	const box = $('pk-procs');
+	formError(errBox(box));
+	try {
+		const r = await api.get('/processes');
+		procs = r.processes || [];
+	} catch (e) {
+		procs = [];
+		formError(errBox(box), 'Could not list processes', e);
+	}
+	drawProcs();
+}
+
+// Draw the process table, filtered by name or pid.
+function drawProcs() {
+	const q = $('pk-filter').value.trim().toLowerCase();
+	const rows = procs.filter(p => !q || String(p.pid).startsWith(q) ||
+		(p.comm || '').toLowerCase().includes(q)).slice(0, 300);
+	const body = rows.map(p => h('tr', { dataset: { pid: p.pid } },
+		h('td', { class: 'num' }, p.pid),
+		h('td', {}, p.comm || ''),
+		h('td', { class: 'num' }, p.rss_kb !== undefined ? num(p.rss_kb) + ' kB' : ''),
+		h('td', { class: 'num' }, p.vm_pte_kb !== undefined ? num(p.vm_pte_kb) + ' kB' : ''),
+		h('td', {}, h('button', { type: 'button', class: 'attach', 'aria-label': `Attach to ${p.comm} (pid ${p.pid})`,
+			onclick: () => attach(p.pid) }, 'Attach'))));
+	setKids($('pk-procs'), h('table', { class: 'list' },
+		h('thead', {}, h('tr', {}, h('th', {}, 'pid'), h('th', {}, 'command'), h('th', {}, 'RSS'),
+			h('th', {}, 'page tables'), h('th', {}, ''))),
+		h('tbody', {}, body)),
+	rows.length ? null : h('p', { class: 'hint' }, q ? 'No process matches.' : 'No processes.'));
+}
+
+// Attach to a live process by pid.
+async function attach(pid) {
+	const box = errBox($('pk-procs'));
+	formError(box);
+	try {
+		const s = await api.post('/spaces', { kind: 'process', pid });
+		await opened(s);
+	} catch (e) {
+		formError(box, `Could not attach to pid ${pid}`, e);
+	}
+}
+
+// Open the kernel space (already listed, or created on demand).
+async function openKernel() {
+	const box = errBox($('pk-kernel'));
+	formError(box);
+	await ctxRef.refreshSpaces();
+	const have = ctxRef.spaces.find(s => s.kind === 'kernel');
+	if (!have) {
+		box.textContent = 'This daemon has no kernel space: it found no readable ptdump file in debugfs ' +
+			'(needs root and CONFIG_PTDUMP_DEBUGFS). Upload a ptdump file instead.';
+		return;
+	}
+	await opened(have);
+}
+
+// Upload a ptdump file.
+async function upload(file) {
+	const box = errBox($('pk-drop'));
+	formError(box);
+	if (file.size > 16 * 1024 * 1024) {
+		box.textContent = `${file.name} is too large (${num(file.size)} bytes) for a ptdump file.`;
+		return;
+	}
+	try {
+		const text = await file.text();
+		const s = await api.post('/spaces', { kind: 'ptdump', arch: $('pk-dump-arch').value, text });
+		await opened(s);
+	} catch (e) {
+		formError(box, `Could not load ${file.name}`, e);
+	}
+}

@@ -1,0 +1,165 @@
+// zones.js: zones and the buddy allocator, live: per node and zone, free
+// blocks per order as a bar chart, free blocks per migrate type, watermarks
+// against free pages and the fragmentation index.
+
+import * as api from './api.js';
+import { $, h, setKids, num, errText } from './util.js';
+
+let ctx = null;
+let source = null;	// 'live' or a sim space id
+
+// Wire the source selector.
+export function init(c) {
+	ctx = c;
+	$('zones-source').addEventListener('change', ev => {
+		source = ev.target.value;
+		load();
+	});
+}
+
+// Nothing to do on a space change: the source is chosen in the view.
+export function spaceChanged() {}
+
+// Refill the source selector: the live machine and every sim space.
+export function sourcesChanged(c) {
+	const opts = [];
+	if (!c.info.live || c.info.live.zones !== false)
+		opts.push(h('option', { value: 'live' }, 'This machine (live)'));
+	for (const s of c.spaces.filter(x => x.kind === 'sim'))
+		opts.push(h('option', { value: s.id }, `${s.id} (simulated ${s.arch})`));
+	setKids($('zones-source'), opts);
+	if (source && [...$('zones-source').options].some(o => o.value === source))
+		$('zones-source').value = source;
+}
+
+// Show the view: the current sim's machine, else the live one.
+export function show(c) {
+	const sel = $('zones-source');
+	if (!source || ![...sel.options].some(o => o.value === source))
+		source = c.space && c.space.kind === 'sim' ? c.space.id : (sel.options[0] ? sel.options[0].value : null);
+	if (source) sel.value = source;
+	load();
+}
+
+// Fetch the zones once, then follow the live stream.
+async function load() {
+	if (!source) {
+		setKids($('zones'), h('p', { class: 'hint' }, 'No zone information is available here.'));
+		return;
+	}
+	const src = source;
+	const path = src === 'live' ? '/zones' : api.spacePath(src, 'zones');
+	try {
+		const z = await api.get(path);
+		if (src === source) draw(z);
+	} catch (e) {
+		if (src === source) {
+			setKids($('zones'));
+			ctx.notify(errText('Could not read the zones', e));
+		}
+		return;
+	}
+	const msg = { type: 'subscribe', space: 'zones' };
+	if (src !== 'live') msg.sim = src;
+	ctx.stream.subscribe('zones', msg, m => {
+		if (m.type === 'zones' && src === source) draw(m);
+		else if (m.type === 'error' && m.error) ctx.notify(errText('Live zones', m.error));
+	});
+}
+
+// The kernel's fragmentation index of one order (mm/vmstat.c), in thousandths.
+function fragIndex(freeArea, order) {
+	let total = 0, pages = 0, suitable = 0;
+	freeArea.forEach((blocks, k) => {
+		total += blocks;
+		pages += blocks * 2 ** k;
+		if (k >= order) suitable += blocks * 2 ** (k - order);
+	});
+	if (!total) return 0;
+	if (suitable) return -1000;
+	return 1000 - Math.floor((1000 + Math.floor(pages * 1000 / 2 ** order)) / total);
+}
+
+// Draw every node and zone.
+function draw(z) {
+	const orders = z.orders || 11;
+	$('zones-note').textContent = z.note || '';
+	const nodes = (z.nodes || []).map(n => h('section', { class: 'znode', 'aria-label': `Node ${n.node}` },
+		h('h3', {}, `Node ${n.node}`),
+		h('div', { class: 'zone-list' }, (n.zones || []).map(zone => drawZone(zone, orders)))));
+	setKids($('zones'), nodes);
+}
+
+// One zone: the free-area chart, watermarks, migrate types, fragmentation.
+function drawZone(zone, orders) {
+	return h('article', { class: 'card zone', 'data-zone': zone.name },
+		h('h4', {}, zone.name),
+		h('p', { class: 'hint' }, `${num(zone.free_pages)} free of ${num(zone.managed_pages)} managed pages ` +
+			`(${num(zone.present_pages)} present, ${num(zone.spanned_pages)} spanned)`),
+		chart(zone, orders),
+		watermarks(zone),
+		migrate(zone, orders),
+		frag(zone, orders));
+}
+
+// Bars of free blocks per order (log scale so small counts stay visible).
+function chart(zone, orders) {
+	const fa = zone.free_area || [];
+	const max = Math.max(1, ...fa);
+	const bars = [];
+	for (let k = 0; k < orders; k++) {
+		const v = fa[k] || 0;
+		const pct = v ? 8 + 92 * Math.log1p(v) / Math.log1p(max) : 0;
+		bars.push(h('div', { class: 'bar-col' },
+			h('div', { class: 'bar-val' }, num(v)),
+			h('div', { class: 'bar-track' }, h('div', { class: 'bar', role: 'img', style: `height:${pct.toFixed(1)}%`,
+				'aria-label': `order ${k}: ${v} free blocks of ${2 ** k} pages`, title: `order ${k}: ${v} free blocks` })),
+			h('div', { class: 'bar-x' }, String(k))));
+	}
+	return h('figure', { class: 'zone-chart' },
+		h('div', { class: 'bars', style: `--n:${orders}` }, bars),
+		h('figcaption', {}, 'Free blocks per order (log scale); order k is a block of 2^k pages.'));
+}
+
+// Free pages against the min/low/high watermarks.
+function watermarks(zone) {
+	const wm = zone.watermarks || {};
+	const free = zone.free_pages || 0;
+	const scale = Math.max(free, (wm.high || 0) * 2, 1);
+	const pos = v => Math.min(100, 100 * v / scale).toFixed(2) + '%';
+	const state = free <= wm.min ? 'below min: allocations stall' : free <= wm.low ? 'below low: kswapd reclaims' :
+		free <= wm.high ? 'between low and high' : 'above high';
+	return h('div', { class: 'wm' },
+		h('div', { class: 'wm-track', role: 'img', 'aria-label': `free ${free} pages; min ${wm.min}, low ${wm.low}, high ${wm.high}: ${state}` },
+			h('div', { class: 'wm-free', style: `width:${pos(free)}` }),
+			['min', 'low', 'high'].map(k => wm[k] !== undefined ?
+				h('div', { class: 'wm-mark ' + k, style: `left:${pos(wm[k])}`, title: `${k} ${wm[k]}` }) : null)),
+		h('p', { class: 'hint' }, `Watermarks min ${num(wm.min)}, low ${num(wm.low)}, high ${num(wm.high)} pages; free ${num(free)}: ${state}.`));
+}
+
+// Free blocks per migrate type and order.
+function migrate(zone, orders) {
+	const mt = zone.migrate;
+	if (!mt || !Object.keys(mt).length) return null;
+	const head = [h('th', {}, 'type')];
+	for (let k = 0; k < orders; k++) head.push(h('th', { class: 'num' }, String(k)));
+	const rows = Object.entries(mt).map(([name, v]) => h('tr', {}, h('th', { scope: 'row' }, name),
+		Array.from({ length: orders }, (_, k) => h('td', { class: 'num' + ((v[k] || 0) ? '' : ' zero') }, num(v[k] || 0)))));
+	return h('details', { class: 'migrate' }, h('summary', {}, 'Free blocks by migrate type'),
+		h('div', { class: 'scroll-x' }, h('table', { class: 'list' }, h('thead', {}, h('tr', {}, head)), h('tbody', {}, rows))));
+}
+
+// The fragmentation index per order (-1: a free block that large exists).
+function frag(zone, orders) {
+	const api = zone.frag_index || zone.fragmentation_index;
+	const cells = [];
+	for (let k = 0; k < orders; k++) {
+		const v = api ? Number(api[k]) : fragIndex(zone.free_area || [], k) / 1000;
+		cells.push(h('td', { class: 'num' }, v.toFixed(3)));
+	}
+	const head = Array.from({ length: orders }, (_, k) => h('th', { class: 'num' }, String(k)));
+	return h('div', { class: 'scroll-x frag' }, h('table', { class: 'list' },
+		h('caption', {}, 'Fragmentation index per order (−1: a large enough block is free; towards 1: failure from fragmentation; towards 0: from low memory)'),
+		h('thead', {}, h('tr', {}, h('th', {}, 'order'), head)),
+		h('tbody', {}, h('tr', {}, h('th', { scope: 'row' }, 'index'), cells))));
+}
