@@ -196,10 +196,10 @@ ptdump_render(const struct arch *a, const struct pt_ranges *rs,
 			hl = l;
 			cur = f;
 		}
-		pr_marker(&st, r);
 		if (holes && r->start > cur)
 			pr_hole(&st, cur, r->start - 1);
 		pr_hole_flush(&st);
+		pr_marker(&st, r);
 		pr_line(&st, r->start, r->end, (unsigned)li, r);
 		cur = r->end;
 	}

@@ -264,8 +264,8 @@ ps_walk(struct space *s, uint64_t va, struct pt_walk *w, struct pts_err *err)
 	if (i < d->ranges.n && d->ranges.v[i].start <= va)
 		r = &d->ranges.v[i];
 	for (unsigned li = 0; li < a->nlevels; li++) {
-		uint64_t el = arch_table_base(a, li, va) +
-		    ((uint64_t)arch_index(a, li, va) << a->levels[li].shift);
+		uint64_t el = arch_entry_va(a, li, arch_table_base(a, li, va),
+		    arch_index(a, li, va));
 		uint64_t elast = el + arch_entry_span(a, li) - 1;
 
 		if (r != NULL && ps_li(a, r) == li) {
