@@ -114,11 +114,7 @@ async function selectSpace(id, view, params = {}) {
 
 // Say so when the daemon hides physical addresses of live spaces.
 function physicalNotice() {
-	const old = $('phys-note');
-	if (old) old.remove();
-	if (!ctx.info || !ctx.info.physical_hidden || !ctx.space || ctx.space.kind === 'sim') return;
-	$('notices').prepend(h('div', { id: 'phys-note', class: 'notice info', role: 'status' },
-		'Physical addresses and PFNs of live spaces are hidden: the daemon runs without --show-physical, so they show as “hidden”.'));
+	$('phys-banner').hidden = !ctx.info || !ctx.info.physical_hidden || !ctx.space || ctx.space.kind === 'sim';
 }
 
 // Close (DELETE) the current space.

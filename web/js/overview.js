@@ -20,36 +20,47 @@ export function spaceChanged() {
 	setKids($('ov-list'));
 }
 
-// Load regions (or ranges for sims) and draw them.
+// Load the ranges and draw the regions made from them.
 export async function show() {
 	const space = ctx.space;
-	let regions;
+	let ranges;
 	try {
-		regions = space.kind === 'sim' ? fromRanges(await api.get(api.spacePath(space.id, 'ranges')))
-			: (await api.get(api.spacePath(space.id, 'regions'))).regions || [];
+		ranges = await api.get(api.spacePath(space.id, 'ranges'));
 	} catch (e) {
-		if (ctx.space === space) ctx.notify(errText('Could not read the regions', e));
+		if (ctx.space === space) ctx.notify(errText('Could not read the mapped ranges', e));
 		return;
 	}
 	if (ctx.space !== space) return;
 	loadedFor = space.id;
-	draw(regions.map(r => ({ ...r, s: big(r.start), e: big(r.end) === 0n ? 1n << 64n : big(r.end) })));
+	draw(fromRanges(ranges).map(r => ({ ...r, s: big(r.start), e: big(r.end) === 0n ? 1n << 64n : big(r.end) })));
 }
 
-// Regions from /ranges: adjacent ranges joined, present pages summed.
+// Regions from /ranges: the ptdump sections when ranges carry markers, else
+// runs of adjacent ranges with the same name (VMA) and permissions.
 function fromRanges(r) {
+	const rs = r.ranges || [];
+	const markers = rs.some(x => x.marker);
 	const out = [];
-	for (const x of r.ranges || []) {
+	for (const x of rs) {
+		const name = markers ? x.marker || '' : nameOf(x);
 		const prev = out[out.length - 1];
-		if (prev && big(prev.end) === big(x.start) && prev.perms === perms(x.flags)) {
+		const join = prev && (markers ? !x.marker || x.marker === prev.name :
+			big(prev.end) === big(x.start) && prev.name === name && prev.perms === perms(x.flags));
+		if (join) {
 			prev.end = x.end;
 			prev.present_pages += x.pages || 0;
 			continue;
 		}
-		out.push({ start: x.start, end: x.end, name: x.level + ' leaves', perms: perms(x.flags),
+		out.push({ start: x.start, end: x.end, name, perms: markers ? '' : perms(x.flags),
 			present_pages: x.pages || 0 });
 	}
 	return out;
+}
+
+// A region name for a range: its attributes (the VMA's file) or its level.
+function nameOf(x) {
+	const a = [].concat(x.attrs || []).join(' ');
+	return a || `${x.level} leaves`;
 }
 
 // rwx letters from common flag names.
@@ -63,8 +74,10 @@ function perms(flags) {
 function halves() {
 	const a = ctx.arch;
 	const out = [];
-	if (a.user_first !== undefined) out.push({ name: 'User', first: big(a.user_first), last: big(a.user_last) });
-	if (a.kernel_first !== undefined) out.push({ name: 'Kernel', first: big(a.kernel_first), last: big(a.kernel_last) });
+	if (a.user_first !== undefined && a.user_first !== null) out.push({ name: 'User', first: big(a.user_first), last: big(a.user_last) });
+	// a last address of 2^64-1 may come as null (the API's "unknown" value)
+	if (a.kernel_first) out.push({ name: 'Kernel', first: big(a.kernel_first),
+		last: a.kernel_last ? big(a.kernel_last) : (1n << 64n) - 1n });
 	if (!out.length) out.push({ name: 'Address space', first: 0n, last: (1n << BigInt(a.va_bits)) - 1n });
 	return out;
 }
@@ -77,7 +90,9 @@ function weight(bytes) {
 // Draw each half as a bar of regions and gaps, then the region list.
 function draw(regions) {
 	const bars = halves().map(half => {
-		const inside = regions.filter(r => r.s <= half.last && r.e - 1n >= half.first);
+		const end = half.last + 1n;
+		const inside = regions.filter(r => r.s < end && r.e > half.first)
+			.map(r => ({ ...r, s: r.s < half.first ? half.first : r.s, e: r.e > end ? end : r.e }));
 		const parts = [];
 		let at = half.first;
 		for (const r of inside) {
@@ -85,7 +100,7 @@ function draw(regions) {
 			parts.push(segment(r));
 			at = r.e;
 		}
-		if (half.last + 1n > at) parts.push(gap(half.last + 1n - at));
+		if (end > at) parts.push(gap(end - at));
 		return h('div', { class: 'va-half' },
 			h('div', { class: 'va-label' }, `${half.name}: ${hex(half.first)} – ${hex(half.last)} (${sizeName(half.last - half.first + 1n)})`),
 			h('div', { class: 'va-bar', role: 'list', 'aria-label': `${half.name} address range` }, parts));

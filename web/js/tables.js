@@ -400,7 +400,7 @@ function details(i) {
 		row('VA range', `${hex(va)} – ${hex(va + span - 1n)}`, 'mono'),
 		row('Maps', sizeName(span)),
 		row('Kind', KINDS[kind] ? KINDS[kind].name : kind),
-		c ? row('Entry value', c.entry === null ? 'unknown' : hex(c.entry), 'mono') : null,
+		c ? row('Entry value', phys(c.entry), 'mono') : null,
 		c && c.entry_pa ? row('Entry at PA', hex(c.entry_pa), 'mono') : null,
 		c && c.hw ? row('Hardware', c.hw.join(' '), 'mono') : null,
 		c ? row('Flags', h('span', { class: 'chips' }, (c.flags || []).map(f => h('span', { class: 'chip' }, f)))) : null,

@@ -141,7 +141,7 @@ function stepItem(arch, s) {
 		['Table at PA', s.table_pa ? hex(s.table_pa) : hidden],
 		['Index', `${s.index} (${hex(s.index)}) = bits ${s.shift + (l ? l.bits : 0) - 1}–${s.shift}`],
 		['Entry at PA', s.entry_pa ? hex(s.entry_pa) : hidden],
-		['Entry value', s.entry === null || s.entry === undefined ? 'unknown' : hex(s.entry)],
+		['Entry value', s.entry ? hex(s.entry) : hidden],
 		['Kind', s.kind === 'none' ? 'none (empty)' : s.kind],
 	];
 	if (s.size) rows.push(['Maps', sizeName(s.size)]);
