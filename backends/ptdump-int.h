@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "err.h"
 #include "pt.h"
+#include "ptdump.h"
 #include "space.h"
 #include "strbuf.h"
 
@@ -51,12 +52,13 @@ enum ptdump_fmt ptdump_fmt_of_arch(const struct arch *a);
 /*
  * Decode the attribute tokens of one line (space-separated) into PTF_*
  * flags; *unknown receives the first token the format does not know, or
- * NULL.  level_last: the range sits at the arch's last level.
+ * NULL.
  */
 uint32_t ptdump_attrs_decode(enum ptdump_fmt, const char *attrs,
     const char **unknown, size_t *unknown_len);
 
-/* Append the attribute columns for flags in the kernel's layout. */
+/* Append the attribute columns for flags in the kernel's layout; block:
+   a leaf above the last level (x86 PSE, arm64 BLK). */
 void ptdump_attrs_encode(enum ptdump_fmt, uint32_t flags, bool block,
     struct strbuf *out);
 
@@ -67,5 +69,10 @@ uint32_t ptdump_attrs_mask(enum ptdump_fmt);
    with refresh re-reading path. */
 struct space *ptdump_space_new(struct ptdump_dump *d, bool kernel,
     const char *path);
+
+/* ptdump_debugfs_probe() below another directory than /sys/kernel/debug
+   (tests); never mounts anything. */
+int ptdump_debugfs_probe_at(const char *root, struct ptdump_source *src,
+    int max, char *why, size_t whylen);
 
 #endif

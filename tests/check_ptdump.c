@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ptdump.h"
 #include "ptdump-int.h"
@@ -517,6 +518,66 @@ START_TEST(test_guess)
 }
 END_TEST
 
+/* Write text to dir/name. */
+static void
+write_file(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(test_debugfs)
+{
+	char dir[] = "/tmp/ptscope-debugfs-XXXXXX", sub[64], why[200];
+	struct ptdump_source src[4];
+	struct strbuf sb = STRBUF_INIT;
+	struct pts_err err = { 0 };
+	struct space *s = NULL;
+	struct space_info si = { 0 };
+	uint64_t gen;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(ptdump_debugfs_probe_at(dir, src, 4, why, sizeof why),
+	    0);
+	ck_assert_ptr_nonnull(strstr(why, "CONFIG_PTDUMP_DEBUGFS"));
+	snprintf(sub, sizeof sub, "%s/page_tables", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	fixture("x86_64-kernel.txt", &sb);
+	write_file(sub, "kernel", sb.buf, sb.len);
+	write_file(sub, "efi", L1, strlen(L1));
+	ck_assert_int_eq(ptdump_debugfs_probe_at(dir, src, 4, why, sizeof why),
+	    2);
+	ck_assert_str_eq(src[0].id, "kernel");
+	ck_assert_str_eq(src[1].id, "efi");
+	ck_assert_int_eq(ptdump_debugfs_space(&src[0], &s, &err), 0);
+	ck_assert_str_eq(s->ops->kind, "kernel");
+	ck_assert(s->live);
+	s->ops->info(s, &si);
+	ck_assert_str_eq(si.f[0].key, "ptdump.format");
+	ck_assert_str_eq(si.f[0].s, "x86");
+	gen = s->generation;
+	ck_assert_int_eq(s->ops->refresh(s, &err), 0);
+	ck_assert_uint_eq(s->generation, gen);
+	/* the kernel mapped something new: the space follows */
+	write_file(sub, "kernel", L1, strlen(L1));
+	ck_assert_int_eq(s->ops->refresh(s, &err), 0);
+	ck_assert_uint_eq(s->generation, gen + 1);
+	/* a broken re-read keeps the old ranges */
+	write_file(sub, "kernel", "junk\n", 5);
+	ck_assert_int_eq(s->ops->refresh(s, &err), PTS_EINVAL);
+	ck_assert_uint_eq(s->generation, gen + 1);
+	space_free(s);
+	strbuf_release(&sb);
+	snprintf(sub, sizeof sub, "rm -rf %s", dir);
+	ck_assert_int_eq(system(sub), 0);
+}
+END_TEST
+
 /* The ptdump suite. */
 static Suite *
 ptdump_suite(void)
@@ -540,6 +601,7 @@ ptdump_suite(void)
 	tcase_add_test(tc, test_tree_x86);
 	tcase_add_test(tc, test_walk);
 	tcase_add_test(tc, test_arm64_root);
+	tcase_add_test(tc, test_debugfs);
 	suite_add_tcase(s, tc);
 	return s;
 }
