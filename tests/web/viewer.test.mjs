@@ -231,6 +231,36 @@ const steps = [
 		await page.waitForSelector('#ov-table tbody tr', { timeout: 5000 });
 		await shot(page, 'overview-ptdump', true);
 	}],
+	['other geometries: 4, 1024, 2048 and 8192-entry tables', async () => {
+		// root entries: x86 PAE PDPT 4 (SDM 4.4.1); x86 2-level page directory
+		// 1024; ARMv7 Linux pgd 2048 (2 MiB each); arm64 64K/48-bit: 3 levels,
+		// PGDIR_SHIFT 42, so 2^(48-42) = 64 root entries and 8192-entry
+		// (2^13) lower tables
+		for (const [arch, n] of [['x86-pae', 4], ['x86-32', 1024], ['armv7-2l', 2048], ['arm64-64k-48', 64]]) {
+			await page.click('#open-picker');
+			await page.selectOption('#pk-arch', arch);
+			await page.selectOption('#pk-scenario', 'empty');
+			await page.click('#pk-sim button[type=submit]');
+			await page.waitForFunction(([a, k]) => document.querySelector('#space-select').selectedOptions[0].textContent.includes(a) &&
+				document.querySelectorAll('#grid .cell').length === k, [arch, n], { timeout: 5000 });
+		}
+		const id = await page.inputValue('#space-select');
+		// 0x10000 = pgd 0, pmd 0, pte 1 with 64 KiB pages
+		const r = await api(base, 'POST', `/api/v1/spaces/${id}/ops`,
+			{ op: 'map', va: '0x10000', size: '0x10000', prot: 'rw', user: true, page_size: '64k' });
+		eq(r.status, 200, 'map on arm64-64k-48: ' + r.text);
+		await page.waitForSelector('#grid .cell[data-i="0"][data-kind=table]', { timeout: 5000 });
+		await cell(0).click();
+		await atLevel('pmd');
+		eq(await page.locator('#grid .cell').count(), 8192, 'cells of a 64K pmd table');
+		await cell(0).click();
+		await atLevel('pte');
+		eq(await page.locator('#grid .cell').count(), 8192, 'cells of a 64K pte table');
+		eq(await cell(1).getAttribute('data-kind'), 'page', 'pte entry 1');
+		const crumbs = await page.locator('#crumbs .crumb.folded').evaluateAll(els => els.map(e => e.dataset.level));
+		eq(crumbs.join(' '), 'p4d pud', 'folded levels of arm64 64K/48');
+		await shot(page, 'tables-64k', true);
+	}],
 	['phone-sized screen: no horizontal page overflow outside the grid', async () => {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.selectOption('#space-select', sim);
