@@ -76,6 +76,7 @@ function rootSpec(kernel) {
 export async function open(spec, focusVa) {
 	wanted = spec;
 	pendingFocusVa = focusVa ? big(focusVa) : null;
+	const hadFocus = !!(document.activeElement && document.activeElement.closest('#grid'));
 	const space = ctx.space;
 	let r;
 	try {
@@ -92,7 +93,7 @@ export async function open(spec, focusVa) {
 	render();
 	if (pendingFocusVa !== null) focusVa2(pendingFocusVa);
 	else focusIdx = firstUsed();
-	focusCell(ctx.view === 'tables' && document.activeElement && document.activeElement.closest('#grid'));
+	focusCell(ctx.view === 'tables' && hadFocus);
 	if (ctx.view === 'tables') ctx.writeHash({ node: `${r.node.level}:${r.node.va}` });
 }
 
