@@ -1,0 +1,127 @@
+/*
+ * sim-int.h: the simulator's internal structures, shared by sim*.c only.
+ *
+ * A machine (RAM, zones, buddy allocator) is shared by the spaces forked
+ * from one another; each space owns its tables.  Tables are kept only for
+ * table pages (entries, attributes, child pointers, subtree counters);
+ * data pages are only numbers handed out by the buddy allocator.
+ *
+ * Internal geometry equals the arch's levels except on armv7-2l, where the
+ * root is kept as the hardware sees it (4096 x 1 MiB slots, two per Linux
+ * pgd entry) and both slots of a pair point at one 512-entry pte page.
+ */
+#ifndef PTS_SIM_INT_H
+#define PTS_SIM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buddy.h"
+#include "sim-desc.h"
+#include "sim-hash.h"
+#include "space.h"
+
+struct sim_lv {
+	unsigned shift;		/* VA bits below one slot */
+	unsigned entries;	/* slots in a table */
+	uint64_t span;		/* bytes one slot maps */
+	unsigned order;		/* buddy order of a table page */
+	bool leaf1;		/* one slot may be a leaf */
+	unsigned grp;		/* slots of the multi-entry leaf, 0 if none */
+};
+
+struct sim_geom {
+	unsigned nl;
+	struct sim_lv lv[PT_NLEVELS];
+};
+
+struct sim_machine {
+	unsigned refs;
+	const struct arch *a;
+	enum sim_fam fam;
+	struct sim_geom g;
+	unsigned ram_mb;
+	uint64_t ram_base, ram_size;
+	uint64_t kimage_pa, kimage_size;	/* reserved at boot */
+	struct buddy buddy;
+	struct simhash shared;		/* pfn -> extra mappings (fork) */
+};
+
+struct sim_table {
+	struct sim_table *parent;
+	unsigned pidx;		/* slot in the parent (armv7-2l: the even one) */
+	unsigned L;		/* internal level */
+	bool kernel;		/* under the TTBR1 root (arm64) */
+	uint64_t lin;		/* first linear VA spanned */
+	uint64_t pa;
+	uint64_t *e;		/* descriptor per slot (hardware value) */
+	uint32_t *lx;		/* armv7-2l pte tables: Linux PTEs */
+	uint16_t *at;		/* SA_* per slot */
+	struct sim_table **kid;	/* child tables (not on the last level) */
+	unsigned used;		/* non-empty slots */
+	uint64_t present;	/* base pages mapped under this table */
+	uint64_t tables;	/* tables under it, itself included */
+	uint64_t blocks;	/* leaf slots above the last level */
+};
+
+#define SIM_MAX_MARKERS 12
+struct sim_marker {
+	uint64_t va;
+	char name[40];
+};
+
+struct sim_space {
+	struct space base;
+	struct sim_machine *m;
+	struct sim_table *root[2];	/* [1]: arm64 kernel half (TTBR1) */
+	char scenario[16];
+	uint64_t data_pages;		/* owned base pages mapped here */
+	uint64_t table_pages;		/* pages holding this space's tables */
+	unsigned nmarkers;
+	struct sim_marker markers[SIM_MAX_MARKERS];
+	struct space_op_result cnt;	/* counters of the running op */
+};
+
+/* sim-pt.c: tables and operations */
+int	simpt_machine_new(const struct arch *, unsigned ram_mb,
+	    struct sim_machine **, struct pts_err *);
+void	simpt_machine_put(struct sim_machine *);
+int	simpt_space_init(struct sim_space *, struct pts_err *);
+void	simpt_space_teardown(struct sim_space *);
+/* map [lin..) in the half of root r: pa PT_UNKNOWN allocates data pages;
+   leaf NULL = "auto". */
+int	simpt_map(struct sim_space *, unsigned r, uint64_t lin, uint64_t size,
+	    const struct arch_leaf *leaf, unsigned at, uint64_t pa,
+	    struct pts_err *);
+int	simpt_unmap(struct sim_space *, unsigned r, uint64_t lin, uint64_t size,
+	    struct pts_err *);
+int	simpt_protect(struct sim_space *, unsigned r, uint64_t lin,
+	    uint64_t size, unsigned prot, struct pts_err *);
+bool	simpt_range_used(struct sim_space *, unsigned r, uint64_t lin,
+	    uint64_t size);
+int	simpt_fork(struct sim_space *, struct sim_space *child,
+	    struct pts_err *);
+/* Root index for a VA, linear VA and back. */
+unsigned simpt_root_of(const struct sim_space *, uint64_t va);
+uint64_t simpt_va(const struct sim_space *, const struct sim_table *,
+	    uint64_t lin);
+/* Index of lin in table t. */
+unsigned simpt_index(const struct sim_space *, const struct sim_table *,
+	    uint64_t lin);
+/* Output address of slot i of t (a leaf). */
+uint64_t simpt_slot_pa(const struct sim_space *, const struct sim_table *,
+	    unsigned i);
+
+/* sim-view.c: trees, walks, ranges */
+int	simview_tree(struct sim_space *, enum pt_level, uint64_t va,
+	    unsigned depth, struct pt_node **, struct pts_err *);
+int	simview_walk(struct sim_space *, uint64_t va, struct pt_walk *,
+	    struct pts_err *);
+int	simview_ranges(struct sim_space *, struct pt_ranges *,
+	    struct pts_err *);
+
+/* sim-scenario.c */
+int	simscen_apply(struct sim_space *, const char *name, struct pts_err *);
+bool	simscen_known(const char *name);
+
+#endif
