@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,15 @@ struct cli_args {
 
 static const char dump_usage[] =
 "usage: ptscope dump (--pid N | --sim ARCH [--scenario S] [--ram-mb MB])\n"
-"                    [--node LEVEL:VA] [--depth D] [--format json|ptdump]\n";
+"                    [--node LEVEL:VA] [--depth D] [--format json|ptdump]\n"
+"                    [--proc-root DIR]\n";
 static const char walk_usage[] =
-"usage: ptscope walk (--pid N | --sim ARCH [--scenario S] [--ram-mb MB]) VA\n";
+"usage: ptscope walk (--pid N | --sim ARCH [--scenario S] [--ram-mb MB])\n"
+"                    [--proc-root DIR] VA\n";
+static const char zones_usage[] = "usage: ptscope zones [--proc-root DIR]\n";
+static const char arches_usage[] = "usage: ptscope arches\n";
 
+/* Print a command's usage to stderr with the reason; exit status 2. */
 static int
 usage(const char *text, const char *why)
 {
@@ -34,6 +40,16 @@ usage(const char *text, const char *why)
 		fprintf(stderr, "ptscope: %s\n", why);
 	fputs(text, stderr);
 	return 2;
+}
+
+/* `ptscope CMD --help` (or -h) alone: print the usage to stdout. */
+static bool
+wants_help(int argc, char **argv, const char *text)
+{
+	if (argc != 2 || (strcmp(argv[1], "--help") && strcmp(argv[1], "-h")))
+		return false;
+	fputs(text, stdout);
+	return true;
 }
 
 static int
@@ -104,6 +120,27 @@ fail(const struct pts_err *err)
 	return err->code == PTS_EINVAL && !strcmp(err->id, "usage") ? 2 : 1;
 }
 
+/* An error about what the command line asked for (an unknown arch or
+   scenario, a VA outside the arch, a level the arch folds) is a usage
+   error, 2; anything else is a runtime error, 1. */
+static int
+fail_arg(const struct pts_err *err)
+{
+	fprintf(stderr, "ptscope: %s\n", err->msg);
+	return err->code == PTS_EINVAL ? 2 : 1;
+}
+
+/* Open the space; a bad --sim/--scenario is the user's, not the machine's. */
+static int
+open_or_fail(const struct cli_args *a, struct space **s)
+{
+	struct pts_err err = { 0 };
+
+	if (open_space(a, s, &err) == 0)
+		return 0;
+	return a->sim ? fail_arg(&err) : fail(&err);
+}
+
 static void
 print_json(cJSON *o)
 {
@@ -161,14 +198,17 @@ cli_dump(int argc, char **argv)
 	cJSON *o;
 	int r;
 
-	if (parse_args(argc, argv, &a, &why) < 0 || a.optind != argc)
-		return usage(dump_usage, a.optind != argc ? "unexpected "
-		    "argument" : why);
+	if (wants_help(argc, argv, dump_usage))
+		return 0;
+	if (parse_args(argc, argv, &a, &why) < 0)
+		return usage(dump_usage, why);
+	if (a.optind != argc)
+		return usage(dump_usage, "unexpected argument");
 	if (parse_node_arg(a.node, &lvl, &va, &err) < 0 ||
 	    parse_depth_arg(a.depth, &depth, &err) < 0)
 		return usage(dump_usage, err.msg);
-	if (open_space(&a, &s, &err) < 0)
-		return fail(&err);
+	if ((r = open_or_fail(&a, &s)) != 0)
+		return r;
 	if (a.format && !strcmp(a.format, "ptdump"))
 		r = dump_ptdump(s, &err);
 	else if ((r = s->ops->tree(s, lvl, va, depth, &node, &err)) == 0) {
@@ -178,7 +218,7 @@ cli_dump(int argc, char **argv)
 		pt_node_free(node);
 	}
 	space_free(s);
-	return r < 0 ? fail(&err) : 0;
+	return r < 0 ? fail_arg(&err) : 0;
 }
 
 int
@@ -191,18 +231,21 @@ cli_walk(int argc, char **argv)
 	const char *why;
 	uint64_t va;
 	cJSON *o, *wj, *it;
+	int r;
 
+	if (wants_help(argc, argv, walk_usage))
+		return 0;
 	if (parse_args(argc, argv, &a, &why) < 0)
 		return usage(walk_usage, why);
 	if (a.optind != argc - 1 || parse_u64(argv[a.optind], &va))
 		return usage(walk_usage, "give one virtual address, e.g. "
 		    "0x7f0000001000");
-	if (open_space(&a, &s, &err) < 0)
-		return fail(&err);
+	if ((r = open_or_fail(&a, &s)) != 0)
+		return r;
 	memset(&w, 0, sizeof w);
 	if (s->ops->walk(s, va, &w, &err) < 0) {
 		space_free(s);
-		return fail(&err);
+		return fail_arg(&err);
 	}
 	o = head(&a, s);
 	wj = json_walk(&w, false);
@@ -227,17 +270,17 @@ cli_zones(int argc, char **argv)
 	struct pts_err err = { 0 };
 	int c;
 
+	if (wants_help(argc, argv, zones_usage))
+		return 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c != 'P')
-			return usage("usage: ptscope zones [--proc-root DIR]\n",
-			    "unknown or incomplete option");
+			return usage(zones_usage, "unknown or incomplete option");
 		root = optarg;
 	}
 	if (optind != argc)
-		return usage("usage: ptscope zones [--proc-root DIR]\n",
-		    "unexpected argument");
+		return usage(zones_usage, "unexpected argument");
 	if (zones_read_proc(root, &zs, &err) < 0) {
 		zones_release(&zs);
 		return fail(&err);
@@ -253,9 +296,10 @@ cli_arches(int argc, char **argv)
 {
 	cJSON *o, *arr;
 
-	(void)argv;
+	if (wants_help(argc, argv, arches_usage))
+		return 0;
 	if (argc != 1)
-		return usage("usage: ptscope arches\n", "unexpected argument");
+		return usage(arches_usage, "unexpected argument");
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "arches");
 	for (size_t i = 0; i < arch_count(); i++)
