@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "json.h"
+#include "procfs-maps.h"
+#include "procfs.h"
 #include "ptdump.h"
 #include "routes.h"
 #include "server.h"
@@ -214,6 +216,27 @@ regions_from_ranges(const struct pt_ranges *r, cJSON *a)
 		json_add_u64(cur, "present_pages", pages);
 }
 
+/* A process's VMAs, with how much of each is present. */
+static void
+regions_from_vmas(const struct procfs_vmas *v, cJSON *a)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const struct procfs_vma *m = &v->v[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, o);
+		json_add_hex(o, "start", m->start);
+		json_add_hex(o, "end", m->end);
+		cJSON_AddStringToObject(o, "name", m->name ? m->name : "");
+		cJSON_AddStringToObject(o, "perms", m->perms);
+		json_add_hex(o, "offset", m->offset);
+		json_add_u64(o, "present_pages", m->present_pages);
+		json_add_u64(o, "swapped_pages", m->swapped_pages);
+		if (m->page_size)
+			json_add_u64(o, "page_size", m->page_size);
+	}
+}
+
 int
 api_regions(struct http_req *rq, struct http_resp *rs)
 {
@@ -224,6 +247,19 @@ api_regions(struct http_req *rq, struct http_resp *rs)
 
 	if ((e = open_space(rq, rs)) == NULL)
 		return rs->status;
+	if (e->pid) {
+		struct procfs_vmas v = { 0 };
+
+		if (procfs_space_vmas(e->space, &v, &err) < 0) {
+			close_space(rq, e);
+			return http_error(rs, &err);
+		}
+		o = reply_head(e);
+		regions_from_vmas(&v, cJSON_AddArrayToObject(o, "regions"));
+		procfs_vmas_release(&v);
+		close_space(rq, e);
+		return http_json(rs, 200, o);
+	}
 	if (!SPACE_HAS(e, ranges, rs, "ranges")) {
 		close_space(rq, e);
 		return rs->status;

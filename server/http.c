@@ -267,8 +267,16 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	*con_cls = cs;
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Length");
-	if (cl && strtoull(cl, NULL, 10) > h->srv->opt.max_body) {
+	if (cl && strtoull(cl, NULL, 10) > h->srv->opt.max_body)
 		cs->too_big = 1;
+	/*
+	 * A client that sent "Expect: 100-continue" (curl does for large
+	 * bodies) is waiting: answer now and it never sends the body.  Others
+	 * are already sending it; closing on them would lose the answer, so
+	 * the body is read and dropped, then 413 goes out.
+	 */
+	if (cs->too_big && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Expect")) {
 		http_errorf(&rs, PTS_E2BIG, "body_too_large",
 		    "the request body is larger than the limit of %zu bytes "
 		    "(--max-body)", h->srv->opt.max_body);

@@ -25,6 +25,16 @@ json_add_hex(cJSON *obj, const char *key, uint64_t v)
 	cJSON_AddStringToObject(obj, key, buf);
 }
 
+/* A hex string even for ~0 (which PT_UNKNOWN would turn into null). */
+static void
+add_hex_raw(cJSON *obj, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+	cJSON_AddStringToObject(obj, key, buf);
+}
+
 /* Counts go out as numbers: exact in a double up to 2^53. */
 void
 json_add_u64(cJSON *obj, const char *key, uint64_t v)
@@ -140,11 +150,11 @@ json_arch(const struct arch *a)
 			cJSON_AddItemToArray(fo, cJSON_CreateString(all[i]));
 	cJSON_AddBoolToObject(o, "sign_extend", a->sign_extend);
 	cJSON_AddBoolToObject(o, "split_roots", a->split_roots);
-	json_add_hex(o, "user_first", a->user_first);
-	json_add_hex(o, "user_last", a->user_last);
-	json_add_hex(o, "kernel_first", a->kernel_first);
-	json_add_hex(o, "kernel_last", a->kernel_last);
-	json_add_hex(o, "page_offset", a->page_offset);
+	add_hex_raw(o, "user_first", a->user_first);
+	add_hex_raw(o, "user_last", a->user_last);
+	add_hex_raw(o, "kernel_first", a->kernel_first);
+	add_hex_raw(o, "kernel_last", a->kernel_last);
+	add_hex_raw(o, "page_offset", a->page_offset);
 	return o;
 }
 

@@ -229,6 +229,7 @@ parse_subscribe(struct ws *ws, const cJSON *msg, struct ws_sub *sub,
 	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
 	struct entry *e;
 	char dbuf[24];
+	int r;
 
 	memset(sub, 0, sizeof *sub);
 	if (!cJSON_IsString(sp) || strlen(sp->valuestring) >= sizeof sub->space)
@@ -263,8 +264,12 @@ parse_subscribe(struct ws *ws, const cJSON *msg, struct ws_sub *sub,
 		return PTS_EINVAL;
 	if ((e = registry_get(&ws->srv->reg, sub->space, err)) == NULL)
 		return PTS_ENOENT;
+	r = arch_level_pos(e->space->arch, sub->level) < 0 ?
+	    pts_errf(err, PTS_EINVAL, "bad_level", "%s is folded on %s: "
+	    "its tables are the level above", arch_level_name(sub->level),
+	    e->space->arch->id) : arch_check_va(e->space->arch, sub->va, err);
 	registry_put(&ws->srv->reg, e);
-	return 0;
+	return r;
 }
 
 static void

@@ -112,10 +112,10 @@ class Serve(TestCase):
         self.assertTrue(h['content-type'].startswith('text/html'))
         with open(os.path.join(SRCDIR, 'web', 'index.html'), 'rb') as f:
             self.assertEqual(body, f.read())
-        js = [n for n in os.listdir(os.path.join(SRCDIR, 'web'))
+        js = [n for n in os.listdir(os.path.join(SRCDIR, 'web', 'js'))
               if n.endswith('.js')]
-        self.assertTrue(js, 'web/ has JavaScript modules')
-        st, h, body = self.d.get('/' + js[0])
+        self.assertTrue(js, 'web/js has JavaScript modules')
+        st, h, body = self.d.get('/js/' + js[0])
         self.assertEqual(st, 200)
         self.assertEqual(h['content-type'], 'text/javascript; charset=utf-8')
         css = [n for n in os.listdir(os.path.join(SRCDIR, 'web'))

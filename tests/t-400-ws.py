@@ -157,7 +157,7 @@ class Stream(TestCase):
         tree = None
         deadline = time.time() + 15
         while time.time() < deadline:
-            m = slow.recv(2)
+            m = slow.recv(8)    # the pause may still be running
             if m is None:
                 break
             types.append(m['type'])

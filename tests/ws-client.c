@@ -52,10 +52,12 @@ now_ms(void)
 static void *
 stdin_main(void *arg)
 {
-	char buf[1 << 16];
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t got;
 
 	(void)arg;
-	while (fgets(buf, sizeof buf, stdin)) {
+	while ((got = getline(&buf, &cap, stdin)) >= 0) {
 		size_t n = strcspn(buf, "\n");
 		struct line *l = malloc(sizeof *l + n + 1);
 
@@ -71,6 +73,7 @@ stdin_main(void *arg)
 		pthread_mutex_unlock(&st.lock);
 		lws_cancel_service(st.ctx);
 	}
+	free(buf);
 	pthread_mutex_lock(&st.lock);
 	st.eof = 1;
 	pthread_mutex_unlock(&st.lock);

@@ -15,7 +15,6 @@ from stdout, as the API contract says.
 import json
 import os
 import queue
-import select
 import signal
 import subprocess
 import sys
@@ -81,20 +80,21 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=self.stderr_file, env=env,
                                      text=True, bufsize=1)
+        # a thread reads stdout (select() on a buffered pipe misses lines)
+        self._q = queue.Queue()
+        threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.time() + self.start_timeout
         while (self.http_url is None or self.ws_url is None):
             left = deadline - time.time()
-            if left <= 0 or self.proc.poll() is not None:
+            if left <= 0 or (self.proc.poll() is not None and
+                             self._q.empty()):
                 self.proc.kill()
                 raise RuntimeError('daemon did not start: %s\nstderr:\n%s'
                                    % (cmd, self.stderr()))
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not r:
+            try:
+                line = self._q.get(timeout=min(left, 0.2))
+            except queue.Empty:
                 continue
-            line = self.proc.stdout.readline()
-            if not line:
-                continue
-            self.lines.append(line.rstrip('\n'))
             if line.startswith('http: '):
                 self.http_url = line[6:].strip()
             elif line.startswith('ws: '):
@@ -103,13 +103,13 @@ class Daemon:
         self.host, self.port = u.hostname, u.port
         w = urllib.parse.urlparse(self.ws_url)
         self.ws_port = w.port
-        # keep draining stdout so the daemon never blocks on a full pipe
-        threading.Thread(target=self._drain, daemon=True).start()
         return self
 
     def _drain(self):
         for line in self.proc.stdout:
-            self.lines.append(line.rstrip('\n'))
+            line = line.rstrip('\n')
+            self.lines.append(line)
+            self._q.put(line)
 
     def stderr(self):
         if not self.stderr_path:
@@ -131,6 +131,8 @@ class Daemon:
                 raise AssertionError('daemon did not stop on %s' % sig)
         rc = self.proc.returncode
         err = self.stderr()
+        self.stderr_file.close()
+        self.proc.stdout.close()
         self.proc = None
         os.unlink(self.stderr_path)
         if rc != 0 or 'ERROR: AddressSanitizer' in err or \
