@@ -1,0 +1,672 @@
+/*
+ * check_sim.c: the simulated backend.  Every expected index and descriptor
+ * below is derived by hand from the architecture's bit layout (comments
+ * show the arithmetic); the physical addresses come from the walk and only
+ * the bits around them are checked against literal values.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "zones.h"
+
+/* A sim space or a failed test. */
+static struct space *
+mk(const char *arch, const char *scen, unsigned ram_mb)
+{
+	struct pts_err err;
+	struct space *s = NULL;
+	int rc = sim_space_new(arch, scen, ram_mb, &s, &err);
+
+	ck_assert_msg(rc == 0, "%s/%s: %s", arch, scen, err.msg);
+	return s;
+}
+
+/* Run one op. */
+static int
+op(struct space *s, enum space_op_kind kind, uint64_t va, uint64_t size,
+    unsigned prot, bool user, const char *ps, struct space_op_result *res,
+    struct pts_err *err)
+{
+	struct space_op o = { .kind = kind, .va = va, .size = size,
+	    .prot = prot, .user = user, .page_size = ps, .global = !user };
+	struct space_op_result tmp;
+
+	return s->ops->op(s, &o, res ? res : &tmp, err);
+}
+
+/* Map that must succeed. */
+static struct space_op_result
+map_ok(struct space *s, uint64_t va, uint64_t size, unsigned prot, bool user,
+    const char *ps)
+{
+	struct space_op_result r;
+	struct pts_err err;
+	int rc = op(s, SPACE_OP_MAP, va, size, prot, user, ps, &r, &err);
+
+	ck_assert_msg(rc == 0, "map 0x%" PRIx64 ": %s", va, err.msg);
+	return r;
+}
+
+/* Walk that must succeed. */
+static struct pt_walk
+walk(struct space *s, uint64_t va)
+{
+	struct pt_walk w;
+	struct pts_err err;
+
+	ck_assert_int_eq(s->ops->walk(s, va, &w, &err), 0);
+	return w;
+}
+
+#define RW (SPACE_PROT_R | SPACE_PROT_W)
+
+/* ---- walks on every arch --------------------------------------------------- */
+
+enum tfmt { T_X86, T_X86_PAE, T_LONG, T_RISCV, T_ARMV7 };
+
+struct wcase {
+	const char *arch;
+	uint64_t va;
+	unsigned n;
+	unsigned idx[5];
+	uint64_t leaf;		/* entry = output address field | leaf */
+	enum tfmt tf;
+};
+
+/*
+ * A user read-write page, written once (dirty), per arch:
+ *  x86 (4/5-level, PAE): P|RW|US|A|D = 0x067, NX = bit 63;
+ *  x86-32: 0x067, no NX bit exists;
+ *  arm64: page 0b11 | AP[1] 0x40 | SH 0x300 | AF 0x400 | nG 0x800 = 0xf43,
+ *         DBM/WRITE 51, PXN 53, UXN 54, DIRTY 55 -> 0x00e8 << 48;
+ *  LPAE: 0b11 | AttrIndx 7 (0x1c) | AP[1] 0x40 | SH | AF | nG = 0xf5f,
+ *         XN 54, DIRTY 55 -> 0x00c0 << 48;
+ *  RISC-V: V|R|W|U|A|D = 0xd7, PPN at bit 10;
+ *  armv7-2l: Linux PTE VALID|YOUNG|WRITEALLOC(0x1c)|DIRTY|USER|XN|SHARED
+ *         = 0x75f.
+ * Indices: (va >> shift) & (entries - 1), e.g. x86_64-4l 0x7f1234567000:
+ * >>39 = 0xfe = 254, >>30 & 511 = 0x48 = 72, >>21 & 511 = 0x1a2 = 418,
+ * >>12 & 511 = 0x167 = 359.
+ */
+static const struct wcase wcases[] = {
+	{ "x86_64-4l", 0x7f1234567000, 4, { 254, 72, 418, 359 },
+	    0x8000000000000067, T_X86 },
+	{ "x86_64-5l", 0x00ff123456789000, 5, { 255, 36, 209, 179, 393 },
+	    0x8000000000000067, T_X86 },
+	/* 0x4a5b6000 >> 22 = 0x129 = 297, >> 12 & 1023 = 0x1b6 = 438 */
+	{ "x86-32", 0x4a5b6000, 2, { 297, 438 }, 0x067, T_X86 },
+	/* >> 30 = 1, >> 21 & 511 = 0x52 = 82, >> 12 & 511 = 438 */
+	{ "x86-pae", 0x4a5b6000, 3, { 1, 82, 438 }, 0x8000000000000067,
+	    T_X86_PAE },
+	{ "arm64-4k-39", 0x5555550000, 3, { 341, 170, 336 },
+	    0x00e8000000000f43, T_LONG },
+	{ "arm64-4k-48", 0xaaaabbbb0000, 4, { 341, 170, 477, 432 },
+	    0x00e8000000000f43, T_LONG },
+	{ "arm64-16k-47", 0x555555550000, 3, { 1365, 682, 1364 },
+	    0x00e8000000000f43, T_LONG },
+	{ "arm64-16k-48", 0xaaaabbbb0000, 4, { 1, 682, 1373, 1772 },
+	    0x00e8000000000f43, T_LONG },
+	{ "arm64-64k-42", 0x2aabbbb0000, 2, { 5461, 7099 },
+	    0x00e8000000000f43, T_LONG },
+	{ "arm64-64k-48", 0xaaaabbbb0000, 3, { 42, 5461, 7099 },
+	    0x00e8000000000f43, T_LONG },
+	{ "arm64-64k-52", 0xaaaaabbbb0000, 3, { 682, 5461, 7099 },
+	    0x00e8000000000f43, T_LONG },
+	/* Linux pgd: >> 21 = 0x252 = 594; pte: >> 12 & 511 = 438 */
+	{ "armv7-2l", 0x4a5b6000, 2, { 594, 438 }, 0x75f, T_ARMV7 },
+	{ "armv7-lpae", 0x4a5b6000, 3, { 1, 82, 438 }, 0x00c0000000000f5f,
+	    T_LONG },
+	{ "riscv-sv39", 0x2aaaabc000, 3, { 170, 341, 188 }, 0xd7, T_RISCV },
+	{ "riscv-sv48", 0x555555555000, 4, { 170, 341, 170, 341 }, 0xd7,
+	    T_RISCV },
+	{ "riscv-sv57", 0xaaaaaaaaaaa000, 5, { 170, 341, 170, 341, 170 },
+	    0xd7, T_RISCV },
+};
+
+/* The table descriptor expected for a next-level table at pa. */
+static uint64_t
+table_desc(enum tfmt tf, unsigned step, uint64_t pa)
+{
+	switch (tf) {
+	case T_X86_PAE:
+		if (step == 0)
+			return pa | 0x1;	/* PDPTE: only P */
+		/* fall through */
+	case T_X86:
+		return pa | 0x067;	/* _PAGE_TABLE: P|RW|US|A|D */
+	case T_LONG:
+		return pa | 0x3;	/* table descriptor */
+	case T_RISCV:
+		return (pa >> 12) << 10 | 0x1;	/* V only: non-leaf */
+	case T_ARMV7:
+		break;
+	}
+	return 0;
+}
+
+START_TEST(test_walk_every_arch)
+{
+	const struct wcase *c = &wcases[_i];
+	struct space *s = mk(c->arch, "empty", 0);
+	uint64_t page = s->arch->page_size, pa;
+	struct pt_walk w;
+
+	map_ok(s, c->va, page, RW, true, NULL);
+	w = walk(s, c->va + 0x123);
+	ck_assert(w.mapped);
+	ck_assert_uint_eq(w.nsteps, c->n);
+	ck_assert_uint_eq(w.page_size, page);
+	pa = w.pa - 0x123;
+	ck_assert_uint_eq(pa % page, 0);
+	for (unsigned i = 0; i < c->n; i++) {
+		ck_assert_msg(w.steps[i].index == c->idx[i],
+		    "%s step %u: index %u, expected %u", c->arch, i,
+		    w.steps[i].index, c->idx[i]);
+		ck_assert_uint_eq(w.steps[i].entry_pa, w.steps[i].table_pa +
+		    w.steps[i].index * (uint64_t)s->arch->levels[i].entry_bytes);
+	}
+	for (unsigned i = 0; i + 1 < c->n; i++) {
+		ck_assert_int_eq(w.steps[i].kind, PT_KIND_TABLE);
+		if (c->tf == T_ARMV7) {
+			/* two hardware descriptors: the 1 KiB hardware tables
+			   at +2048 and +3072 of the pte page, type 01, bit 4,
+			   domain 1 (user) = 0x31 */
+			uint64_t t = w.steps[i + 1].table_pa;
+
+			ck_assert_uint_eq(w.steps[i].nhw, 2);
+			ck_assert_uint_eq(w.steps[i].hw[0], (t + 2048) | 0x31);
+			ck_assert_uint_eq(w.steps[i].hw[1], (t + 3072) | 0x31);
+			continue;
+		}
+		ck_assert_msg(w.steps[i].entry == table_desc(c->tf, i,
+		    w.steps[i + 1].table_pa), "%s step %u: 0x%" PRIx64,
+		    c->arch, i, w.steps[i].entry);
+	}
+	ck_assert_int_eq(w.steps[c->n - 1].kind, PT_KIND_PAGE);
+	if (c->tf == T_RISCV)
+		ck_assert_uint_eq(w.steps[c->n - 1].entry,
+		    (pa >> 12) << 10 | c->leaf);
+	else
+		ck_assert_msg(w.steps[c->n - 1].entry == (pa | c->leaf),
+		    "%s leaf 0x%" PRIx64 " pa 0x%" PRIx64, c->arch,
+		    w.steps[c->n - 1].entry, pa);
+	if (c->tf == T_ARMV7) {
+		/* cpu_v7_set_pte_ext: keep C,B and S of 0x75f (0x40c), add
+		   AP0|small (0x12), nG (0x800), TEX[0] (0x40, Linux bit 4),
+		   AP1 (0x20, user), XN (0x1); APX stays clear (dirty) */
+		ck_assert_uint_eq(w.steps[1].nhw, 1);
+		ck_assert_uint_eq(w.steps[1].hw[0], pa | 0xc7f);
+	}
+	ck_assert(w.steps[c->n - 1].flags & PTF_WRITE);
+	ck_assert(w.steps[c->n - 1].flags & PTF_USER);
+	ck_assert(!(w.steps[c->n - 1].flags & PTF_EXEC) ||
+	    strcmp(c->arch, "x86-32") == 0);
+	space_free(s);
+}
+END_TEST
+
+/* ---- blocks, contiguous runs, kernel pages ------------------------------- */
+
+START_TEST(test_x86_blocks_and_kernel)
+{
+	struct space *s = mk("x86_64-4l", "empty", 4096);
+	struct pt_walk w;
+
+	/* 2 MiB: PS (0x80) + 0x67 = 0xe7, NX */
+	map_ok(s, 0x7f0000200000, 0x200000, RW, true, "2m");
+	w = walk(s, 0x7f0000200000);
+	ck_assert_uint_eq(w.nsteps, 3);
+	ck_assert_int_eq(w.steps[2].kind, PT_KIND_BLOCK);
+	ck_assert_uint_eq(w.steps[2].entry, (w.pa & ~0x1fffffull) |
+	    0x80000000000000e7);
+	ck_assert_uint_eq(w.pa % 0x200000, 0);
+	/* 1 GiB: the same bits at the pud level */
+	map_ok(s, 0x7f0040000000, 0x40000000, RW, true, "1g");
+	w = walk(s, 0x7f0040000000);
+	ck_assert_uint_eq(w.nsteps, 2);
+	ck_assert_uint_eq(w.page_size, 0x40000000);
+	ck_assert_uint_eq(w.steps[1].entry, w.pa | 0x80000000000000e7);
+	/* kernel data: P|RW|A|D|G = 0x163 + NX; kernel tables 0x063 */
+	map_ok(s, 0xffffc90000000000, 0x1000, RW, false, "4k");
+	w = walk(s, 0xffffc90000000000);
+	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x8000000000000163);
+	ck_assert_uint_eq(w.steps[0].entry, w.steps[1].table_pa | 0x063);
+	ck_assert_uint_eq(w.steps[0].index, 402);	/* 0xffffc9.. >> 39 */
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_arm64_cont_and_blocks)
+{
+	struct space *s = mk("arm64-4k-48", "empty", 0);
+	struct space_op_result r;
+	struct pts_err err;
+	struct pt_walk w;
+	uint64_t base;
+
+	/* 64k on 4K granule: 16 ptes with the contiguous bit 52 */
+	map_ok(s, 0x10000, 0x10000, RW, true, "64k");
+	w = walk(s, 0x10000);
+	base = w.pa;
+	ck_assert_uint_eq(base % 0x10000, 0);
+	ck_assert_uint_eq(w.page_size, 0x10000);
+	for (unsigned k = 0; k < 16; k++) {
+		w = walk(s, 0x10000 + k * 0x1000);
+		ck_assert_uint_eq(w.steps[3].entry, (base + k * 0x1000) |
+		    0x00f8000000000f43);
+		ck_assert(w.steps[3].flags & PTF_CONT);
+	}
+	/* unmapping one page unfolds the run: the others lose bit 52 */
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, 0x13000, 0x1000, 0, true, NULL,
+	    &r, &err), 0);
+	w = walk(s, 0x13000);
+	ck_assert(!w.mapped);
+	w = walk(s, 0x14000);
+	ck_assert_uint_eq(w.steps[3].entry, (base + 0x4000) |
+	    0x00e8000000000f43);
+	ck_assert_uint_eq(w.page_size, 0x1000);
+	/* 2 MiB block: bits 1:0 = 01, otherwise as a page: 0x..f41 */
+	map_ok(s, 0x40000000, 0x200000, RW, true, "2m");
+	w = walk(s, 0x40000000);
+	ck_assert_int_eq(w.steps[2].kind, PT_KIND_BLOCK);
+	ck_assert_uint_eq(w.steps[2].entry, w.pa | 0x00e8000000000f41);
+	/* kernel page, PAGE_KERNEL: 0x0068000000000703 | pa (global: no nG) */
+	map_ok(s, 0xffff800000000000, 0x1000, RW, false, "4k");
+	w = walk(s, 0xffff800000000000);
+	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x0068000000000703);
+	/* user read-only executable text: PTE_RDONLY, PXN, no UXN */
+	map_ok(s, 0x400000, 0x1000, SPACE_PROT_R | SPACE_PROT_X, true, "4k");
+	w = walk(s, 0x400000);
+	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x0020000000000fc3);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_riscv_napot_and_armv7_sections)
+{
+	struct space *s = mk("riscv-sv39", "empty", 0);
+	struct space *v = mk("armv7-2l", "empty", 0);
+	struct pt_walk w;
+	uint64_t base, ppn;
+
+	/* NAPOT 64 KiB: N (bit 63), ppn[3:0] = 1000 in all 16 entries */
+	map_ok(s, 0x100000, 0x10000, RW, true, "64k");
+	w = walk(s, 0x100000);
+	base = w.pa;
+	ppn = ((base >> 12) & ~0xfull) | 0x8;
+	for (unsigned k = 0; k < 16; k++) {
+		w = walk(s, 0x100000 + k * 0x1000);
+		ck_assert_uint_eq(w.steps[2].entry, (1ull << 63) | ppn << 10 |
+		    0xd7);
+		ck_assert_uint_eq(w.pa, base + k * 0x1000);
+	}
+	/* kernel RW: V|R|W|A|D|G = 0xe7 */
+	map_ok(s, 0xffffffc600000000, 0x1000, RW, false, "4k");
+	w = walk(s, 0xffffffc600000000);
+	ck_assert_uint_eq(w.steps[2].entry, (w.pa >> 12) << 10 | 0xe7);
+	/* armv7 kernel section, not executable: 0b10 | B,C (0xc) | XN 0x10 |
+	   AP=01 (0x400) | TEX[0] 0x1000 | S 0x10000 = 0x1141e */
+	map_ok(v, 0xc0000000, 0x100000, RW, false, "1m");
+	w = walk(v, 0xc0000000);
+	ck_assert_uint_eq(w.nsteps, 1);
+	ck_assert_uint_eq(w.steps[0].index, 0x600);	/* 0xc0000000 >> 21 */
+	ck_assert_uint_eq(w.steps[0].hw[0], w.pa | 0x1141e);
+	ck_assert_uint_eq(w.steps[0].hw[1], 0);
+	ck_assert(w.steps[0].flags & PTF_SECTION);
+	space_free(s);
+	space_free(v);
+}
+END_TEST
+
+START_TEST(test_x86_32_pse)
+{
+	struct space *s = mk("x86-32", "empty", 0);
+	struct pt_walk w;
+
+	/* 4 MiB PSE page: P|RW|US|A|D|PS = 0xe7, 4-byte entry, no NX */
+	map_ok(s, 0x08000000, 0x400000, RW, true, "4m");
+	w = walk(s, 0x08000000);
+	ck_assert_uint_eq(w.nsteps, 1);
+	ck_assert_uint_eq(w.steps[0].index, 32);	/* 0x08000000 >> 22 */
+	ck_assert_uint_eq(w.steps[0].entry, w.pa | 0xe7);
+	ck_assert_uint_eq(w.steps[0].entry >> 32, 0);
+	space_free(s);
+}
+END_TEST
+
+/* ---- table counts, restoration ---------------------------------------------- */
+
+/* Whether two zone states have equal free lists. */
+static bool
+zones_equal(const struct zones_state *a, const struct zones_state *b)
+{
+	if (a->nzones != b->nzones)
+		return false;
+	for (size_t i = 0; i < a->nzones; i++) {
+		const struct zone_state *x = &a->zones[i], *y = &b->zones[i];
+
+		if (x->free_pages != y->free_pages ||
+		    memcmp(x->free_area, y->free_area, sizeof x->free_area))
+			return false;
+		for (unsigned m = 0; m < x->nmigrate; m++)
+			if (memcmp(x->migrate[m].free, y->migrate[m].free,
+			    sizeof x->migrate[m].free))
+				return false;
+	}
+	return true;
+}
+
+START_TEST(test_table_counts_and_restore)
+{
+	struct space *s = mk("x86_64-4l", "empty", 0);
+	struct zones_state before, after;
+	struct space_op_result r;
+	struct pts_err err;
+	struct pt_node *n;
+
+	ck_assert_int_eq(s->ops->zones(s, &before, &err), 0);
+	/* the first 4K page needs a pud, a pmd and a pte table */
+	r = map_ok(s, 0x7f0000000000, 0x1000, RW, true, "4k");
+	ck_assert_uint_eq(r.tables_allocated, 3);
+	ck_assert_uint_eq(r.pages_allocated, 1);
+	/* the next page in the same pte table needs none */
+	r = map_ok(s, 0x7f0000001000, 0x1000, RW, true, "4k");
+	ck_assert_uint_eq(r.tables_allocated, 0);
+	/* a 2M block in the same pmd table: none; in a new pud slot: pmd */
+	r = map_ok(s, 0x7f0000200000, 0x200000, RW, true, "2m");
+	ck_assert_uint_eq(r.tables_allocated, 0);
+	r = map_ok(s, 0x7f0040000000, 0x200000, RW, true, "2m");
+	ck_assert_uint_eq(r.tables_allocated, 1);
+	ck_assert_int_eq(s->ops->tree(s, PT_PGD, 0, 0, &n, &err), 0);
+	ck_assert_uint_eq(n->stats.tables, 5);	/* pgd pud pmd pte pmd */
+	ck_assert_uint_eq(n->stats.present_pages, 2 + 512 + 512);
+	ck_assert_uint_eq(n->stats.blocks, 2);
+	ck_assert(!n->expanded);
+	pt_node_free(n);
+	/* unmap everything: all 4 tables below the root go back */
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, 0x7f0000000000, 0x40200000, 0,
+	    true, NULL, &r, &err), 0);
+	ck_assert_uint_eq(r.tables_freed, 4);
+	ck_assert_uint_eq(r.pages_freed, 2 + 512 + 512);
+	ck_assert_int_eq(s->ops->zones(s, &after, &err), 0);
+	ck_assert(zones_equal(&before, &after));
+	zones_release(&before);
+	zones_release(&after);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_block_split)
+{
+	struct space *s = mk("x86_64-4l", "empty", 0);
+	struct space_op_result r;
+	struct pts_err err;
+	struct pt_walk w;
+	struct pt_node *n;
+	uint64_t bpa;
+
+	map_ok(s, 0x600000, 0x200000, RW, true, "2m");
+	bpa = walk(s, 0x600000).pa;
+	/* unmapping one 4K page in the block splits it into a pte table */
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, 0x601000, 0x1000, 0, true, NULL,
+	    &r, &err), 0);
+	ck_assert_uint_eq(r.tables_allocated, 1);
+	ck_assert_uint_eq(r.pages_freed, 1);
+	w = walk(s, 0x601000);
+	ck_assert(!w.mapped);
+	ck_assert_int_eq(w.steps[3].kind, PT_KIND_NONE);
+	w = walk(s, 0x7ff000);
+	ck_assert_int_eq(w.steps[3].kind, PT_KIND_PAGE);
+	ck_assert_uint_eq(w.pa, bpa + 0x1ff000);
+	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x8000000000000067);
+	ck_assert_int_eq(s->ops->tree(s, PT_PTE, 0x600000, 1, &n, &err), 0);
+	ck_assert_uint_eq(n->nchildren, 511);
+	ck_assert_uint_eq(n->stats.present_pages, 511);
+	pt_node_free(n);
+	/* protect of part of a block splits it too: read-only page 0x025 */
+	map_ok(s, 0xa00000, 0x200000, RW, true, "2m");
+	ck_assert_int_eq(op(s, SPACE_OP_PROTECT, 0xa00000, 0x1000,
+	    SPACE_PROT_R, true, NULL, &r, &err), 0);
+	ck_assert_uint_eq(r.tables_allocated, 1);
+	w = walk(s, 0xa00000);
+	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x8000000000000065);
+	ck_assert(!(w.steps[3].flags & PTF_WRITE));
+	w = walk(s, 0xa01000);
+	ck_assert(w.steps[3].flags & PTF_WRITE);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_auto)
+{
+	struct space *s = mk("x86_64-4l", "empty", 4096);
+	struct pt_walk w;
+
+	/* 1G-aligned va, 1G + 2M + 4K: a 1G block, a 2M block, a 4K page */
+	map_ok(s, 0x7f0000000000, 0x40201000, RW, true, "auto");
+	ck_assert_uint_eq(walk(s, 0x7f0000000000).page_size, 0x40000000);
+	ck_assert_uint_eq(walk(s, 0x7f0040000000).page_size, 0x200000);
+	w = walk(s, 0x7f0040200000);
+	ck_assert_uint_eq(w.page_size, 0x1000);
+	/* an unaligned start gets pages until 2M alignment */
+	map_ok(s, 0x7e00001ff000, 0x201000, RW, true, "auto");
+	ck_assert_uint_eq(walk(s, 0x7e00001ff000).page_size, 0x1000);
+	ck_assert_uint_eq(walk(s, 0x7e0000200000).page_size, 0x200000);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_fork_cow)
+{
+	struct space *s = mk("x86_64-4l", "empty", 0);
+	struct space_op_result r;
+	struct space *c;
+	struct pts_err err;
+	struct pt_walk wp, wc;
+	uint64_t free0, free1;
+	struct space_info si = { 0 };
+
+	map_ok(s, 0x400000, 0x1000, RW, true, "4k");
+	ck_assert_int_eq(op(s, SPACE_OP_FORK, 0, 0, 0, true, NULL, &r, &err),
+	    0);
+	c = r.forked;
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(r.tables_allocated, 4);	/* pgd pud pmd pte */
+	wp = walk(s, 0x400000);
+	wc = walk(c, 0x400000);
+	/* same page, read-only in both: 0x067 without RW = 0x065 */
+	ck_assert_uint_eq(wp.pa, wc.pa);
+	ck_assert_uint_eq(wp.steps[3].entry, wp.pa | 0x8000000000000065);
+	ck_assert_uint_eq(wc.steps[3].entry, wp.steps[3].entry);
+	ck_assert(wp.steps[3].flags & PTF_COW);
+	ck_assert(wc.steps[3].flags & PTF_COW);
+	ck_assert_uint_ne(wp.steps[3].table_pa, wc.steps[3].table_pa);
+	/* unmapping in the parent keeps the shared page allocated */
+	s->ops->info(s, &si);
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, 0x400000, 0x1000, 0, true, NULL,
+	    &r, &err), 0);
+	ck_assert_uint_eq(r.tables_freed, 3);
+	si.n = 0;
+	s->ops->info(s, &si);
+	free0 = 0;
+	for (unsigned i = 0; i < si.n; i++)
+		if (strcmp(si.f[i].key, "free_pages") == 0)
+			free0 = si.f[i].u;
+	ck_assert_int_eq(op(c, SPACE_OP_UNMAP, 0x400000, 0x1000, 0, true, NULL,
+	    &r, &err), 0);
+	si.n = 0;
+	s->ops->info(s, &si);
+	free1 = 0;
+	for (unsigned i = 0; i < si.n; i++)
+		if (strcmp(si.f[i].key, "free_pages") == 0)
+			free1 = si.f[i].u;
+	ck_assert_uint_eq(free1, free0 + 1 + 3);	/* the page + 3 tables */
+	space_free(c);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_enospc_rollback)
+{
+	struct space *s = mk("x86_64-4l", "empty", 16);
+	struct zones_state before, after;
+	struct pts_err err;
+	struct pt_node *n;
+	uint64_t gen = s->generation;
+
+	map_ok(s, 0x400000, 0x1000, RW, true, "4k");
+	gen = s->generation;
+	ck_assert_int_eq(s->ops->zones(s, &before, &err), 0);
+	/* 32 MiB of 4K pages cannot fit in 16 MiB */
+	ck_assert_int_eq(op(s, SPACE_OP_MAP, 0x7f0000000000, 0x2000000, RW,
+	    true, "4k", NULL, &err), PTS_ENOSPC);
+	ck_assert_str_eq(err.id, "out_of_memory");
+	ck_assert_int_eq(s->ops->zones(s, &after, &err), 0);
+	ck_assert(zones_equal(&before, &after));
+	ck_assert_uint_eq(s->generation, gen);
+	ck_assert_int_eq(s->ops->tree(s, PT_PGD, 0, 0, &n, &err), 0);
+	ck_assert_uint_eq(n->stats.tables, 4);
+	ck_assert_uint_eq(n->stats.present_pages, 1);
+	pt_node_free(n);
+	zones_release(&before);
+	zones_release(&after);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+	struct space *s = mk("x86_64-4l", "empty", 0);
+	struct space *t = NULL;
+	struct pts_err err;
+	struct pt_node *n;
+
+	map_ok(s, 0x400000, 0x2000, RW, true, "4k");
+#define BAD(call, want) do { ck_assert_int_eq((call), PTS_EINVAL); \
+	ck_assert_str_eq(err.id, want); } while (0)
+	BAD(op(s, SPACE_OP_MAP, 0x500800, 0x1000, RW, true, "4k", NULL, &err),
+	    "unaligned");
+	BAD(op(s, SPACE_OP_MAP, 0x500000, 0x1000, RW, true, "2m", NULL, &err),
+	    "unaligned");
+	BAD(op(s, SPACE_OP_MAP, 0x500000, 0, RW, true, "4k", NULL, &err),
+	    "bad_size");
+	BAD(op(s, SPACE_OP_MAP, 0x800000000000, 0x1000, RW, true, "4k", NULL,
+	    &err), "bad_va");	/* non-canonical */
+	BAD(op(s, SPACE_OP_MAP, 0xffff800000000000, 0x1000, RW, true, "4k",
+	    NULL, &err), "bad_va");	/* user map in the kernel half */
+	BAD(op(s, SPACE_OP_MAP, 0x401000, 0x2000, RW, true, "4k", NULL, &err),
+	    "overlap");
+	BAD(op(s, SPACE_OP_MAP, 0x500000, 0x1000, RW, true, "16k", NULL, &err),
+	    "bad_page_size");
+	BAD(op(s, SPACE_OP_MAP, 0x500000, 0x1000, SPACE_PROT_W, true, "4k",
+	    NULL, &err), "bad_prot");
+	BAD(op(s, SPACE_OP_UNMAP, 0x400000, 0x800, 0, true, NULL, NULL, &err),
+	    "unaligned");
+	BAD(s->ops->tree(s, PT_P4D, 0, 1, &n, &err), "bad_level");
+	ck_assert_int_eq(s->ops->tree(s, PT_PTE, 0x7f0000000000, 1, &n, &err),
+	    PTS_ENOENT);
+	ck_assert_str_eq(err.id, "no_such_table");
+	BAD(sim_space_new("vax", "empty", 0, &t, &err), "unknown_arch");
+	BAD(sim_space_new("x86_64-4l", "nope", 0, &t, &err),
+	    "unknown_scenario");
+	BAD(sim_space_new("x86_64-4l", "empty", 8, &t, &err), "bad_ram_mb");
+	ck_assert_ptr_null(t);
+	ck_assert_uint_eq(s->generation, 2);	/* only the first map */
+#undef BAD
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_scenarios_every_arch)
+{
+	const struct arch *a = arch_get((size_t)_i);
+
+	for (unsigned k = 0; sim_scenarios[k]; k++) {
+		struct space *s = mk(a->id, sim_scenarios[k], 0);
+		struct pt_ranges r;
+		struct pts_err err;
+		struct pt_node *n;
+
+		ck_assert_int_eq(s->ops->ranges(s, &r, &err), 0);
+		if (strcmp(sim_scenarios[k], "empty") == 0)
+			ck_assert_uint_eq(r.n, 0);
+		else
+			ck_assert_uint_ge(r.n, 6);
+		for (size_t i = 1; i < r.n; i++)
+			ck_assert(r.v[i].start >= r.v[i - 1].end);
+		pt_ranges_release(&r);
+		ck_assert_int_eq(s->ops->tree(s, PT_PGD, 0, 2, &n, &err), 0);
+		ck_assert(n->expanded);
+		pt_node_free(n);
+		space_free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_kernel_linear_map)
+{
+	struct space *s = mk("x86_64-4l", "kernel", 0);
+	struct space *v = mk("armv7-2l", "kernel", 0);
+	struct pt_walk w;
+
+	/* 1 GiB of RAM at PA 0 maps as one 1G block at PAGE_OFFSET */
+	w = walk(s, 0xffff888000000000 + 0x12345000);
+	ck_assert_uint_eq(w.page_size, 0x40000000);
+	ck_assert_uint_eq(w.pa, 0x12345000);
+	ck_assert_uint_eq(w.steps[1].entry, 0x80000000000001e3);
+	/* ARMv7 lowmem at 0xc0000000 from PA 0x60000000: supersections */
+	w = walk(v, 0xc1000000);
+	ck_assert_uint_eq(w.pa, 0x61000000);
+	ck_assert_uint_eq(w.page_size, 0x1000000);
+	ck_assert(w.steps[0].flags & PTF_CONT);
+	space_free(s);
+	space_free(v);
+}
+END_TEST
+
+static Suite *
+sim_suite(void)
+{
+	Suite *s = suite_create("sim");
+	TCase *tc = tcase_create("walks");
+
+	tcase_add_loop_test(tc, test_walk_every_arch, 0,
+	    sizeof wcases / sizeof wcases[0]);
+	tcase_add_test(tc, test_x86_blocks_and_kernel);
+	tcase_add_test(tc, test_arm64_cont_and_blocks);
+	tcase_add_test(tc, test_riscv_napot_and_armv7_sections);
+	tcase_add_test(tc, test_x86_32_pse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ops");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_table_counts_and_restore);
+	tcase_add_test(tc, test_block_split);
+	tcase_add_test(tc, test_auto);
+	tcase_add_test(tc, test_fork_cow);
+	tcase_add_test(tc, test_enospc_rollback);
+	tcase_add_test(tc, test_bad_input);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scenarios");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_scenarios_every_arch, 0, 16);
+	tcase_add_test(tc, test_kernel_linear_map);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sim_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
