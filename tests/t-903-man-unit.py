@@ -1,0 +1,168 @@
+"""The man page renders without warnings and covers every command, option,
+endpoint and arch; the systemd unit is valid and as hardened as promised."""
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from ptstest import TestCase, main, PTSCOPE, SRCDIR, BUILDDIR
+
+MAN = os.path.join(SRCDIR, 'man', 'ptscope.1')
+UNIT = os.path.join(BUILDDIR, 'dist', 'ptscope.service')
+
+
+def run(cmd, env=None, **kw):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                          env=e, **kw)
+
+
+def render_man(width=80):
+    """The man page as text, and man's warnings (stderr)."""
+    r = run(['man', '--warnings', '-E', 'UTF-8', '-l', MAN],
+            env={'MANWIDTH': str(width), 'LC_ALL': 'C.UTF-8',
+                 'MANROFFSEQ': '', 'MAN_KEEP_FORMATTING': ''})
+    # join words man hyphenated or broke across lines, drop overstrike
+    text = re.sub(r'.\x08', '', r.stdout)
+    return r, text
+
+
+@unittest.skipIf(shutil.which('man') is None or shutil.which('groff') is None,
+                 'man-db and groff-base are not installed')
+class ManPage(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.r, cls.text = render_man()
+        cls.flat = ' '.join(cls.text.replace('\u2010\n', '').split())
+
+    def test_renders_without_warnings(self):
+        self.assertEqual(self.r.returncode, 0, self.r.stderr)
+        self.assertEqual(self.r.stderr, '')
+        for width in (60, 120):
+            r, _ = render_man(width)
+            self.assertEqual(r.stderr, '', 'MANWIDTH=%d' % width)
+        r = run(['groff', '-man', '-ww', '-z', MAN])
+        self.assertEqual(r.stderr, '')
+        for section in ('NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS',
+                        'SERVE OPTIONS', 'CONFIG FILE', 'HTTP API',
+                        'WEBSOCKET', 'EXIT STATUS', 'FILES', 'EXAMPLES'):
+            self.assertRegex(self.text, r'(?m)^%s$' % section)
+
+    def test_every_command_and_option(self):
+        usage = run([PTSCOPE, '--help']).stdout
+        cmds = re.findall(r'(?m)^  ([a-z]+)  ', usage)
+        self.assertEqual(set(cmds), {'serve', 'dump', 'walk', 'zones',
+                                     'arches'})
+        for c in cmds:
+            self.assertRegex(self.text, r'(?m)^       %s\b' % c)
+            if c == 'serve':
+                continue
+            self.assertIn('ptscope %s' % c, self.flat)
+        opts = set()
+        for c in cmds:
+            r = run([PTSCOPE, c, '--help'])
+            self.assertEqual(r.returncode, 0, c)
+            opts |= set(re.findall(r'--[a-z][a-z-]+', r.stdout))
+        self.assertGreater(len(opts), 25)
+        for o in sorted(opts):
+            self.assertTrue(re.search(r'%s(?![\w-])' % re.escape(o),
+                                      self.flat), 'man page lacks ' + o)
+        for o in ('--version', '--help', '--format json|ptdump'):
+            self.assertIn(o, self.flat)
+
+    def test_every_endpoint(self):
+        with open(os.path.join(SRCDIR, 'server', 'routes.c')) as f:
+            routes = re.findall(r'\{ "([A-Z]+)", "([^"]+)", api_', f.read())
+        self.assertGreater(len(routes), 10)
+        for method, pat in routes:
+            path = '/api/v1/' + pat.replace('*', 'ID')
+            self.assertTrue(re.search(r'%s %s(?![\w/-])' % (
+                method, re.escape(path)), self.flat),
+                'man page lacks %s %s' % (method, path))
+        self.assertIn('GET /metrics', self.flat)
+        self.assertIn('ptscope.v1', self.flat)
+
+    def test_every_arch_and_exit_status(self):
+        import json
+        arches = json.loads(run([PTSCOPE, 'arches']).stdout)['arches']
+        self.assertEqual(len(arches), 16)
+        for a in arches:
+            self.assertIn(a['id'], self.flat)
+        exit_section = self.text.split('\nEXIT STATUS\n')[1].split('\n\n\n')[0]
+        for code in ('0', '1', '2'):
+            self.assertRegex(exit_section, r'(?m)^       %s\s' % code)
+
+
+class Unit(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(UNIT):
+            raise unittest.SkipTest('%s not built' % UNIT)
+        cls.ini = configparser.ConfigParser(strict=False,
+                                            interpolation=None)
+        cls.ini.optionxform = str
+        cls.ini.read(UNIT)
+
+    def test_unit_runs_serve_with_the_installed_binary(self):
+        mk = run(['make', '-s', '-C', BUILDDIR, 'print-install-dirs'],
+                 env={'MAKEFLAGS': '', 'MFLAGS': ''})
+        dirs = dict(l.split('=', 1) for l in mk.stdout.split())
+        self.assertEqual(self.ini['Service']['ExecStart'],
+                         dirs['bindir'] + '/ptscope serve')
+        with open(UNIT) as f:
+            text = f.read()
+        self.assertNotIn('@bindir@', text)
+        self.assertNotIn('@sysconfdir@', text)
+        self.assertIn(dirs['sysconfdir'] + '/ptscope.conf', text)
+
+    def test_hardening(self):
+        s = self.ini['Service']
+        for k, v in (('NoNewPrivileges', 'yes'), ('ProtectSystem', 'strict'),
+                     ('ProtectHome', 'yes'), ('PrivateTmp', 'yes'),
+                     ('DynamicUser', 'yes')):
+            self.assertEqual(s[k], v, k)
+        caps = {'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN', 'CAP_DAC_READ_SEARCH'}
+        self.assertEqual(set(s['CapabilityBoundingSet'].split()), caps)
+        self.assertEqual(set(s['AmbientCapabilities'].split()), caps)
+        with open(UNIT) as f:
+            comments = ' '.join(l for l in f if l.startswith('#'))
+        for c in caps:
+            self.assertIn(c, comments)
+        self.assertEqual(self.ini['Install']['WantedBy'], 'multi-user.target')
+
+    @unittest.skipIf(shutil.which('systemd-analyze') is None,
+                     'systemd-analyze is not installed')
+    def test_systemd_analyze_verify(self):
+        tmp = tempfile.mkdtemp(prefix='ptscope-unit-')
+        try:
+            os.makedirs(os.path.join(tmp, 'man', 'man1'))
+            shutil.copy(MAN, os.path.join(tmp, 'man', 'man1'))
+            with open(UNIT) as f:
+                text = f.read()
+            # verify wants ExecStart to exist: point it at the built binary
+            text = re.sub(r'(?m)^ExecStart=\S+', 'ExecStart=' +
+                          os.path.abspath(PTSCOPE), text)
+            unit = os.path.join(tmp, 'ptscope.service')
+            with open(unit, 'w') as f:
+                f.write(text)
+            # Documentation=man:ptscope(1) must resolve, through MANPATH
+            r = run(['systemd-analyze', 'verify', unit], cwd=tmp,
+                    env={'MANPATH': os.path.join(tmp, 'man'),
+                         'SYSTEMD_LOG_LEVEL': 'notice'})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn('ptscope.service', r.stderr)
+            # and a unit with a typo is caught by the same check
+            with open(unit, 'w') as f:
+                f.write(text.replace('ProtectHome=', 'ProtectHomes='))
+            r = run(['systemd-analyze', 'verify', unit], cwd=tmp,
+                    env={'MANPATH': os.path.join(tmp, 'man')})
+            self.assertIn("Unknown key 'ProtectHomes'", r.stderr)
+        finally:
+            shutil.rmtree(tmp)
+
+
+main()
