@@ -198,6 +198,46 @@ class Api(TestCase):
         self.assertEqual(st, 200)
 
 
+class Regions(TestCase):
+    def test_regions_of_sim_and_process(self):
+        child = subprocess.Popen(['sleep', '30'])
+        try:
+            with Daemon(args=['--pid', str(child.pid)]) as d:
+                # --pid attaches at start
+                st, o = d.get_json('/api/v1/spaces')
+                ids = [s['id'] for s in o['spaces']]
+                self.assertIn('pid-%d' % child.pid, ids)
+                st, r = d.get_json('/api/v1/spaces/pid-%d/regions'
+                                   % child.pid)
+                self.assertEqual(st, 200, r)
+                with open('/proc/%d/maps' % child.pid) as f:
+                    maps = [l.split() for l in f if l.strip()]
+                # [vsyscall] lies in the kernel half: no user table maps it
+                maps = [m for m in maps if m[-1] != '[vsyscall]']
+                self.assertEqual(len(r['regions']), len(maps))
+                for reg, m in zip(r['regions'], maps):
+                    lo, hi = m[0].split('-')
+                    self.assertEqual(reg['start'], '0x' + lo.lstrip('0'))
+                    self.assertEqual(reg['end'], '0x' + hi.lstrip('0'))
+                    self.assertEqual(reg['perms'], m[1])
+                    self.assertEqual(reg['name'], m[5] if len(m) > 5 else '')
+                stack = [x for x in r['regions'] if x['name'] == '[stack]']
+                self.assertTrue(stack and stack[0]['present_pages'] > 0)
+                sid = d.new_sim('x86_64-4l', 'empty')
+                d.op(sid, op='map', va='0x400000', size='0x3000',
+                     page_size='4k')
+                d.op(sid, op='map', va='0x800000', size='0x1000',
+                     page_size='4k')
+                st, r = d.get_json('/api/v1/spaces/%s/regions' % sid)
+                self.assertEqual([(x['start'], x['end'], x['present_pages'])
+                                  for x in r['regions']],
+                                 [('0x400000', '0x403000', 3),
+                                  ('0x800000', '0x801000', 1)])
+        finally:
+            child.kill()
+            child.wait()
+
+
 class Forbidden(TestCase):
     def test_403_allow_pid(self):
         child = subprocess.Popen(['sleep', '30'])
