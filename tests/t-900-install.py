@@ -84,7 +84,12 @@ class Install(TestCase):
         example = self.path('docdir', 'ptscope.conf.example')
         self.assertTrue(filecmp.cmp(example, os.path.join(
             SRCDIR, 'dist', 'ptscope.conf.example'), False))
-        self.assertTrue(os.path.exists(self.path('docdir', 'user-guide.md')))
+        # every page of docs/ with its screenshots, as the links expect
+        docs = os.path.join(SRCDIR, 'docs')
+        for f in sorted(files_under(docs)):
+            self.assertTrue(os.path.exists(self.path('docdir', f)),
+                            'docs/%s is not installed: add it to '
+                            'dist_doc_DATA (or docimg) in a mk/*.am' % f)
         # the admin's own config is never written
         self.assertFalse(os.path.exists(self.path('sysconfdir',
                                                   'ptscope.conf')))
