@@ -157,6 +157,27 @@ ps_hugetlb_sizes(struct procfs_space *ps, struct procfs_vmas *vl,
 		close(fd);
 }
 
+static int ps_reopen_pagemap(struct procfs_space *, struct pts_err *);
+
+/*
+ * Scan the VMAs.  A process that exec'd since pagemap was opened keeps its
+ * pid and start time, but the old fd reads the old, released mm (ESRCH):
+ * then reopen pagemap once and scan again.
+ */
+static int
+ps_scan(struct procfs_space *ps, const struct procfs_vmas *vl,
+    struct procfs_runs *runs, struct pts_err *err)
+{
+	int r = procfs_scan_vmas(&ps->sc, vl, runs, err);
+
+	if (r < 0 && ps_check_alive(ps, NULL) == 0 &&
+	    ps_reopen_pagemap(ps, NULL) == 0) {
+		procfs_runs_release(runs);
+		r = procfs_scan_vmas(&ps->sc, vl, runs, err);
+	}
+	return r;
+}
+
 /* Re-read maps and pagemap; bump generation when anything changed. */
 static int
 ps_refresh(struct space *s, struct pts_err *err)
@@ -170,7 +191,7 @@ ps_refresh(struct space *s, struct pts_err *err)
 	if ((r = ps_check_alive(ps, err)) < 0)
 		return r;
 	if ((r = ps_read_maps(ps, &vl, err)) < 0 ||
-	    (r = procfs_scan_vmas(&ps->sc, &vl, &runs, err)) < 0 ||
+	    (r = ps_scan(ps, &vl, &runs, err)) < 0 ||
 	    (r = ps_check_alive(ps, err)) < 0) {
 		procfs_vmas_release(&vl);
 		procfs_runs_release(&runs);
@@ -372,6 +393,25 @@ ps_open_pagemap(const char *proc_root, int pid, const char *comm,
 	    "to read the page tables of process %d (%s, uid %d): that needs "
 	    "ptrace read access; run ptscope as uid %d or give it "
 	    "CAP_SYS_PTRACE.", pid, comm, (int)sbuf.st_uid, (int)sbuf.st_uid);
+}
+
+/* Open pagemap again (after an exec) and take the new comm as label. */
+static int
+ps_reopen_pagemap(struct procfs_space *ps, struct pts_err *err)
+{
+	struct procfs_stat st;
+	int fd;
+
+	if (procfs_stat_read(ps->proc_root, ps->pid, &st, err) < 0)
+		return PTS_ENOENT;
+	if ((fd = ps_open_pagemap(ps->proc_root, ps->pid, st.comm, err)) < 0)
+		return fd;
+	if (ps->sc.pagemap_fd >= 0)
+		close(ps->sc.pagemap_fd);
+	ps->sc.pagemap_fd = fd;
+	snprintf(ps->comm, sizeof ps->comm, "%s", st.comm);
+	snprintf(ps->base.label, sizeof ps->base.label, "%s", st.comm);
+	return 0;
 }
 
 int
