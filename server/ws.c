@@ -16,6 +16,7 @@
 #include "log.h"
 #include "server.h"
 #include "strbuf.h"
+#include "ws-msg.h"
 #include "xalloc.h"
 
 #define WS_SNDBUF (256 * 1024)	/* bounded kernel buffer per client */
@@ -203,85 +204,21 @@ drop_sub(struct ws_client *c, struct ws_sub *s)
 	*s = c->subs[--c->nsubs];
 }
 
-static int
-parse_interval(const cJSON *msg, unsigned min, unsigned *out,
-    struct pts_err *err)
-{
-	uint64_t v = 500;
-	int r = json_get_u64(msg, "interval_ms", false, &v, err);
-
-	if (r < 0 || v > 3600000)
-		return pts_errf(err, PTS_EINVAL, "bad_interval",
-		    "interval_ms must be a number of milliseconds up to "
-		    "3600000");
-	*out = v < min ? min : (unsigned)v;
-	return 0;
-}
-
-/* Validate a subscribe message into sub (space existence included). */
-static int
-parse_subscribe(struct ws *ws, const cJSON *msg, struct ws_sub *sub,
-    struct pts_err *err)
-{
-	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(msg, "space");
-	const cJSON *node = cJSON_GetObjectItemCaseSensitive(msg, "node");
-	const cJSON *depth = cJSON_GetObjectItemCaseSensitive(msg, "depth");
-	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
-	struct entry *e;
-	char dbuf[24];
-	int r;
-
-	memset(sub, 0, sizeof *sub);
-	if (!cJSON_IsString(sp) || strlen(sp->valuestring) >= sizeof sub->space)
-		return pts_errf(err, PTS_EINVAL, "bad_subscribe",
-		    "subscribe needs \"space\": a space id or \"zones\"");
-	snprintf(sub->space, sizeof sub->space, "%s", sp->valuestring);
-	if (parse_interval(msg, ws->srv->opt.min_interval_ms,
-	    &sub->interval_ms, err) < 0)
-		return PTS_EINVAL;
-	sub->need_snapshot = true;
-	if (!strcmp(sub->space, "zones")) {
-		if (sim && (!cJSON_IsString(sim) ||
-		    strlen(sim->valuestring) >= sizeof sub->sim))
-			return pts_errf(err, PTS_EINVAL, "bad_subscribe",
-			    "\"sim\" must be a sim space id");
-		if (sim)
-			snprintf(sub->sim, sizeof sub->sim, "%s",
-			    sim->valuestring);
-		return 0;
-	}
-	if (node && !cJSON_IsString(node))
-		return pts_errf(err, PTS_EINVAL, "bad_node",
-		    "\"node\" must be a string like \"pgd:0x0\"");
-	if (parse_node_arg(node ? node->valuestring : NULL, &sub->level,
-	    &sub->va, err) < 0)
-		return PTS_EINVAL;
-	if (depth && !cJSON_IsNumber(depth))
-		return pts_errf(err, PTS_EINVAL, "bad_depth",
-		    "\"depth\" must be a number");
-	snprintf(dbuf, sizeof dbuf, "%d", depth ? depth->valueint : 1);
-	if (parse_depth_arg(dbuf, &sub->depth, err) < 0)
-		return PTS_EINVAL;
-	if ((e = registry_get(&ws->srv->reg, sub->space, err)) == NULL)
-		return PTS_ENOENT;
-	r = arch_level_pos(e->space->arch, sub->level) < 0 ?
-	    pts_errf(err, PTS_EINVAL, "bad_level", "%s is folded on %s: "
-	    "its tables are the level above", arch_level_name(sub->level),
-	    e->space->arch->id) : arch_check_va(e->space->arch, sub->va, err);
-	registry_put(&ws->srv->reg, e);
-	return r;
-}
-
+/* Add (or replace) a subscription, within --max-subs. */
 static void
-on_subscribe(struct ws_client *c, const cJSON *msg)
+on_subscribe(struct ws_client *c, const struct ws_req *rq)
 {
 	struct ws_sub sub, *old;
 	struct pts_err err;
 
-	if (parse_subscribe(c->ws, msg, &sub, &err) < 0) {
-		send_error(c, &err);
-		return;
-	}
+	memset(&sub, 0, sizeof sub);
+	snprintf(sub.space, sizeof sub.space, "%s", rq->space);
+	snprintf(sub.sim, sizeof sub.sim, "%s", rq->sim);
+	sub.level = rq->level;
+	sub.va = rq->va;
+	sub.depth = rq->depth;
+	sub.interval_ms = rq->interval_ms;
+	sub.need_snapshot = true;
 	pthread_mutex_lock(&c->lock);
 	if ((old = find_sub(c, sub.space, sub.sim)) != NULL) {
 		pt_node_free(old->last);
@@ -302,59 +239,48 @@ on_subscribe(struct ws_client *c, const cJSON *msg)
 	wake_streamer(c->ws);
 }
 
+/* Drop a subscription; an error when there was none. */
 static void
-on_unsubscribe(struct ws_client *c, const cJSON *msg)
+on_unsubscribe(struct ws_client *c, const struct ws_req *rq)
 {
-	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(msg, "space");
-	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
 	struct ws_sub *s;
 	struct pts_err err;
 
-	if (!cJSON_IsString(sp)) {
-		pts_errf(&err, PTS_EINVAL, "bad_unsubscribe",
-		    "unsubscribe needs \"space\"");
-		send_error(c, &err);
-		return;
-	}
 	pthread_mutex_lock(&c->lock);
-	s = find_sub(c, sp->valuestring, cJSON_IsString(sim) ?
-	    sim->valuestring : "");
+	s = find_sub(c, rq->space, rq->sim);
 	if (s)
 		drop_sub(c, s);
 	pthread_mutex_unlock(&c->lock);
 	if (s == NULL) {
 		pts_errf(&err, PTS_ENOENT, "not_subscribed",
 		    "this connection has no subscription to '%.40s'",
-		    sp->valuestring);
+		    rq->space);
 		send_error(c, &err);
 	}
 }
 
+/* One whole text message from the client. */
 static void
 on_message(struct ws_client *c, const char *text, size_t len)
 {
+	struct ws_req rq;
 	struct pts_err err;
-	const cJSON *type;
-	cJSON *msg;
 
-	if (json_parse_object(text, len, &msg, &err) < 0) {
+	if (ws_msg_parse(c->ws->srv, text, len, &rq, &err) < 0) {
 		send_error(c, &err);
 		return;
 	}
-	type = cJSON_GetObjectItemCaseSensitive(msg, "type");
-	if (cJSON_IsString(type) && !strcmp(type->valuestring, "subscribe"))
-		on_subscribe(c, msg);
-	else if (cJSON_IsString(type) &&
-	    !strcmp(type->valuestring, "unsubscribe"))
-		on_unsubscribe(c, msg);
-	else if (cJSON_IsString(type) && !strcmp(type->valuestring, "ping"))
+	switch (rq.type) {
+	case WS_REQ_SUBSCRIBE:
+		on_subscribe(c, &rq);
+		break;
+	case WS_REQ_UNSUBSCRIBE:
+		on_unsubscribe(c, &rq);
+		break;
+	case WS_REQ_PING:
 		enqueue(c, "{\"type\":\"pong\"}");
-	else {
-		pts_errf(&err, PTS_EINVAL, "unknown_type",
-		    "message type must be subscribe, unsubscribe or ping");
-		send_error(c, &err);
+		break;
 	}
-	cJSON_Delete(msg);
 }
 
 /* Reassemble fragments; oversized messages are refused, not buffered. */
