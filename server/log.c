@@ -4,8 +4,11 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int verbosity = 1;
@@ -18,11 +21,30 @@ log_set_verbosity(int v)
 	verbosity = v;
 }
 
+/* Is stderr connected to the journal?  systemd says so in JOURNAL_STREAM
+   ("DEVICE:INODE" of the stream it gave us; see systemd.exec(5)). */
+static bool
+stderr_is_journal(void)
+{
+	static int cached = -1;
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (cached < 0)
+		cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 &&
+		    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+		    (unsigned long long)st.st_ino == ino;
+	return cached == 1;
+}
+
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info",
 	    "debug" };
+	/* syslog priorities, which journald reads from a "<N>" line prefix */
+	static const char *const prio[] = { "<3>", "<4>", "<6>", "<7>" };
 	char buf[1024];
 	va_list ap;
 
@@ -33,7 +55,8 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	/* one write per line so concurrent threads do not interleave */
-	fprintf(stderr, "ptscope: %s: %s\n", names[lvl], buf);
+	fprintf(stderr, "%sptscope: %s: %s\n",
+	    stderr_is_journal() ? prio[lvl] : "", names[lvl], buf);
 }
 
 int
