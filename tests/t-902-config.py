@@ -212,5 +212,38 @@ class Logs(TestCase):
         self.assertIn('info: serving',
                       self.daemon_stderr(['--config', conf, '--verbose']))
 
+    def run_journal(self, args, journal=True):
+        """Run ptscope with stderr in a file that JOURNAL_STREAM names (or
+        not); returns (process, its stdout's first line, stderr text)."""
+        errpath = os.path.join(self.tmp, 'stderr')
+        with open(errpath, 'w') as err:
+            st = os.fstat(err.fileno())
+            ino = st.st_ino if journal else st.st_ino + 1
+            env = dict(os.environ, JOURNAL_STREAM='%d:%d' % (st.st_dev, ino))
+            p = subprocess.Popen([PTSCOPE, 'serve', '--listen', '127.0.0.1:0',
+                                  '--ws-listen', '127.0.0.1:0'] + args,
+                                 stdout=subprocess.PIPE, stderr=err, env=env,
+                                 text=True)
+            first = p.stdout.readline()
+            p.terminate()
+            p.communicate(timeout=15)
+        with open(errpath) as f:
+            return p, first, f.read()
+
+    def test_journal_priorities(self):
+        """Under systemd (JOURNAL_STREAM names our stderr) each line starts
+        with its syslog priority, <3> error .. <7> debug, for journald."""
+        p, first, err = self.run_journal([])
+        self.assertTrue(first.startswith('http: '), err)
+        self.assertTrue(err)
+        for line in err.splitlines():
+            self.assertRegex(line, r'^<6>ptscope: info: ')
+        bad = os.path.join(self.tmp, 'no', 'dir', 'log')
+        p, first, err = self.run_journal(['--access-log', bad])
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(err, r'^<3>ptscope: error: .*no/dir/log')
+        # a stderr that is not the journal's stream gets no prefix
+        p, first, err = self.run_journal(['--access-log', bad], False)
+        self.assertRegex(err, r'^ptscope: error: ')
 
 main()
