@@ -180,7 +180,8 @@ pd_size(const char **pp, const char *end, struct pd_line *l,
 		    "2^64 bytes", v, p[-1]);
 	if (bytes != l->end - l->start || bytes == 0)
 		return PD_BAD(err, l->lineno, "expected the size of 0x%" PRIx64
-		    "-0x%" PRIx64 " (0x%" PRIx64 " bytes), found %" PRIu64 "%c", l->start, l->end, l->end - l->start, v, p[-1]);
+		    "-0x%" PRIx64 " (0x%" PRIx64 " bytes), found %" PRIu64 "%c",
+		    l->start, l->end, l->end - l->start, v, p[-1]);
 	if (p < end && *p != ' ' && *p != '\t')
 		return PD_BAD(err, l->lineno, "expected a space after the size");
 	*pp = p;
@@ -264,7 +265,8 @@ pd_range_line(struct pd_scan *s, const char *p, const char *end,
 		s->d->fmt = fmt;
 	else if (fmt != s->d->fmt)
 		return PD_BAD(err, s->lineno, "expected a range line in the %s "
-		    "layout of the lines before it, found the %s layout", ptdump_fmt_name(s->d->fmt), ptdump_fmt_name(fmt));
+		    "layout of the lines before it, found the %s layout",
+		    ptdump_fmt_name(s->d->fmt), ptdump_fmt_name(fmt));
 	p = pd_skip(p, end);
 	if (fmt == PTDUMP_FMT_RISCV && pd_hex(&p, end, &l.pa, NULL) < 0)
 		return PD_BAD(err, s->lineno, "expected the physical address "
