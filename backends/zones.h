@@ -36,7 +36,9 @@ struct zone_state {
 	/* unusable free space index per order, 0..1 (see zones_fill_frag) */
 	double unusable[ZONES_MAX_ORDERS];
 	/* extfrag fragmentation index per order: -1 (enough free blocks of
-	   that order: the kernel prints -1.000), else 0..1 */
+	   that order: the kernel prints -1.000), else up to 1; it drops below
+	   0 when the zone has fewer free pages than the request (one free
+	   page, order 1: -0.5), see docs/kernel.md */
 	double frag_index[ZONES_MAX_ORDERS];
 };
 
