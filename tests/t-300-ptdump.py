@@ -186,20 +186,26 @@ class RoundTrip(TestCase):
                 self.assertTrue(set(r['flags']) <= x86, r)
 
 
-def post_stream(port, path, total, chunk=1 << 20):
-    """POST `total` bytes of 'A' without holding them in memory; returns
-    the status line's code."""
+def post_stream(port, path, total, chunk=1 << 20, chunked=False):
+    """POST `total` bytes of 'A' without holding them in memory (with a
+    Content-Length, or chunked without one); returns the status code."""
     s = socket.create_connection(('127.0.0.1', port), timeout=30)
+    length = ('Transfer-Encoding: chunked' if chunked
+              else 'Content-Length: %d' % total)
     s.sendall(('POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n'
-               'Content-Length: %d\r\nConnection: close\r\n\r\n'
-               % (path, total)).encode())
+               '%s\r\nConnection: close\r\n\r\n' % (path, length)).encode())
     block = b'A' * chunk
     sent = 0
     try:
         while sent < total:
             n = min(chunk, total - sent)
-            s.sendall(block[:n])
+            if chunked:
+                s.sendall(b'%x\r\n' % n + block[:n] + b'\r\n')
+            else:
+                s.sendall(block[:n])
             sent += n
+        if chunked:
+            s.sendall(b'0\r\n\r\n')
     except OSError:
         pass        # the server may answer and close before the end
     data = b''
@@ -277,6 +283,9 @@ class BadInput(TestCase):
         with Daemon() as d:
             st = post_stream(d.port, '/api/v1/ptdump?arch=x86_64-4l',
                              100 << 20)
+            self.assertEqual(st, 413)
+            st = post_stream(d.port, '/api/v1/ptdump', 100 << 20,
+                             chunked=True)
             self.assertEqual(st, 413)
             self.assertEqual(self.dumps(d), [])
 
