@@ -344,7 +344,13 @@ options_parse(struct options *o, int argc, char **argv, struct pts_err *err)
 		snprintf(o->config, sizeof o->config, "%s", cfg);
 		if ((r = options_read_file(o, cfg, err)) < 0)
 			return PTS_EINVAL;
-	} else if (access(SYSCONFDIR "/ptscope.conf", R_OK) == 0) {
+	} else if (access(SYSCONFDIR "/ptscope.conf", F_OK) == 0) {
+		/*
+		 * Not R_OK: access() drops capabilities for a non-root user,
+		 * so the unit's CAP_DAC_READ_SEARCH would not count and a
+		 * root-only file would be skipped in silence.  An existing
+		 * file that cannot be read is an error.
+		 */
 		if ((r = options_read_file(o, SYSCONFDIR "/ptscope.conf",
 		    err)) < 0)
 			return PTS_EINVAL;
