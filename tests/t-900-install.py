@@ -59,6 +59,12 @@ class Install(TestCase):
                            text=True, timeout=30)
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout, r'^ptscope \d+\.\d+\.\d+\n$')
+        # the default config file and viewer are the configured paths
+        with open(exe, 'rb') as f:
+            data = f.read()
+        for path in (self.dirs['sysconfdir'] + '/ptscope.conf\0',
+                     self.dirs['pkgdatadir'] + '/web/'):
+            self.assertTrue(path.encode() in data, path)
 
     def test_viewer_files(self):
         src = os.path.join(SRCDIR, 'web')
