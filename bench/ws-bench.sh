@@ -1,0 +1,114 @@
+#!/bin/sh
+# ws-bench.sh: WebSocket fan-out latency of `ptscope serve`, side by side.
+#
+# usage: bench/ws-bench.sh BUILDDIR [SECONDS] [CLIENTS]
+#
+# Starts BUILDDIR/ptscope on ephemeral ports and runs BUILDDIR/bench/ws-fanout
+# (build it with `make bench/ws-fanout`) three times in the same run, each on
+# a fresh x86_64-4l sim space with the process scenario, every client
+# subscribed to pgd:0x0 at depth 1:
+#   1 client at 10 map ops/s, CLIENTS (default 200) at 10/s, CLIENTS at 50/s.
+# Each run lasts SECONDS (default 30).  Prints each run's report and a table
+# of delivery latency percentiles with the ratios to the 1-client run.
+# Exit status 1 if a run lost or coalesced a delta or a client failed.
+set -eu
+
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then
+	echo "usage: $0 BUILDDIR [SECONDS] [CLIENTS]" >&2
+	exit 2
+fi
+B=$(cd "$1" && pwd)
+SECS=${2:-30}
+CLIENTS=${3:-200}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+
+if ! command -v curl >/dev/null 2>&1; then
+	echo "$0: curl not found: apt-get install curl" >&2
+	exit 77
+fi
+for f in ptscope bench/ws-fanout; do
+	if [ ! -x "$B/$f" ]; then
+		echo "$0: $B/$f not built: make ptscope bench/ws-fanout in $B" >&2
+		exit 2
+	fi
+done
+
+TMP=$(mktemp -d)
+PID=
+# Stop the daemon and remove the scratch directory.
+cleanup() {
+	if [ -n "$PID" ]; then
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$B/ptscope" serve --listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
+	--web-root "$SRC/web" >"$TMP/out" 2>"$TMP/err" &
+PID=$!
+i=0
+while ! grep -qs '^ws: ' "$TMP/out"; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
+		echo "$0: the daemon did not start:" >&2
+		cat "$TMP/err" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+URL=$(sed -n 's/^http: //p' "$TMP/out")
+WS=$(sed -n 's/^ws: //p' "$TMP/out")
+
+# One ws-fanout run on a new space: run CLIENTS RATE.
+status=0
+run() {
+	space=$(curl -sf -X POST -H 'Content-Type: application/json' \
+		-d '{"kind":"sim","arch":"x86_64-4l","scenario":"process"}' \
+		"${URL}api/v1/spaces" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+	if [ -z "$space" ]; then
+		echo "$0: could not create a sim space" >&2
+		exit 1
+	fi
+	"$B/bench/ws-fanout" --http "$URL" --ws "$WS" --space "$space" \
+		-n "$1" -r "$2" -d "$SECS" >"$TMP/run" || status=1
+	grep -v '^RESULT ' "$TMP/run"
+	grep '^RESULT ' "$TMP/run" >>"$TMP/results"
+	curl -sf -X DELETE "${URL}api/v1/spaces/$space" >/dev/null || true
+}
+
+echo "ptscope WebSocket fan-out: ${SECS}s per run on loopback," \
+	"$(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo |
+	head -1))"
+run 1 10
+run "$CLIENTS" 10
+run "$CLIENTS" 50
+
+awk '
+function val(k,   i, kv) {
+	for (i = 2; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == k)
+			return kv[2]
+	}
+	return 0
+}
+NR == 1 { b50 = val("p50_ms"); b99 = val("p99_ms") }
+{
+	rows[NR] = sprintf("| %7d | %5d | %5d | %7.3f | %7.3f | %7.3f | %7.3f | %5.2f | %5.2f | %d/%d | %d | %d |",
+	    val("clients"), val("rate"), val("ops"), val("p50_ms"),
+	    val("p90_ms"), val("p99_ms"), val("max_ms"),
+	    b50 ? val("p50_ms") / b50 : 0, b99 ? val("p99_ms") / b99 : 0,
+	    val("exact"), val("expected"), val("coalesced") + val("lost"),
+	    val("failed_clients"))
+}
+END {
+	print ""
+	print "| clients | ops/s | ops | p50 ms | p90 ms | p99 ms | max ms | p50 vs 1 | p99 vs 1 | exact deltas | missing | failed clients |"
+	print "|--------:|------:|----:|-------:|-------:|-------:|-------:|------:|------:|------:|----:|----:|"
+	for (i = 1; i <= NR; i++)
+		print rows[i]
+}' "$TMP/results"
+exit $status
