@@ -20,7 +20,8 @@ need_pkgs() {
 		libmicrohttpd-dev libcjson-dev libwebsockets-dev check
 		python3 curl ca-certificates procps util-linux)
 	if [ "${1:-}" = test ]; then
-		pkgs+=(chromium clang)
+		# browser tests, fuzzing, man page and unit checks
+		pkgs+=(chromium clang man-db groff-base systemd)
 		command -v node >/dev/null || pkgs+=(nodejs)
 		command -v npm >/dev/null || pkgs+=(npm)
 	fi

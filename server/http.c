@@ -202,6 +202,7 @@ send_resp(struct MHD_Connection *conn, struct http_resp *rs)
 static enum MHD_Result
 serve_static(struct http_req *rq, struct http_resp *rs, const char **name)
 {
+	uint64_t size;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	int status;
@@ -213,7 +214,7 @@ serve_static(struct http_req *rq, struct http_resp *rs, const char **name)
 		    "%s is not allowed on files", rq->method);
 		return send_resp(rq->conn, rs);
 	}
-	r = static_response(rq->srv->opt.web_root, rq->path, &status);
+	r = static_response(rq->srv->opt.web_root, rq->path, &status, &size);
 	if (r == NULL) {
 		http_errorf(rs, status == 403 ? PTS_EPERM : PTS_ENOENT,
 		    status == 403 ? "forbidden" : "not_found",
@@ -223,6 +224,7 @@ serve_static(struct http_req *rq, struct http_resp *rs, const char **name)
 		return send_resp(rq->conn, rs);
 	}
 	rs->status = 200;
+	rs->len = (size_t)size;
 	ret = MHD_queue_response(rq->conn, 200, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -323,7 +325,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	split_path(&rq);
 	if (!is_api_path(url)) {
 		ret = serve_static(&rq, &rs, &route);
-		log_request(h, &rq, rs.status, 0, cs->t0, route);
+		log_request(h, &rq, rs.status, rs.len, cs->t0, route);
 		return ret;
 	}
 	dispatch_api(&rq, &rs, &route);

@@ -56,7 +56,8 @@ path_is_clean(const char *path)
 }
 
 struct MHD_Response *
-static_response(const char *root, const char *path, int *status)
+static_response(const char *root, const char *path, int *status,
+    uint64_t *size)
 {
 	char want[PATH_MAX], real[PATH_MAX], rroot[PATH_MAX];
 	struct MHD_Response *resp;
@@ -65,6 +66,7 @@ static_response(const char *root, const char *path, int *status)
 	int fd;
 
 	*status = 404;
+	*size = 0;
 	if (!path_is_clean(path)) {
 		*status = 403;
 		return NULL;
@@ -99,5 +101,6 @@ static_response(const char *root, const char *path, int *status)
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	*status = 200;
+	*size = (uint64_t)st.st_size;
 	return resp;
 }

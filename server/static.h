@@ -2,6 +2,8 @@
 #ifndef PTS_STATIC_H
 #define PTS_STATIC_H
 
+#include <stdint.h>
+
 #include <microhttpd.h>
 
 /*
@@ -9,7 +11,7 @@
  * set (403 for escapes and symlinks out of the root, 404 for missing).
  */
 struct MHD_Response *static_response(const char *root, const char *path,
-    int *status);
+    int *status, uint64_t *size);
 /* MIME type by file name extension. */
 const char *static_mime(const char *name);
 
