@@ -112,6 +112,36 @@ class Upload(TestCase):
                              ('0xffffffd640000000', '0xffffffd700000000',
                               'pgd', '0xc0000000'))
 
+    def test_own_fixtures_5l_sv48(self):
+        # hand-made dumps (tests/fixtures/ptdump): addresses that need 57
+        # and 48 bits make the guess x86_64-5l and riscv-sv48
+        with Daemon() as d:
+            st, sp = upload_raw(d, read_fixture('x86_64-5l-kernel.txt'))
+            self.assertEqual(st, 201, sp)
+            self.assertEqual(sp['arch'], 'x86_64-5l')
+            self.assertEqual(sp['ptdump']['holes'], 20)
+            rs = ranges_of(d, sp['id'])
+            self.assertEqual([(r['start'], r['end'], r['level'], r['pages'])
+                              for r in rs],
+                             [('0x400000', '0x402000', 'pte', 2),
+                              ('0xff11000000000000', '0xff11000040000000',
+                               'pud', 262144),
+                              ('0xffa0000000000000', '0xffa0000000004000',
+                               'pte', 4),
+                              ('0xffffffff81000000', '0xffffffff81400000',
+                               'pmd', 1024)])
+            self.assertEqual(set(rs[0]['flags']),
+                             {'present', 'read', 'user', 'exec'})
+            self.assertIn('nocache', rs[2]['flags'])
+            st, sp = upload_raw(d, read_fixture(
+                'riscv64-sv48-kernel_page_tables.txt'))
+            self.assertEqual(st, 201, sp)
+            self.assertEqual(sp['arch'], 'riscv-sv48')
+            rs = ranges_of(d, sp['id'])
+            self.assertEqual([(r['level'], r['pa']) for r in rs],
+                             [('pte', '0x100000000'), ('pud', '0x80000000'),
+                              ('pmd', '0xc0000000'), ('pmd', '0x80200000')])
+
     def test_unknown_token_warns(self):
         text = ('0xffff888000000000-0xffff888000200000           2M     RW'
                 ' FOO GLB NX pte\n')
@@ -131,7 +161,10 @@ class RoundTrip(TestCase):
                                ('arm64-kernel_page_tables.txt',
                                 'arm64-4k-48'),
                                ('riscv64-kernel_page_tables.txt',
-                                'riscv-sv39')):
+                                'riscv-sv39'),
+                               ('x86_64-5l-kernel.txt', 'x86_64-5l'),
+                               ('riscv64-sv48-kernel_page_tables.txt',
+                                'riscv-sv48')):
                 st, sp = upload_raw(d, read_fixture(name), arch)
                 self.assertEqual(st, 201, sp)
                 first = ranges_of(d, sp['id'])
