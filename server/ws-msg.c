@@ -35,6 +35,14 @@ copy_str(const cJSON *v, char *dst, size_t dstlen)
 	return true;
 }
 
+/* The "space" member: a non-empty id (a NUL inside counts as the end). */
+static bool
+copy_space(const cJSON *msg, struct ws_req *rq)
+{
+	return copy_str(cJSON_GetObjectItemCaseSensitive(msg, "space"),
+	    rq->space, sizeof rq->space) && rq->space[0] != '\0';
+}
+
 /* The node and depth of a subscription to a space, checked against it. */
 static int
 parse_tree_sub(struct server *srv, const cJSON *msg, struct ws_req *rq,
@@ -75,8 +83,7 @@ parse_subscribe(struct server *srv, const cJSON *msg, struct ws_req *rq,
 {
 	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
 
-	if (!copy_str(cJSON_GetObjectItemCaseSensitive(msg, "space"),
-	    rq->space, sizeof rq->space))
+	if (!copy_space(msg, rq))
 		return pts_errf(err, PTS_EINVAL, "bad_subscribe",
 		    "subscribe needs \"space\": a space id or \"zones\"");
 	if (parse_interval(msg, srv->opt.min_interval_ms, &rq->interval_ms,
@@ -96,8 +103,7 @@ parse_unsubscribe(const cJSON *msg, struct ws_req *rq, struct pts_err *err)
 {
 	const cJSON *sim = cJSON_GetObjectItemCaseSensitive(msg, "sim");
 
-	if (!copy_str(cJSON_GetObjectItemCaseSensitive(msg, "space"),
-	    rq->space, sizeof rq->space))
+	if (!copy_space(msg, rq))
 		return pts_errf(err, PTS_EINVAL, "bad_unsubscribe",
 		    "unsubscribe needs \"space\"");
 	if (cJSON_IsString(sim) && !copy_str(sim, rq->sim, sizeof rq->sim))
