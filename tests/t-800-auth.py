@@ -162,6 +162,21 @@ class Binding(TestCase):
             timeout=30)
         self.assertEqual(r.returncode, 2, r.stderr)
 
+    def test_names_that_look_like_loopback_refused(self):
+        # only literal loopback addresses (and "localhost") count: this
+        # name starts like 127.0.0.1 but could resolve anywhere
+        for host in ('127.0.0.1.example.com', '127.evil', '0.0.0.0',
+                     '[::]', '[::ffff:10.0.0.1]', '10.127.0.1'):
+            r = self.run_serve('--listen', host + ':0')
+            self.assertEqual(r.returncode, 2, (host, r.stderr))
+            self.assertIn('--token-file', r.stderr)
+
+    def test_other_loopback_addresses(self):
+        with Daemon(args=['--listen', '127.0.0.2:0']) as d:
+            self.assertTrue(d.http_url.startswith('http://127.0.0.2:'))
+            st, o = d.get_json('/api/v1/info')
+            self.assertEqual(st, 200)
+
     def test_loopback_needs_no_token(self):
         with Daemon() as d:
             st, o = d.get_json('/api/v1/info')
