@@ -34,9 +34,10 @@ static const struct ptdump_tok arm64_toks[] = {
 	{ "MEM/NORMAL-WT", 0 }, { NULL, 0 }
 };
 
+/* Svpbmt IO is non-cacheable as well as strongly ordered. */
 static const struct ptdump_tok riscv_toks[] = {
 	{ ".", 0 }, { "..", 0 }, { "N", PTF_CONT }, { "MT(NC)", PTF_NOCACHE },
-	{ "MT(IO)", PTF_DEVICE }, { "MT(\?\?)", 0 }, { "D", PTF_DIRTY },
+	{ "MT(IO)", PTF_DEVICE | PTF_NOCACHE }, { "MT(\?\?)", 0 }, { "D", PTF_DIRTY },
 	{ "A", PTF_ACCESSED }, { "G", PTF_GLOBAL }, { "U", PTF_USER },
 	{ "X", PTF_EXEC }, { "W", PTF_WRITE }, { "R", PTF_READ },
 	{ "V", PTF_PRESENT }, { NULL, 0 }

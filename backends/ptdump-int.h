@@ -70,6 +70,11 @@ uint32_t ptdump_attrs_mask(enum ptdump_fmt);
 struct space *ptdump_space_new(struct ptdump_dump *d, bool kernel,
     const char *path);
 
+/* The smallest leaf a level holds (its entry span when it lists none):
+   ranges at that level start and end on this boundary.  Differs from the
+   entry span on armv7-2l, whose 2 MiB pgd entries hold 1 MiB sections. */
+uint64_t ptdump_leaf_align(const struct arch *a, unsigned li);
+
 /* ptdump_debugfs_probe() below another directory than /sys/kernel/debug
    (tests); never mounts anything. */
 int ptdump_debugfs_probe_at(const char *root, struct ptdump_source *src,

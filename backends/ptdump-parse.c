@@ -252,14 +252,19 @@ pd_range_line(struct pd_scan *s, const char *p, const char *end,
 {
 	struct pd_line l = { .lineno = s->lineno, .pa = PT_UNKNOWN };
 	enum ptdump_fmt fmt;
+	unsigned end_digits;
 	int r;
 
 	if (pd_hex(&p, end, &l.start, &l.addr_digits) < 0)
 		return PD_BAD(err, s->lineno, "expected a start address '0x…' of "
 		    "at most 16 hex digits");
-	if (p >= end || *p != '-' || (p++, pd_hex(&p, end, &l.end, NULL)) < 0)
+	if (p >= end || *p != '-' || (p++, pd_hex(&p, end, &l.end,
+	    &end_digits)) < 0)
 		return PD_BAD(err, s->lineno, "expected '-0x…' (the end address) "
 		    "after the start address");
+	/* 32-bit kernels print 0x%08lx: the last range ends at 0x00000000 */
+	if (l.end == 0 && l.addr_digits <= 8 && end_digits <= 8)
+		l.end = UINT64_C(1) << 32;
 	fmt = pd_line_fmt(p, end);
 	if (s->d->fmt == PTDUMP_FMT_NONE)
 		s->d->fmt = fmt;
@@ -413,9 +418,10 @@ pd_guess(const struct pd_scan *s)
 	for (size_t i = 0; i < s->n; i++) {
 		uint64_t va = s->v[i].start;
 
-		if (fmt == PTDUMP_FMT_X86 && s->v[i].addr_digits <= 8 &&
-		    i == 0)
-			return arch_find("x86-32");
+		if (s->v[i].addr_digits <= 8 && i == 0 &&
+		    fmt != PTDUMP_FMT_RISCV)
+			return arch_find(fmt == PTDUMP_FMT_X86 ? "x86-32" :
+			    "armv7-2l");
 		if (!pd_canonical(va, 39) && need < 48)
 			need = 48;
 		if (!pd_canonical(va, 48))
@@ -477,7 +483,7 @@ pd_check_line(const struct ptdump_dump *d, const struct pd_line *l,
     const struct pd_line *prev, unsigned li, struct pts_err *err)
 {
 	const struct arch *a = d->arch;
-	uint64_t align = l->hole ? a->page_size : arch_entry_span(a, li);
+	uint64_t align = l->hole ? a->page_size : ptdump_leaf_align(a, li);
 	uint64_t last = l->end - 1;
 
 	if (prev && prev->end == 0)
@@ -530,6 +536,9 @@ pd_add_range(struct ptdump_dump *d, const struct pd_line *l, unsigned li)
 	r->pages = (l->end - l->start) >> d->arch->page_shift;
 	r->pa = l->pa;
 	r->flags = ptdump_attrs_decode(d->fmt, attrs, &unk, &unk_len);
+	/* armv7 in the arm64 layout: NX is the XN bit, there is no PXN */
+	if (strcmp(d->arch->family, "armv7") == 0)
+		r->flags &= ~(uint32_t)PTF_PXN;
 	if (unk != NULL)
 		pd_warn(d, l->lineno, unk, unk_len);
 	if (l->marker != NULL)

@@ -22,6 +22,18 @@ struct ptdump_space {
 	char path[128];			/* debugfs file ("" for uploads) */
 };
 
+/* The smallest leaf a level holds (its entry span when it lists none). */
+uint64_t
+ptdump_leaf_align(const struct arch *a, unsigned li)
+{
+	uint64_t span = arch_entry_span(a, li);
+	const struct arch_level *l = &a->levels[li];
+
+	if (l->nleaves > 0 && l->leaves[0].size < span)
+		return l->leaves[0].size;
+	return span;
+}
+
 /* Last byte of a range (end 0 stands for 2^64). */
 static uint64_t
 ps_last(const struct pt_range *r)
@@ -112,7 +124,7 @@ ps_stats(const struct ptdump_dump *d, unsigned li, uint64_t first,
 		if (r->flags & PTF_PRESENT)
 			st->present_pages += bytes >> a->page_shift;
 		if (rli + 1 < a->nlevels)
-			st->blocks += bytes / arch_entry_span(a, rli);
+			st->blocks += bytes / ptdump_leaf_align(a, rli);
 	}
 	st->tables = 1;
 	for (unsigned l2 = li + 1; l2 < a->nlevels; l2++)
@@ -145,6 +157,10 @@ ps_child(const struct ptdump_dump *d, struct pt_node *n, unsigned li,
 		c->flags = r->flags;
 		c->attrs = r->attrs ? xstrdup(r->attrs) : NULL;
 		c->size = arch_entry_span(a, li);
+		/* an armv7 section may cover half of a 2 MiB pgd entry */
+		if (r->start > eva || ps_last(r) < elast)
+			c->size = (ps_last(r) < elast ? ps_last(r) : elast) -
+			    (r->start > eva ? r->start : eva) + 1;
 		if (r->pa != PT_UNKNOWN)
 			c->pa = r->pa + (eva - r->start);
 		return true;

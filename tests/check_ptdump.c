@@ -157,7 +157,8 @@ START_TEST(test_riscv_fixture)
 	    ". .. .. D A G . . W R V", "Fixmap start");
 	ck_assert_uint_eq(v[0].pa, 0x17f800000);
 	ck_range(&v[1], 0xffffffc4ff000000, 0xffffffc4ff010000, PT_PTE,
-	    rw | PTF_DEVICE, ". MT(IO) .. D A G . . W R V", "PCI I/O start");
+	    rw | PTF_DEVICE | PTF_NOCACHE, ". MT(IO) .. D A G . . W R V",
+	    "PCI I/O start");
 	ck_range(&v[7], 0xffffffc600040000, 0xffffffc600140000, PT_PTE,
 	    rw | PTF_NOCACHE, ". MT(NC) .. D A G . . W R V", NULL);
 	/* Sv39 has no pud table: the kernel prints 1 GiB leaves as PUD,
@@ -258,6 +259,33 @@ START_TEST(test_synthetic_round_trip)
 	    PTF_NOCACHE, 0x1000000, NULL);
 	ck_round_trip(arch_find("x86_64-4l"), &rs);
 	ck_round_trip(arch_find("riscv-sv48"), &rs);
+	pt_ranges_release(&rs);
+}
+END_TEST
+
+START_TEST(test_round_trip_32bit)
+{
+	struct pt_ranges rs = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+
+	/* a 4 MiB x86-32 page (the kernel names it pmd: pgd's level below
+	   is folded) and a page at the very top: 32-bit dumps print the
+	   end of the last range as 0x00000000 */
+	add(&rs, 0xc0000000, 0xc0400000, PT_PGD, P | PTF_WRITE | PTF_GLOBAL,
+	    PT_UNKNOWN, NULL);
+	add(&rs, 0xfffff000, 0x100000000, PT_PTE, P | PTF_GLOBAL, PT_UNKNOWN,
+	    NULL);
+	ck_round_trip(arch_find("x86-32"), &rs);
+	ptdump_render(arch_find("x86-32"), &rs, &sb);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "0xc0000000-0xc0400000   "
+	    "        4M     RW         PSE     GLB NX pmd\n"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "0xfffff000-0x00000000   "));
+	pt_ranges_release(&rs);
+	strbuf_release(&sb);
+	/* armv7-2l: a 1 MiB section is half of a 2 MiB pgd entry */
+	add(&rs, 0xb6b00000, 0xb6c00000, PT_PGD, P | PTF_USER | PTF_WRITE,
+	    PT_UNKNOWN, NULL);
+	ck_round_trip(arch_find("armv7-2l"), &rs);
 	pt_ranges_release(&rs);
 }
 END_TEST
@@ -595,6 +623,7 @@ ptdump_suite(void)
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_fixture_round_trip);
 	tcase_add_test(tc, test_synthetic_round_trip);
+	tcase_add_test(tc, test_round_trip_32bit);
 	tcase_add_test(tc, test_render_x86_line);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("space");
