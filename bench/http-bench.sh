@@ -35,11 +35,16 @@ fi
 
 TMP=$(mktemp -d)
 PID=
-# Stop the daemon and remove the scratch directory.
+# Stop the daemon, show what it complained about, remove the scratch dir.
 cleanup() {
 	if [ -n "$PID" ]; then
 		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
+		rc=0
+		wait "$PID" 2>/dev/null || rc=$?
+		if [ $rc -ne 0 ]; then
+			echo "$0: the daemon exited with status $rc" >&2
+		fi
+		grep -v '^ptscope: info: ' "$TMP/err" >&2 || true
 	fi
 	rm -rf "$TMP"
 }
@@ -99,10 +104,12 @@ run() {
 
 echo "ptscope HTTP benchmark: wrk -t$THREADS -c$CONNS -d${SECS}s on" \
 	"loopback, $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' \
-	/proc/cpuinfo | head -1)), space $SPACE"
+	/proc/cpuinfo | head -1)), space $SPACE," \
+	"load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 run static /index.html
 run info /api/v1/info
 run tree "/api/v1/spaces/$SPACE/tree?depth=2"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 awk '
 function val(k,   i, kv) {

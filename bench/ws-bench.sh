@@ -35,11 +35,16 @@ done
 
 TMP=$(mktemp -d)
 PID=
-# Stop the daemon and remove the scratch directory.
+# Stop the daemon, show what it complained about, remove the scratch dir.
 cleanup() {
 	if [ -n "$PID" ]; then
 		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
+		rc=0
+		wait "$PID" 2>/dev/null || rc=$?
+		if [ $rc -ne 0 ]; then
+			echo "$0: the daemon exited with status $rc" >&2
+		fi
+		grep -v '^ptscope: info: ' "$TMP/err" >&2 || true
 	fi
 	rm -rf "$TMP"
 }
@@ -62,6 +67,12 @@ done
 URL=$(sed -n 's/^http: //p' "$TMP/out")
 WS=$(sed -n 's/^ws: //p' "$TMP/out")
 
+# CPU time the daemon has used so far, in milliseconds.
+TCK=$(getconf CLK_TCK)
+daemon_cpu_ms() {
+	awk -v t="$TCK" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$PID/stat"
+}
+
 # One ws-fanout run on a new space: run CLIENTS RATE.
 status=0
 run() {
@@ -72,19 +83,23 @@ run() {
 		echo "$0: could not create a sim space" >&2
 		exit 1
 	fi
+	cpu0=$(daemon_cpu_ms)
 	"$B/bench/ws-fanout" --http "$URL" --ws "$WS" --space "$space" \
 		-n "$1" -r "$2" -d "$SECS" >"$TMP/run" || status=1
+	cpu=$(($(daemon_cpu_ms) - cpu0))
 	grep -v '^RESULT ' "$TMP/run"
-	grep '^RESULT ' "$TMP/run" >>"$TMP/results"
+	echo "  daemon CPU during the run: $cpu ms"
+	echo "$(grep '^RESULT ' "$TMP/run") daemon_cpu_ms=$cpu" >>"$TMP/results"
 	curl -sf -X DELETE "${URL}api/v1/spaces/$space" >/dev/null || true
 }
 
 echo "ptscope WebSocket fan-out: ${SECS}s per run on loopback," \
 	"$(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo |
-	head -1))"
+	head -1)); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 run 1 10
 run "$CLIENTS" 10
 run "$CLIENTS" 50
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 awk '
 function val(k,   i, kv) {
@@ -97,17 +112,18 @@ function val(k,   i, kv) {
 }
 NR == 1 { b50 = val("p50_ms"); b99 = val("p99_ms") }
 {
-	rows[NR] = sprintf("| %7d | %5d | %5d | %7.3f | %7.3f | %7.3f | %7.3f | %5.2f | %5.2f | %d/%d | %d | %d |",
+	rows[NR] = sprintf("| %7d | %5d | %5d | %7.3f | %7.3f | %7.3f | %7.3f | %5.2f | %5.2f | %d/%d | %d | %d | %.1f |",
 	    val("clients"), val("rate"), val("ops"), val("p50_ms"),
 	    val("p90_ms"), val("p99_ms"), val("max_ms"),
 	    b50 ? val("p50_ms") / b50 : 0, b99 ? val("p99_ms") / b99 : 0,
 	    val("exact"), val("expected"), val("coalesced") + val("lost"),
-	    val("failed_clients"))
+	    val("failed_clients"),
+	    val("expected") ? val("daemon_cpu_ms") * 1000 / val("expected") : 0)
 }
 END {
 	print ""
-	print "| clients | ops/s | ops | p50 ms | p90 ms | p99 ms | max ms | p50 vs 1 | p99 vs 1 | exact deltas | missing | failed clients |"
-	print "|--------:|------:|----:|-------:|-------:|-------:|-------:|------:|------:|------:|----:|----:|"
+	print "| clients | ops/s | ops | p50 ms | p90 ms | p99 ms | max ms | p50 vs 1 | p99 vs 1 | exact deltas | missing | failed clients | daemon CPU µs/delta |"
+	print "|--------:|------:|----:|-------:|-------:|-------:|-------:|------:|------:|------:|----:|----:|----:|"
 	for (i = 1; i <= NR; i++)
 		print rows[i]
 }' "$TMP/results"

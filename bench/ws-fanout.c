@@ -70,6 +70,7 @@ struct conn {
 struct op {
 	uint64_t sent_ns, done_ns;
 	uint64_t gen;		/* 0: the op failed */
+	double first_ms, last_ms;	/* earliest and latest client */
 };
 
 struct config {
@@ -410,6 +411,7 @@ driver_main(void *arg)
 	t0 = now_ns();
 	for (unsigned i = 0; i < nops; i++) {
 		sleep_until(t0 + i * step);
+		ops[i].first_ms = -1;
 		post_map(cfg.va_base + (uint64_t)i * PAGE, &ops[i]);
 		nops_sent = i + 1;
 	}
@@ -452,6 +454,39 @@ percentile(const double *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
+/* Widen an op's earliest/latest delivery with one client's latency. */
+static void
+op_note(struct op *op, double ms)
+{
+	if (op->first_ms < 0 || ms < op->first_ms)
+		op->first_ms = ms;
+	if (ms > op->last_ms)
+		op->last_ms = ms;
+}
+
+/* Print p50/p99 over ops of the first and the last client's latency. */
+static void
+report_spread(void)
+{
+	double *first = grow(NULL, (nops_sent + 1) * sizeof *first);
+	double *last = grow(NULL, (nops_sent + 1) * sizeof *last);
+	size_t n = 0;
+
+	for (unsigned i = 0; i < nops_sent; i++)
+		if (ops[i].gen && ops[i].first_ms >= 0) {
+			first[n] = ops[i].first_ms;
+			last[n++] = ops[i].last_ms;
+		}
+	qsort(first, n, sizeof *first, cmp_double);
+	qsort(last, n, sizeof *last, cmp_double);
+	printf("  per op, first client: p50 %.3f ms, p99 %.3f ms; last client:"
+	    " p50 %.3f ms, p99 %.3f ms\n", percentile(first, n, 50),
+	    percentile(first, n, 99), percentile(last, n, 50),
+	    percentile(last, n, 99));
+	free(first);
+	free(last);
+}
+
 /* Score one client against every op. */
 static void
 score_client(const struct conn *c, struct results *r)
@@ -474,8 +509,8 @@ score_client(const struct conn *c, struct results *r)
 				hit = true;
 		}
 		if (first)
-			r->lat_ms[r->nlat++] = (double)(first->t_ns -
-			    op->sent_ns) / 1e6;
+			op_note(&ops[i], r->lat_ms[r->nlat++] =
+			    (double)(first->t_ns - op->sent_ns) / 1e6);
 		if (hit)
 			exact++;
 		else if (first)
@@ -528,6 +563,7 @@ report(uint64_t run_ns)
 	    " p99 %.3f ms, max %.3f ms\n", r.nlat, percentile(r.lat_ms, r.nlat,
 	    50), percentile(r.lat_ms, r.nlat, 90), percentile(r.lat_ms, r.nlat,
 	    99), r.nlat ? r.lat_ms[r.nlat - 1] : 0.0);
+	report_spread();
 	printf("  deltas: expected %" PRIu64 ", exact %" PRIu64 ", coalesced %"
 	    PRIu64 ", lost %" PRIu64 "; exact per client %" PRIu64 "..%" PRIu64
 	    " of %u\n", r.expected, r.exact, r.coalesced, r.lost, r.min_exact,
