@@ -57,6 +57,9 @@ enum ptdump_fmt ptdump_fmt_of_arch(const struct arch *a);
 uint32_t ptdump_attrs_decode(enum ptdump_fmt, const char *attrs,
     const char **unknown, size_t *unknown_len);
 
+/* Adjust decoded flags to the arch (armv7 in the arm64 layout: no PXN). */
+uint32_t ptdump_flags_for_arch(const struct arch *a, uint32_t flags);
+
 /* Append the attribute columns for flags in the kernel's layout; block:
    a leaf above the last level (x86 PSE, arm64 BLK). */
 void ptdump_attrs_encode(enum ptdump_fmt, uint32_t flags, bool block,

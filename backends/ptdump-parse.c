@@ -512,6 +512,16 @@ pd_check_line(const struct ptdump_dump *d, const struct pd_line *l,
 	    a->kernel_first, a->kernel_last, a->id);
 }
 
+/* Adjust decoded flags to the arch: armv7 in the arm64 layout has no
+   PXN (its NX column is the XN bit). */
+uint32_t
+ptdump_flags_for_arch(const struct arch *a, uint32_t flags)
+{
+	if (strcmp(a->family, "armv7") == 0)
+		flags &= ~(uint32_t)PTF_PXN;
+	return flags;
+}
+
 /* Turn one checked non-hole line into a range. */
 static void
 pd_add_range(struct ptdump_dump *d, const struct pd_line *l, unsigned li)
@@ -535,10 +545,8 @@ pd_add_range(struct ptdump_dump *d, const struct pd_line *l, unsigned li)
 	r->level = d->arch->levels[li].level;
 	r->pages = (l->end - l->start) >> d->arch->page_shift;
 	r->pa = l->pa;
-	r->flags = ptdump_attrs_decode(d->fmt, attrs, &unk, &unk_len);
-	/* armv7 in the arm64 layout: NX is the XN bit, there is no PXN */
-	if (strcmp(d->arch->family, "armv7") == 0)
-		r->flags &= ~(uint32_t)PTF_PXN;
+	r->flags = ptdump_flags_for_arch(d->arch,
+	    ptdump_attrs_decode(d->fmt, attrs, &unk, &unk_len));
 	if (unk != NULL)
 		pd_warn(d, l->lineno, unk, unk_len);
 	if (l->marker != NULL)

@@ -21,15 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
    can hold tokens no real entry has together (MT(IO) and MT(NC)); the
    renderer prints one of them. */
 static uint32_t
-fuzz_canon(enum ptdump_fmt fmt, uint32_t flags, bool block)
+fuzz_canon(const struct ptdump_dump *d, uint32_t flags, bool block)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *unk;
 	size_t unk_len;
 	uint32_t f;
 
-	ptdump_attrs_encode(fmt, flags, block, &sb);
-	f = ptdump_attrs_decode(fmt, sb.buf, &unk, &unk_len);
+	ptdump_attrs_encode(d->fmt, flags, block, &sb);
+	f = ptdump_flags_for_arch(d->arch, ptdump_attrs_decode(d->fmt, sb.buf,
+	    &unk, &unk_len));
 	strbuf_release(&sb);
 	return f;
 }
@@ -56,7 +57,7 @@ fuzz_round_trip(const struct ptdump_dump *d)
 
 		if (a->start != b->start || a->end != b->end ||
 		    a->level != b->level ||
-		    fuzz_canon(d->fmt, a->flags, block) != b->flags)
+		    fuzz_canon(d, a->flags, block) != b->flags)
 			abort();
 	}
 	ptdump_dump_release(&d2);
