@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,26 @@ block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Wait for SIGINT or SIGTERM.  Every few seconds meanwhile, hand memory
+ * that big answers freed back to the kernel: glibc keeps it in per-thread
+ * arenas otherwise, and RSS would stay at the largest answer's peak.
+ */
+static void
+wait_for_stop(const sigset_t *set, int *sig)
+{
+	const struct timespec tick = { .tv_sec = 5, .tv_nsec = 0 };
+
+	*sig = 0;
+	while (*sig != SIGINT && *sig != SIGTERM) {
+		*sig = sigtimedwait(set, NULL, &tick);
+		if (*sig < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		if (*sig < 0)
+			malloc_trim(0);
+	}
+}
+
 int
 server_main(int argc, char **argv)
 {
@@ -228,9 +249,7 @@ server_main(int argc, char **argv)
 	fflush(stdout);
 	log_info("serving %s (web root %s), WebSocket %s", srv.http_url,
 	    srv.opt.web_root, srv.ws_url);
-	while (sig != SIGINT && sig != SIGTERM)
-		if (sigwait(&set, &sig) != 0)
-			break;
+	wait_for_stop(&set, &sig);
 	log_info("stopping on signal %d", sig);
 	teardown(&srv);
 	return 0;
