@@ -254,6 +254,37 @@ class BigPtdump(TestCase):
             st, o = d.get_json('/api/v1/info')
             self.assertEqual(st, 200)
 
+    def test_memory_returns_after_big_answers(self):
+        """Three cycles of a 10 MB upload, its 21 MB ranges answer and a
+        delete: RSS comes back down (the daemon trims freed memory every
+        few seconds) instead of keeping each thread arena's peak."""
+        text, lines = ptdump_text(10 << 20)
+        with Daemon() as d:
+            maps = open('/proc/%d/maps' % d.proc.pid).read()
+            if 'libasan' in maps or 'vgpreload' in maps or \
+                    'libtsan' in maps:
+                self.skipTest('a sanitizer or valgrind owns the heap')
+            before = rss_kb(d.proc.pid)
+            import json
+            for i in range(3):
+                st, h, body = d.request(
+                    'POST', '/api/v1/ptdump?arch=x86_64-4l', body=text,
+                    timeout=120)
+                self.assertEqual(st, 201)
+                sid = json.loads(body)['id']
+                st, h, b = d.get('/api/v1/spaces/%s/ranges' % sid)
+                self.assertEqual(st, 200)
+                self.assertGreater(len(b), 10 << 20)
+                self.assertEqual(d.delete('/api/v1/spaces/' + sid)[0], 204)
+            peak = rss_kb(d.proc.pid)
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                time.sleep(1)
+                now = rss_kb(d.proc.pid)
+                if now - before < 150 * 1024:
+                    break
+            self.assertLess(now - before, 150 * 1024, (before, peak, now))
+
     def test_10mb_upload_over_limit_is_413(self):
         text, lines = ptdump_text(10 << 20)
         with Daemon(args=['--max-body', '1M']) as d:
