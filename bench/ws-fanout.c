@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -132,6 +133,19 @@ grow(void *p, size_t n)
 
 /* ---- WebSocket clients (lws service thread) ----------------------------- */
 
+/* A client that will never be ready: count it once. */
+static void
+conn_fail(struct conn *c, const char *why, const void *in, size_t len)
+{
+	if (c->failed || atomic_load(&c->ready))
+		return;
+	c->failed = true;
+	atomic_fetch_add(&nfailed, 1);
+	if (atomic_load(&nfailed) <= 3)
+		fprintf(stderr, "ws-fanout: client %u %s: %.*s\n", c->idx, why,
+		    (int)(in ? len : 0), in ? (const char *)in : "");
+}
+
 /* Remember one message with a generation that a client received at t. */
 static void
 conn_record(struct conn *c, uint64_t gen, uint64_t t, enum ev_kind kind)
@@ -167,9 +181,11 @@ conn_message(struct conn *c, const char *text, size_t len, uint64_t t)
 	} else if (!strcmp(type->valuestring, "delta")) {
 		conn_record(c, gen, t, EV_DELTA);
 	} else if (strcmp(type->valuestring, "hello") != 0) {
-		if (c->errors++ == 0)
+		if (c->errors++ == 0 && atomic_load(&c->ready))
 			fprintf(stderr, "ws-fanout: client %u got %.*s\n",
 			    c->idx, (int)(len > 300 ? 300 : len), text);
+		conn_fail(c, "was refused", text,
+		    len > 300 ? 300 : len);
 	}
 	cJSON_Delete(m);
 }
@@ -206,19 +222,6 @@ conn_writeable(struct conn *c, struct lws *wsi)
 		return -1;
 	c->sent_sub = true;
 	return 0;
-}
-
-/* A client that will never be ready: count it once. */
-static void
-conn_fail(struct conn *c, const char *why, const void *in, size_t len)
-{
-	if (c->failed || atomic_load(&c->ready))
-		return;
-	c->failed = true;
-	atomic_fetch_add(&nfailed, 1);
-	if (atomic_load(&nfailed) <= 3)
-		fprintf(stderr, "ws-fanout: client %u %s: %.*s\n", c->idx, why,
-		    (int)(in ? len : 0), in ? (const char *)in : "");
 }
 
 /* The lws callback for every client connection. */
@@ -409,7 +412,7 @@ driver_main(void *arg)
 		usleep(10000);
 	usleep(200000);		/* let the server settle after snapshots */
 	t0 = now_ns();
-	for (unsigned i = 0; i < nops; i++) {
+	for (unsigned i = 0; i < nops && atomic_load(&nready); i++) {
 		sleep_until(t0 + i * step);
 		ops[i].first_ms = -1;
 		post_map(cfg.va_base + (uint64_t)i * PAGE, &ops[i]);
@@ -709,6 +712,7 @@ main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
 	snprintf(sub_msg, sizeof sub_msg, "{\"type\":\"subscribe\",\"space\":"
 	    "\"%s\",\"node\":\"%s\",\"depth\":%u}", cfg.space, cfg.node,
 	    cfg.depth);
@@ -735,6 +739,9 @@ main(int argc, char **argv)
 	pthread_join(driver, NULL);
 	t0 = now_ns() - t0;
 	lws_context_destroy(ctx);
+	if (atomic_load(&nready) == 0)
+		fprintf(stderr, "ws-fanout: no client got a snapshot; no ops "
+		    "were sent\n");
 	status = report(nops_sent && ops[0].sent_ns ?
 	    ops[nops_sent - 1].sent_ns - ops[0].sent_ns +
 	    1000000000ull / cfg.rate : t0);
