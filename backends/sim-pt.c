@@ -454,6 +454,18 @@ slot_pages(const struct sim_space *sp, unsigned L)
 	return sp->m->g.lv[L].span >> sp->m->a->page_shift;
 }
 
+/* armv7-2l: a slot that points at its pair's pte page only because the
+   sibling needed it lets go of it before it becomes a leaf. */
+static void
+slot_unshare(struct sim_table *t, unsigned i)
+{
+	if (t->kid && t->kid[i]) {
+		t->kid[i] = NULL;
+		t->e[i] = 0;
+		t->used--;
+	}
+}
+
 /* Fill n slots from i with a leaf of attributes at starting at pa. */
 static void
 leaf_set(struct sim_space *sp, struct sim_table *t, unsigned i, unsigned n,
@@ -463,8 +475,10 @@ leaf_set(struct sim_space *sp, struct sim_table *t, unsigned i, unsigned n,
 	bool block = t->L + 1 < sp->m->g.nl;
 
 	at |= SA_LEAF | (n > 1 ? SA_GRP : 0);
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < n; k++) {
+		slot_unshare(t, i + k);
 		leaf_encode(sp, t, i + k, at, pa + k * span, pa);
+	}
 	t->used += n;
 	adjust(t, (int64_t)(n * slot_pages(sp, t->L)), 0, block ? n : 0);
 }
@@ -895,6 +909,7 @@ table_copy(struct sim_space *sp, struct sim_space *ch, struct sim_table *src,
 		}
 		if (!(src->at[i] & SA_LEAF))
 			continue;
+		slot_unshare(dst, i);
 		dst->e[i] = src->e[i];
 		dst->at[i] = src->at[i];
 		if (src->lx)

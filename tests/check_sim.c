@@ -629,6 +629,181 @@ START_TEST(test_kernel_linear_map)
 }
 END_TEST
 
+/* ---- random operations ------------------------------------------------------ */
+
+static uint64_t rnd_state;
+
+/* xorshift64: a fixed sequence so failures reproduce. */
+static uint64_t
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Base pages in the ranges of a space. */
+static uint64_t
+range_pages(struct space *s)
+{
+	struct pt_ranges r;
+	struct pts_err err;
+	uint64_t n = 0;
+
+	ck_assert_int_eq(s->ops->ranges(s, &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++)
+		n += r.v[i].pages;
+	pt_ranges_release(&r);
+	return n;
+}
+
+/* present_pages of the root(s). */
+static uint64_t
+root_pages(struct space *s)
+{
+	struct pts_err err;
+	struct pt_node *n;
+	uint64_t v;
+
+	ck_assert_int_eq(s->ops->tree(s, PT_PGD, 0, 0, &n, &err), 0);
+	v = n->stats.present_pages;
+	pt_node_free(n);
+	if (s->arch->split_roots) {
+		ck_assert_int_eq(s->ops->tree(s, PT_PGD, s->arch->kernel_first,
+		    0, &n, &err), 0);
+		v += n->stats.present_pages;
+		pt_node_free(n);
+	}
+	return v;
+}
+
+/* One random map, unmap, protect or fork inside [base, base+region). */
+static void
+random_op(struct space *t, uint64_t base, uint64_t region,
+    struct space **kids, unsigned *nk)
+{
+	const struct arch *a = t->arch;
+	const struct arch_level *l = &a->levels[rnd() % a->nlevels];
+	uint64_t P = a->page_size, unit = P;
+	struct space_op o = { .user = true, .page_size = "auto" };
+	struct space_op_result r;
+	struct pts_err err;
+	unsigned k = rnd() % 10;
+	int rc;
+
+	if (l->nleaves && rnd() % 2) {
+		const struct arch_leaf *lf = &l->leaves[rnd() % l->nleaves];
+
+		if (lf->size <= region / 4) {
+			o.page_size = lf->name;
+			unit = lf->size;
+		}
+	}
+	o.prot = SPACE_PROT_R | (rnd() % 2 ? SPACE_PROT_W : 0) |
+	    (rnd() % 2 ? SPACE_PROT_X : 0);
+	o.size = unit * (1 + rnd() % 8);
+	if (o.size > region / 4)
+		o.size = unit;
+	o.va = base + (rnd() % ((region - o.size) / unit)) * unit;
+	o.kind = k < 5 ? SPACE_OP_MAP : k < 8 ? SPACE_OP_UNMAP : k < 9 ?
+	    SPACE_OP_PROTECT : SPACE_OP_FORK;
+	if (o.kind == SPACE_OP_UNMAP || o.kind == SPACE_OP_PROTECT) {
+		o.va = base + (rnd() % (region / P)) * P;
+		o.size = P * (1 + rnd() % 2000);
+		if (o.va + o.size > base + region)
+			o.size = base + region - o.va;
+	}
+	if (o.kind == SPACE_OP_FORK && *nk >= 4)
+		return;
+	rc = t->ops->op(t, &o, &r, &err);
+	if (rc == 0 && o.kind == SPACE_OP_FORK)
+		kids[(*nk)++] = r.forked;
+	ck_assert_msg(rc == 0 || rc == PTS_ENOSPC || !strcmp(err.id, "overlap"),
+	    "%s op %d: %s", a->id, o.kind, err.msg);
+}
+
+START_TEST(test_random_ops)
+{
+	const struct arch *a = arch_get((size_t)_i);
+	struct space *s = mk(a->id, "empty", 512), *kids[4];
+	uint64_t base = 0x40000000, region = 0x40000000;
+	struct zones_state before, after;
+	struct space_op_result r;
+	struct pts_err err;
+	unsigned nk = 0;
+
+	if (a->user_last < base + region) {
+		base = 0x10000000;
+		region = 0x10000000;
+	}
+	rnd_state = 88172645463325252ull + _i;
+	ck_assert_int_eq(s->ops->zones(s, &before, &err), 0);
+	for (unsigned it = 0; it < 250; it++) {
+		struct space *t = nk && rnd() % 3 == 0 ? kids[rnd() % nk] : s;
+
+		random_op(t, base, region, kids, &nk);
+		ck_assert_uint_eq(root_pages(t), range_pages(t));
+	}
+	for (unsigned i = 0; i < nk; i++)
+		space_free(kids[i]);
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, base, region, 0, true, NULL, &r,
+	    &err), 0);
+	ck_assert_uint_eq(root_pages(s), 0);
+	/* every page is back and merged as before (pageblocks stolen under
+	   pressure may keep their new migrate type, as in the kernel) */
+	ck_assert_int_eq(s->ops->zones(s, &after, &err), 0);
+	ck_assert_uint_eq(before.nzones, after.nzones);
+	for (size_t i = 0; i < before.nzones; i++) {
+		ck_assert_uint_eq(before.zones[i].free_pages,
+		    after.zones[i].free_pages);
+		ck_assert_mem_eq(before.zones[i].free_area,
+		    after.zones[i].free_area, sizeof before.zones[i].free_area);
+	}
+	zones_release(&before);
+	zones_release(&after);
+	space_free(s);
+}
+END_TEST
+
+START_TEST(test_armv7_pair_section_and_table)
+{
+	struct space *s = mk("armv7-2l", "empty", 0), *c;
+	struct space_op_result r;
+	struct pts_err err;
+	struct pt_walk w;
+
+	/* a page in the odd 1 MiB half: Linux populates both hardware
+	   descriptors of the pair with the two halves of one pte page */
+	map_ok(s, 0x100000, 0x1000, RW, true, "4k");
+	w = walk(s, 0x100000);
+	ck_assert_uint_eq(w.steps[0].hw[0], (w.steps[1].table_pa + 2048) | 0x31);
+	/* the even half can still become a section; the pte page stays */
+	map_ok(s, 0x0, 0x100000, RW, true, "1m");
+	w = walk(s, 0x0);
+	ck_assert_int_eq(w.steps[0].kind, PT_KIND_BLOCK);
+	/* user RW section: 0b10 | C,B 0xc | XN 0x10 | AP=11 0xc00 |
+	   TEX[0] 0x1000 | S 0x10000 | nG 0x20000 = 0x31c1e */
+	ck_assert_uint_eq(w.steps[0].hw[0], w.pa | 0x31c1e);
+	ck_assert_uint_eq(root_pages(s), 256 + 1);
+	ck_assert_uint_eq(range_pages(s), 256 + 1);
+	ck_assert_int_eq(op(s, SPACE_OP_FORK, 0, 0, 0, true, NULL, &r, &err),
+	    0);
+	c = r.forked;
+	ck_assert_uint_eq(root_pages(c), 256 + 1);
+	ck_assert_uint_eq(range_pages(c), 256 + 1);
+	ck_assert_int_eq(walk(c, 0x0).steps[0].kind, PT_KIND_BLOCK);
+	ck_assert_int_eq(walk(c, 0x100000).steps[1].kind, PT_KIND_PAGE);
+	/* unmapping the page frees the pte page in each space */
+	ck_assert_int_eq(op(c, SPACE_OP_UNMAP, 0x100000, 0x1000, 0, true, NULL,
+	    &r, &err), 0);
+	ck_assert_uint_eq(r.tables_freed, 1);
+	ck_assert_uint_eq(root_pages(c), 256);
+	space_free(c);
+	space_free(s);
+}
+END_TEST
+
 static Suite *
 sim_suite(void)
 {
@@ -655,6 +830,11 @@ sim_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_scenarios_every_arch, 0, 16);
 	tcase_add_test(tc, test_kernel_linear_map);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("random");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_random_ops, 0, 16);
+	tcase_add_test(tc, test_armv7_pair_section_and_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
