@@ -22,6 +22,7 @@ static const enum buddy_mt fallbacks[BUDDY_NMT][2] = {
 	[BUDDY_RECLAIMABLE] = { BUDDY_UNMOVABLE, BUDDY_MOVABLE },
 };
 
+/* The /proc/pagetypeinfo name of a migrate type. */
 const char *
 buddy_mt_name(enum buddy_mt mt)
 {
@@ -31,6 +32,7 @@ buddy_mt_name(enum buddy_mt mt)
 	return mt < BUDDY_NMT ? names[mt] : "?";
 }
 
+/* An allocator without zones. */
 void
 buddy_init(struct buddy *b, unsigned norders, unsigned pageblock_order)
 {
@@ -39,6 +41,7 @@ buddy_init(struct buddy *b, unsigned norders, unsigned pageblock_order)
 	b->pageblock_order = pageblock_order;
 }
 
+/* Add a zone; its pageblocks start Movable. */
 void
 buddy_add_zone(struct buddy *b, const char *name, uint64_t start_pfn,
     uint64_t end_pfn, bool highmem)
@@ -57,6 +60,7 @@ buddy_add_zone(struct buddy *b, const char *name, uint64_t start_pfn,
 	memset(z->pbtype, BUDDY_MOVABLE, npb);
 }
 
+/* Index of the zone holding pfn, or -1. */
 int
 buddy_zone_of(const struct buddy *b, uint64_t pfn)
 {
@@ -169,6 +173,7 @@ chunk_order(const struct buddy *b, uint64_t pfn, uint64_t n)
 	return o;
 }
 
+/* Free a run of pages in maximal aligned blocks. */
 void
 buddy_free_range(struct buddy *b, uint64_t pfn, uint64_t n)
 {
@@ -186,6 +191,7 @@ buddy_free_range(struct buddy *b, uint64_t pfn, uint64_t n)
 	}
 }
 
+/* Hand boot memory to the allocator. */
 void
 buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t n)
 {
@@ -201,6 +207,7 @@ buddy_add_memory(struct buddy *b, uint64_t pfn, uint64_t n)
 	}
 }
 
+/* Count reserved pages as present but not managed. */
 void
 buddy_add_reserved(struct buddy *b, uint64_t pfn, uint64_t n)
 {
@@ -243,6 +250,7 @@ pb_set(struct buddy *b, unsigned zi, uint64_t pb, uint8_t mt, bool journal)
 	}
 }
 
+/* Set the migrate type of the pageblocks of a range. */
 void
 buddy_set_type(struct buddy *b, uint64_t pfn, uint64_t n, enum buddy_mt mt)
 {
@@ -324,6 +332,7 @@ zonelist(const struct buddy *b, enum buddy_mt mt, unsigned *zl)
 	return n;
 }
 
+/* Allocate a block of 1 << order pages. */
 int
 buddy_alloc(struct buddy *b, unsigned order, enum buddy_mt mt, uint64_t *pfn)
 {
@@ -384,6 +393,7 @@ alloc_gigantic(struct buddy *b, uint64_t n, enum buddy_mt mt, uint64_t *pfn)
 	return -1;
 }
 
+/* Allocate npages, gigantic sizes included. */
 int
 buddy_alloc_pages(struct buddy *b, uint64_t npages, enum buddy_mt mt,
     uint64_t *pfn)
@@ -397,6 +407,7 @@ buddy_alloc_pages(struct buddy *b, uint64_t npages, enum buddy_mt mt,
 	return alloc_gigantic(b, npages, mt, pfn);
 }
 
+/* Free pages in all zones. */
 uint64_t
 buddy_free_pages(const struct buddy *b)
 {
@@ -407,6 +418,7 @@ buddy_free_pages(const struct buddy *b)
 	return n;
 }
 
+/* Whether a page lies in a free block. */
 bool
 buddy_is_free(const struct buddy *b, uint64_t pfn)
 {
@@ -423,6 +435,7 @@ buddy_is_free(const struct buddy *b, uint64_t pfn)
 	return false;
 }
 
+/* Start journaling pageblock type changes. */
 void
 buddy_mark(struct buddy *b)
 {
@@ -430,6 +443,7 @@ buddy_mark(struct buddy *b)
 	b->njournal = 0;
 }
 
+/* Undo the journaled pageblock type changes. */
 void
 buddy_rollback(struct buddy *b)
 {
@@ -441,6 +455,7 @@ buddy_rollback(struct buddy *b)
 	b->journaling = false;
 }
 
+/* Forget the journal. */
 void
 buddy_commit(struct buddy *b)
 {
@@ -459,6 +474,7 @@ isqrt(uint64_t x)
 	return r;
 }
 
+/* Compute min/low/high watermarks of every zone. */
 void
 buddy_set_watermarks(struct buddy *b, unsigned page_shift)
 {
@@ -523,6 +539,7 @@ fill_zone(const struct buddy *b, const struct buddy_zone *z,
 		s->migrate[z->pbtype[i]].blocks++;
 }
 
+/* Describe the allocator as a zones_state. */
 void
 buddy_fill_zones(const struct buddy *b, struct zones_state *st)
 {
@@ -539,6 +556,7 @@ buddy_fill_zones(const struct buddy *b, struct zones_state *st)
 	}
 }
 
+/* Free all list nodes and arrays. */
 void
 buddy_release(struct buddy *b)
 {

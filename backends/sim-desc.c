@@ -59,6 +59,7 @@
 #define LP_XN		0x200u
 #define LP_SHARED	0x400u
 
+/* The descriptor family of an arch. */
 enum sim_fam
 simdesc_family(const struct arch *a)
 {
@@ -255,6 +256,7 @@ hw_large_armv7(uint32_t small, uint64_t grp_pa)
 	return v;
 }
 
+/* The descriptor of a leaf entry. */
 uint64_t
 simdesc_leaf(enum sim_fam f, const struct simdesc_leaf *l, uint32_t *linux_pte)
 {
@@ -282,6 +284,7 @@ simdesc_leaf(enum sim_fam f, const struct simdesc_leaf *l, uint32_t *linux_pte)
 	return (l->at & SA_GRP) ? hw_large_armv7(hw, l->grp_pa) : hw;
 }
 
+/* The descriptor of an entry pointing at a table. */
 uint64_t
 simdesc_table(enum sim_fam f, unsigned li, uint64_t child_pa, bool user,
     unsigned half)
@@ -476,6 +479,7 @@ flags_armv7(bool block, uint64_t e, uint32_t lx, char *attrs, size_t n)
 	return fl;
 }
 
+/* PTF_* flags decoded from a leaf descriptor. */
 uint32_t
 simdesc_flags(enum sim_fam f, bool block, uint64_t e, uint32_t lx,
     char *attrs, size_t n)
@@ -498,6 +502,7 @@ simdesc_flags(enum sim_fam f, bool block, uint64_t e, uint32_t lx,
 	return 0;
 }
 
+/* The output address a leaf descriptor holds. */
 uint64_t
 simdesc_leaf_pa(enum sim_fam f, bool block, uint64_t e, uint32_t lx,
     unsigned page_shift)
@@ -533,6 +538,7 @@ simdesc_leaf_pa(enum sim_fam f, bool block, uint64_t e, uint32_t lx,
 	return 0;
 }
 
+/* The table address a table descriptor holds. */
 uint64_t
 simdesc_table_pa(enum sim_fam f, uint64_t e, unsigned page_shift)
 {

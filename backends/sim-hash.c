@@ -33,6 +33,7 @@ find(const struct simhash *h, uint64_t key)
 	return SIZE_MAX;
 }
 
+/* Look a key up. */
 bool
 simhash_get(const struct simhash *h, uint64_t key, uint64_t *val)
 {
@@ -63,6 +64,7 @@ grow(struct simhash *h)
 	free(old.vals);
 }
 
+/* Insert or replace a key. */
 void
 simhash_put(struct simhash *h, uint64_t key, uint64_t val)
 {
@@ -80,6 +82,7 @@ simhash_put(struct simhash *h, uint64_t key, uint64_t val)
 	h->n++;
 }
 
+/* Remove a key. */
 bool
 simhash_del(struct simhash *h, uint64_t key)
 {
@@ -102,6 +105,7 @@ simhash_del(struct simhash *h, uint64_t key)
 	return true;
 }
 
+/* Free the slot arrays. */
 void
 simhash_release(struct simhash *h)
 {
@@ -110,6 +114,7 @@ simhash_release(struct simhash *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* Duplicate a map. */
 void
 simhash_copy(struct simhash *dst, const struct simhash *src)
 {

@@ -164,6 +164,7 @@ machine_boot(struct sim_machine *m)
 	buddy_set_watermarks(&m->buddy, ps);
 }
 
+/* Boot a simulated machine: RAM, zones, reserved memory, buddy lists. */
 int
 simpt_machine_new(const struct arch *a, unsigned ram_mb,
     struct sim_machine **out, struct pts_err *err)
@@ -198,6 +199,7 @@ simpt_machine_new(const struct arch *a, unsigned ram_mb,
 	return 0;
 }
 
+/* Drop one reference to a machine; the last one frees it. */
 void
 simpt_machine_put(struct sim_machine *m)
 {
@@ -210,18 +212,21 @@ simpt_machine_put(struct sim_machine *m)
 
 /* ---- addresses ----------------------------------------------------------- */
 
+/* Which root (0 user, 1 arm64 kernel) translates va. */
 unsigned
 simpt_root_of(const struct sim_space *sp, uint64_t va)
 {
 	return sp->base.arch->split_roots && (va >> 63) ? 1 : 0;
 }
 
+/* The canonical VA of a linear address in table t's half. */
 uint64_t
 simpt_va(const struct sim_space *sp, const struct sim_table *t, uint64_t lin)
 {
 	return arch_lin_to_va(sp->base.arch, lin, t->kernel);
 }
 
+/* Slot of table t that covers the linear address lin. */
 unsigned
 simpt_index(const struct sim_space *sp, const struct sim_table *t,
     uint64_t lin)
@@ -241,6 +246,7 @@ lin_is_user(const struct sim_space *sp, const struct sim_table *t,
 	return arch_va_is_user(sp->base.arch, simpt_va(sp, t, lin));
 }
 
+/* Output address of leaf slot i of t. */
 uint64_t
 simpt_slot_pa(const struct sim_space *sp, const struct sim_table *t,
     unsigned i)
@@ -638,6 +644,7 @@ map_step(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t left,
 	return -1;
 }
 
+/* Map [lin, lin+size) with leaf (NULL: auto); all or nothing. */
 int
 simpt_map(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t size,
     const struct arch_leaf *leaf, unsigned at, uint64_t pa, struct pts_err *err)
@@ -769,6 +776,7 @@ unmap_leaf(struct sim_space *sp, struct sim_table *t, unsigned i, uint64_t s,
 	return 0;
 }
 
+/* Unmap [lin, lin+size), splitting blocks at the ends and freeing empty tables. */
 int
 simpt_unmap(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t size,
     struct pts_err *err)
@@ -796,6 +804,7 @@ protect_leaf(struct sim_space *sp, struct sim_table *t, unsigned i,
 	return 0;
 }
 
+/* Give the leaves of [lin, lin+size) new permissions, splitting at the ends. */
 int
 simpt_protect(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t size,
     unsigned prot, struct pts_err *err)
@@ -827,6 +836,7 @@ table_used(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e)
 	return false;
 }
 
+/* Whether anything is mapped in [lin, lin+size). */
 bool
 simpt_range_used(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t size)
 {
@@ -835,6 +845,7 @@ simpt_range_used(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t size)
 
 /* ---- spaces ------------------------------------------------------------- */
 
+/* Allocate the root table(s) of a space. */
 int
 simpt_space_init(struct sim_space *sp, struct pts_err *err)
 {
@@ -876,6 +887,7 @@ table_teardown(struct sim_space *sp, struct sim_table *t)
 	table_release(sp, t);
 }
 
+/* Free every table and owned page of a space. */
 void
 simpt_space_teardown(struct sim_space *sp)
 {
@@ -949,6 +961,7 @@ table_cow(struct sim_space *sp, struct sim_table *t)
 	}
 }
 
+/* Copy sp's tables into ch and make owned writable pages copy-on-write in both. */
 int
 simpt_fork(struct sim_space *sp, struct sim_space *ch, struct pts_err *err)
 {

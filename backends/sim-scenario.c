@@ -9,6 +9,7 @@
 #define MB(x)	((uint64_t)(x) << 20)
 #define GB(x)	((uint64_t)(x) << 30)
 
+/* Whether a scenario name exists. */
 bool
 simscen_known(const char *name)
 {
@@ -243,6 +244,7 @@ scen_kernel(struct sim_space *sp, struct pts_err *err)
 	return rc;
 }
 
+/* Lay out a new space as the named scenario. */
 int
 simscen_apply(struct sim_space *sp, const char *name, struct pts_err *err)
 {

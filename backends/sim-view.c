@@ -151,6 +151,7 @@ no_table(struct sim_space *sp, struct sim_table *t, unsigned i, uint64_t va,
 	    (t->at[i] & SA_LEAF) ? "is a leaf (a block mapping)" : "is empty");
 }
 
+/* The table at (level, va) as a pt_node tree. */
 int
 simview_tree(struct sim_space *sp, enum pt_level level, uint64_t va,
     unsigned depth, struct pt_node **out, struct pts_err *err)
@@ -211,6 +212,7 @@ walk_step(struct sim_space *sp, struct sim_table *t, uint64_t lin,
 	return i;
 }
 
+/* The steps of a walk of va from the root. */
 int
 simview_walk(struct sim_space *sp, uint64_t va, struct pt_walk *w,
     struct pts_err *err)
@@ -316,6 +318,7 @@ ranges_table(struct ranges_ctx *x, struct sim_table *t)
 	}
 }
 
+/* Every leaf of the space, merged into ranges. */
 int
 simview_ranges(struct sim_space *sp, struct pt_ranges *out,
     struct pts_err *err)

@@ -42,6 +42,7 @@ space_alloc(struct sim_machine *m, struct sim_space **out, struct pts_err *err)
 	return 0;
 }
 
+/* A new machine of that arch and one space laid out by the scenario. */
 int
 sim_space_new(const char *arch_id, const char *scenario, unsigned ram_mb,
     struct space **out, struct pts_err *err)
@@ -294,6 +295,7 @@ sim_op(struct space *s, const struct space_op *op, struct space_op_result *res,
 
 /* ---- other ops ---------------------------------------------------------- */
 
+/* Tree op: the table at (level, va) to depth levels. */
 static int
 sim_tree(struct space *s, enum pt_level level, uint64_t va, unsigned depth,
     struct pt_node **out, struct pts_err *err)
@@ -301,6 +303,7 @@ sim_tree(struct space *s, enum pt_level level, uint64_t va, unsigned depth,
 	return simview_tree(sim_of(s), level, va, depth, out, err);
 }
 
+/* Walk op: the entries a hardware walk of va reads. */
 static int
 sim_walk(struct space *s, uint64_t va, struct pt_walk *out,
     struct pts_err *err)
@@ -308,6 +311,7 @@ sim_walk(struct space *s, uint64_t va, struct pt_walk *out,
 	return simview_walk(sim_of(s), va, out, err);
 }
 
+/* Ranges op: leaves merged as ptdump prints them. */
 static int
 sim_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 {
