@@ -804,6 +804,67 @@ START_TEST(test_armv7_pair_section_and_table)
 }
 END_TEST
 
+/*
+ * The kernel scenario's linear map on every arch: PAGE_OFFSET + 0x123000
+ * must reach RAM base + 0x123000 through a kernel RW, non-executable,
+ * global leaf of the largest size the alignment allows.  Attribute bits:
+ *  x86: P|RW|A|D|PS|G = 0x1e3 (+ NX 63 except x86-32);
+ *  arm64 block: 0b01 | SH 0x300 | AF 0x400 = 0x701, high 16 bits
+ *       WRITE(51) PXN(53) UXN(54) = 0x0068, + CONT(52) = 0x0078 when the
+ *       leaf is a contiguous run (1 GiB on 16K);
+ *  LPAE block: 0b01 | AttrIndx 7 (0x1c) | SH | AF = 0x71d, XN(54) = 0x0040;
+ *  armv7-2l supersection: 0b10 | C,B | XN | AP=01 | TEX[0] | S | bit 18
+ *       = 0x5141e (bits 23:0 of each hardware descriptor);
+ *  RISC-V gigapage: V|R|W|A|D|G = 0xe7.
+ */
+struct kcase {
+	const char *arch;
+	uint64_t ram_base, page_size;
+	uint64_t low, high;	/* entry & low_mask, entry >> 48 */
+	uint64_t low_mask;
+};
+
+static const struct kcase kcases[] = {
+	{ "x86_64-4l", 0, 0x40000000, 0x1e3, 0x8000, 0xfff },
+	{ "x86_64-5l", 0, 0x40000000, 0x1e3, 0x8000, 0xfff },
+	{ "x86-32", 0, 0x400000, 0x1e3, 0, 0xfff },
+	{ "x86-pae", 0, 0x200000, 0x1e3, 0x8000, 0xfff },
+	{ "arm64-4k-39", 0x40000000, 0x40000000, 0x701, 0x0068, 0xfff },
+	{ "arm64-4k-48", 0x40000000, 0x40000000, 0x701, 0x0068, 0xfff },
+	{ "arm64-16k-47", 0x40000000, 0x40000000, 0x701, 0x0078, 0x3fff },
+	{ "arm64-16k-48", 0x40000000, 0x40000000, 0x701, 0x0078, 0x3fff },
+	{ "arm64-64k-42", 0x40000000, 0x20000000, 0x701, 0x0068, 0xffff },
+	{ "arm64-64k-48", 0x40000000, 0x20000000, 0x701, 0x0068, 0xffff },
+	{ "arm64-64k-52", 0x40000000, 0x20000000, 0x701, 0x0068, 0xffff },
+	{ "armv7-2l", 0x60000000, 0x1000000, 0x5141e, 0, 0xffffff },
+	{ "armv7-lpae", 0x60000000, 0x200000, 0x71d, 0x0040, 0xfff },
+	{ "riscv-sv39", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
+	{ "riscv-sv48", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
+	{ "riscv-sv57", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
+};
+
+START_TEST(test_kernel_scenario_every_arch)
+{
+	const struct kcase *k = &kcases[_i];
+	struct space *s = mk(k->arch, "kernel", 0);
+	struct pt_walk w = walk(s, s->arch->page_offset + 0x123000);
+	const struct pt_walk_step *st = &w.steps[w.nsteps - 1];
+	uint64_t e = st->nhw == 2 ? st->hw[0] : st->entry;
+
+	ck_assert(w.mapped);
+	ck_assert_uint_eq(w.pa, k->ram_base + 0x123000);
+	ck_assert_uint_eq(w.page_size, k->page_size);
+	ck_assert_int_eq(st->kind, PT_KIND_BLOCK);
+	ck_assert_msg((e & k->low_mask) == k->low && e >> 48 == k->high,
+	    "%s: entry 0x%" PRIx64, k->arch, e);
+	ck_assert(st->flags & PTF_WRITE);
+	ck_assert(st->flags & PTF_GLOBAL);
+	ck_assert(!(st->flags & PTF_USER));
+	ck_assert(!(st->flags & PTF_EXEC) || strcmp(k->arch, "x86-32") == 0);
+	space_free(s);
+}
+END_TEST
+
 static Suite *
 sim_suite(void)
 {
@@ -830,6 +891,8 @@ sim_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_scenarios_every_arch, 0, 16);
 	tcase_add_test(tc, test_kernel_linear_map);
+	tcase_add_loop_test(tc, test_kernel_scenario_every_arch, 0,
+	    sizeof kcases / sizeof kcases[0]);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("random");
 	tcase_set_timeout(tc, 120);
