@@ -865,6 +865,50 @@ START_TEST(test_kernel_scenario_every_arch)
 }
 END_TEST
 
+START_TEST(test_full_ram_split_and_fork)
+{
+	struct space *s = mk("x86_64-4l", "empty", 16);
+	struct zones_state before, after;
+	struct space_op_result r;
+	struct pts_err err;
+	uint64_t va = 0x7f0000000000, blk = 0, gen;
+
+	/* fill RAM: 2 MiB blocks while they fit, then single pages */
+	while (op(s, SPACE_OP_MAP, va, 0x200000, RW, true, "2m", NULL,
+	    &err) == 0) {
+		blk = blk ? blk : va;
+		va += 0x200000;
+	}
+	ck_assert_uint_ne(blk, 0);
+	while (op(s, SPACE_OP_MAP, va, 0x1000, RW, true, "4k", NULL, &err) == 0)
+		va += 0x1000;
+	ck_assert_str_eq(err.id, "out_of_memory");
+	gen = s->generation;
+	ck_assert_int_eq(s->ops->zones(s, &before, &err), 0);
+	/* a split needs a pte table: 507, nothing changes */
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, blk + 0x1000, 0x1000, 0, true,
+	    NULL, &r, &err), PTS_ENOSPC);
+	ck_assert_int_eq(op(s, SPACE_OP_PROTECT, blk, 0x1000, SPACE_PROT_R,
+	    true, NULL, &r, &err), PTS_ENOSPC);
+	/* so does a fork, whose tables cannot be copied */
+	ck_assert_int_eq(op(s, SPACE_OP_FORK, 0, 0, 0, true, NULL, &r, &err),
+	    PTS_ENOSPC);
+	ck_assert_ptr_null(r.forked);
+	ck_assert_int_eq(s->ops->zones(s, &after, &err), 0);
+	ck_assert(zones_equal(&before, &after));
+	ck_assert_uint_eq(s->generation, gen);
+	ck_assert(walk(s, blk + 0x1000).mapped);
+	ck_assert(walk(s, blk).steps[2].flags & PTF_WRITE);
+	/* unmapping a whole block needs no table and frees 512 pages */
+	ck_assert_int_eq(op(s, SPACE_OP_UNMAP, blk, 0x200000, 0, true, NULL,
+	    &r, &err), 0);
+	ck_assert_uint_eq(r.pages_freed, 512);
+	zones_release(&before);
+	zones_release(&after);
+	space_free(s);
+}
+END_TEST
+
 static Suite *
 sim_suite(void)
 {
@@ -885,6 +929,7 @@ sim_suite(void)
 	tcase_add_test(tc, test_auto);
 	tcase_add_test(tc, test_fork_cow);
 	tcase_add_test(tc, test_enospc_rollback);
+	tcase_add_test(tc, test_full_ram_split_and_fork);
 	tcase_add_test(tc, test_bad_input);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("scenarios");
