@@ -13,6 +13,7 @@
 #ifndef PTS_SIM_INT_H
 #define PTS_SIM_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,6 +37,9 @@ struct sim_geom {
 };
 
 struct sim_machine {
+	pthread_mutex_t lock;		/* spaces forked from one another share
+					   the machine but not the server's
+					   per-space lock */
 	unsigned refs;
 	const struct arch *a;
 	enum sim_fam fam;

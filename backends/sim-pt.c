@@ -184,6 +184,7 @@ simpt_machine_new(const struct arch *a, unsigned ram_mb,
 		    "physical addresses of %s.", ram_mb, base, a->pa_bits,
 		    a->id);
 	m = xcalloc(1, sizeof *m);
+	pthread_mutex_init(&m->lock, NULL);
 	m->refs = 1;
 	m->a = a;
 	m->fam = f;
@@ -203,8 +204,16 @@ simpt_machine_new(const struct arch *a, unsigned ram_mb,
 void
 simpt_machine_put(struct sim_machine *m)
 {
-	if (m == NULL || --m->refs > 0)
+	unsigned left;
+
+	if (m == NULL)
 		return;
+	pthread_mutex_lock(&m->lock);
+	left = --m->refs;
+	pthread_mutex_unlock(&m->lock);
+	if (left > 0)
+		return;
+	pthread_mutex_destroy(&m->lock);
 	buddy_release(&m->buddy);
 	simhash_release(&m->shared);
 	free(m);

@@ -32,7 +32,7 @@ space_alloc(struct sim_machine *m, struct sim_space **out, struct pts_err *err)
 	sp->base.arch = m->a;
 	sp->base.live = false;
 	sp->m = m;
-	m->refs++;
+	m->refs++;		/* a new machine: no other thread sees it yet */
 	if ((rc = simpt_space_init(sp, err)) != 0) {
 		simpt_machine_put(m);
 		free(sp);
@@ -267,6 +267,7 @@ sim_op(struct space *s, const struct space_op *op, struct space_op_result *res,
 
 	memset(&sp->cnt, 0, sizeof sp->cnt);
 	memset(res, 0, sizeof *res);
+	pthread_mutex_lock(&sp->m->lock);
 	switch (op->kind) {
 	case SPACE_OP_MAP:
 		rc = op_map(sp, op, err);
@@ -282,6 +283,7 @@ sim_op(struct space *s, const struct space_op *op, struct space_op_result *res,
 		rc = pts_errf(err, PTS_EINVAL, "bad_op",
 		    "The op must be map, unmap, protect or fork.");
 	}
+	pthread_mutex_unlock(&sp->m->lock);
 	if (rc != 0)
 		return rc;
 	s->generation++;
@@ -322,7 +324,11 @@ sim_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 static int
 sim_zones(struct space *s, struct zones_state *out, struct pts_err *err)
 {
-	buddy_fill_zones(&sim_of(s)->m->buddy, out);
+	struct sim_machine *m = sim_of(s)->m;
+
+	pthread_mutex_lock(&m->lock);
+	buddy_fill_zones(&m->buddy, out);
+	pthread_mutex_unlock(&m->lock);
 	zones_fill_frag(out);
 	return 0;
 }
@@ -349,8 +355,10 @@ sim_info(struct space *s, struct space_info *si)
 	space_info_u64(si, "table_pages", sp->table_pages);
 	space_info_u64(si, "page_table_bytes", sp->table_pages * a->page_size);
 	space_info_u64(si, "data_pages", sp->data_pages);
+	pthread_mutex_lock(&sp->m->lock);
 	space_info_u64(si, "free_pages", buddy_free_pages(&sp->m->buddy));
 	space_info_u64(si, "shared_pages", sp->m->shared.n);
+	pthread_mutex_unlock(&sp->m->lock);
 }
 
 /* Free the space's tables and pages; the machine goes with its last space. */
@@ -359,7 +367,9 @@ sim_free(struct space *s)
 {
 	struct sim_space *sp = sim_of(s);
 
+	pthread_mutex_lock(&sp->m->lock);
 	simpt_space_teardown(sp);
+	pthread_mutex_unlock(&sp->m->lock);
 	simpt_machine_put(sp->m);
 	free(sp);
 }

@@ -223,5 +223,47 @@ class Sim(TestCase):
         st, r = self.d.get_json('/api/v1/spaces/%s/tree?node=p4d:0x0' % sid)
         self.assertEqual(st, 400, r)
 
+    def test_forked_spaces_in_parallel(self):
+        """Forked spaces share one machine; ops on them from several
+        threads at once must leave the allocator consistent."""
+        import threading
+        sid = self.d.new_sim('x86_64-4l')
+        before = free_lists(self.zones(sid))
+        st, r = self.d.op(sid, op='map', va='0x10000000', size='0x400000',
+                          prot='rw', page_size='auto')
+        self.assertEqual(st, 200, r)
+        spaces = [sid]
+        for _ in range(3):
+            st, r = self.d.op(sid, op='fork')
+            self.assertIn(st, (200, 201), r)
+            spaces.append(r['forked']['id'])
+        errors = []
+
+        def worker(space, k):
+            base = 0x20000000 + k * 0x1000000
+            for i in range(40):
+                va = base + (i % 8) * 0x200000
+                for body in (dict(op='map', va=hexs(va), size='0x200000',
+                                  prot='rw', page_size='4k'),
+                             dict(op='protect', va=hexs(va), size='0x1000',
+                                  prot='r'),
+                             dict(op='unmap', va=hexs(va), size='0x200000')):
+                    st, r = self.d.op(space, **body)
+                    if st != 200:
+                        errors.append((space, body, st, r))
+        threads = [threading.Thread(target=worker, args=(s, k))
+                   for k, s in enumerate(spaces)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for s in spaces[1:]:
+            st, _, _ = self.d.delete('/api/v1/spaces/%s' % s)
+            self.assertEqual(st, 204)
+        st, r = self.d.op(sid, op='unmap', va='0x10000000', size='0x400000')
+        self.assertEqual(st, 200, r)
+        self.assertEqual(free_lists(self.zones(sid)), before)
+
 
 main()
