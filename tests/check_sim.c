@@ -909,6 +909,41 @@ START_TEST(test_full_ram_split_and_fork)
 }
 END_TEST
 
+START_TEST(test_process_layout)
+{
+	struct space *s = mk("x86_64-4l", "process", 0);
+	struct pt_ranges r;
+	struct pts_err err;
+	const struct pt_range *stack = NULL, *heap = NULL, *thp = NULL;
+
+	ck_assert_int_eq(s->ops->ranges(s, &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		const char *m = r.v[i].marker ? r.v[i].marker : "";
+
+		if (strcmp(m, "[stack]") == 0)
+			stack = &r.v[i];
+		if (strcmp(m, "[heap]") == 0)
+			heap = &r.v[i];
+		if (strcmp(m, "[anon: THP]") == 0)
+			thp = &r.v[i];
+	}
+	ck_assert_ptr_nonnull(stack);
+	ck_assert_ptr_nonnull(heap);
+	ck_assert_ptr_nonnull(thp);
+	/* 32 pages ending two pages below 2^47 */
+	ck_assert_uint_eq(stack->end, 0x7fffffffe000);
+	ck_assert_uint_eq(stack->pages, 32);
+	/* the executable at 2/3 of 2^47, rounded down to 2 MiB, heap at +96
+	   pages */
+	ck_assert_uint_eq(heap->start, 0x555555400000 + 96 * 4096);
+	ck_assert_int_eq(thp->level, PT_PMD);
+	ck_assert_uint_eq(thp->pages, 512);
+	ck_assert(thp->flags & PTF_WRITE);
+	pt_ranges_release(&r);
+	space_free(s);
+}
+END_TEST
+
 static Suite *
 sim_suite(void)
 {
@@ -936,6 +971,7 @@ sim_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_scenarios_every_arch, 0, 16);
 	tcase_add_test(tc, test_kernel_linear_map);
+	tcase_add_test(tc, test_process_layout);
 	tcase_add_loop_test(tc, test_kernel_scenario_every_arch, 0,
 	    sizeof kcases / sizeof kcases[0]);
 	suite_add_tcase(s, tc);
