@@ -309,6 +309,18 @@ START_TEST(test_riscv_napot_and_armv7_sections)
 	map_ok(s, 0xffffffc600000000, 0x1000, RW, false, "4k");
 	w = walk(s, 0xffffffc600000000);
 	ck_assert_uint_eq(w.steps[2].entry, (w.pa >> 12) << 10 | 0xe7);
+	/* armv7 64 KiB large page: 16 second-level descriptors, type 01,
+	   C,B (0xc), AP=11 (0x30), S|nG (0xc00), TEX[0] at 12 (0x1000), XN at
+	   15 (0x8000), base 31:16 = 0x9c3d | base; Linux PTEs per 4K page */
+	map_ok(v, 0x200000, 0x10000, RW, true, "64k");
+	base = walk(v, 0x200000).pa;
+	ck_assert_uint_eq(base % 0x10000, 0);
+	for (unsigned k = 0; k < 16; k++) {
+		w = walk(v, 0x200000 + k * 0x1000);
+		ck_assert_uint_eq(w.steps[1].hw[0], base | 0x9c3d);
+		ck_assert_uint_eq(w.steps[1].entry, (base + k * 0x1000) | 0x75f);
+		ck_assert(w.steps[1].flags & PTF_CONT);
+	}
 	/* armv7 kernel section, not executable: 0b10 | B,C (0xc) | XN 0x10 |
 	   AP=01 (0x400) | TEX[0] 0x1000 | S 0x10000 = 0x1141e */
 	map_ok(v, 0xc0000000, 0x100000, RW, false, "1m");
