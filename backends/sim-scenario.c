@@ -115,11 +115,6 @@ scen_process(struct sim_space *sp, struct pts_err *err)
 	uint64_t lib_base = mmap_base - 128 * P;
 	int rc;
 
-	marker_add(sp, exe_base, "/usr/bin/demo");
-	marker_add(sp, exe_base + 96 * P, "[heap]");
-	marker_add(sp, lib_base, "ld-linux.so.2");
-	marker_add(sp, lib_base + 16 * P, "libc.so.6");
-	marker_add(sp, stack_end - 32 * P, "[stack]");
 	if ((rc = map_regions(sp, exe_base, exe, 5, SA_USER, err)) != 0 ||
 	    (rc = map_regions(sp, lib_base, libs, 6, SA_USER, err)) != 0)
 		return rc;
@@ -127,7 +122,6 @@ scen_process(struct sim_space *sp, struct pts_err *err)
 		uint64_t va = ((lib_base - thp->size) & ~(thp->size - 1)) -
 		    thp->size;
 
-		marker_add(sp, va, "[anon: THP]");
 		if ((rc = scen_map(sp, va, thp->size, SA_USER | SA_W, thp,
 		    PT_UNKNOWN, err)) != 0)
 			return rc;

@@ -924,34 +924,21 @@ END_TEST
 START_TEST(test_process_layout)
 {
 	struct space *s = mk("x86_64-4l", "process", 0);
-	struct pt_ranges r;
-	struct pts_err err;
-	const struct pt_range *stack = NULL, *heap = NULL, *thp = NULL;
+	struct pt_walk w;
 
-	ck_assert_int_eq(s->ops->ranges(s, &r, &err), 0);
-	for (size_t i = 0; i < r.n; i++) {
-		const char *m = r.v[i].marker ? r.v[i].marker : "";
-
-		if (strcmp(m, "[stack]") == 0)
-			stack = &r.v[i];
-		if (strcmp(m, "[heap]") == 0)
-			heap = &r.v[i];
-		if (strcmp(m, "[anon: THP]") == 0)
-			thp = &r.v[i];
-	}
-	ck_assert_ptr_nonnull(stack);
-	ck_assert_ptr_nonnull(heap);
-	ck_assert_ptr_nonnull(thp);
-	/* 32 pages ending two pages below 2^47 */
-	ck_assert_uint_eq(stack->end, 0x7fffffffe000);
-	ck_assert_uint_eq(stack->pages, 32);
-	/* the executable at 2/3 of 2^47, rounded down to 2 MiB, heap at +96
-	   pages */
-	ck_assert_uint_eq(heap->start, 0x555555400000 + 96 * 4096);
-	ck_assert_int_eq(thp->level, PT_PMD);
-	ck_assert_uint_eq(thp->pages, 512);
-	ck_assert(thp->flags & PTF_WRITE);
-	pt_ranges_release(&r);
+	/* the executable at 2/3 of 2^47 rounded down to 2 MiB: text rx */
+	w = walk(s, 0x555555400000);
+	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x025);
+	/* heap 96 pages above it, rw */
+	ck_assert(walk(s, 0x555555400000 + 96 * 4096).steps[3].flags &
+	    PTF_WRITE);
+	/* 32 stack pages ending two pages below 2^47; the gap below unmapped */
+	ck_assert(walk(s, 0x7fffffffd000).mapped);
+	ck_assert(walk(s, 0x7ffffffde000).mapped);
+	ck_assert(!walk(s, 0x7ffffffdd000).mapped);
+	ck_assert(!walk(s, 0x7fffffffe000).mapped);
+	/* the THP region: one 2 MiB block */
+	ck_assert_uint_eq(walk(s, 0x7ffff7800000).page_size, 0x200000);
 	space_free(s);
 }
 END_TEST
