@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 
 from ptstest import Daemon, TestCase, main, fixture
 
@@ -201,6 +202,7 @@ class Api(TestCase):
 class Regions(TestCase):
     def test_regions_of_sim_and_process(self):
         child = subprocess.Popen(['sleep', '30'])
+        time.sleep(0.5)     # let ld.so finish mapping the libraries
         try:
             with Daemon(args=['--pid', str(child.pid)]) as d:
                 # --pid attaches at start
