@@ -199,9 +199,13 @@ const steps = [
 		await shot(page, 'process', true);
 	}],
 	['upload a ptdump file with the file input', async () => {
+		const prev = await page.inputValue('#space-select');
 		await page.click('#open-picker');
 		await page.selectOption('#pk-dump-arch', 'x86_64-4l');
 		await page.setInputFiles('#pk-file', path.join(SRCDIR, 'tests/web/fixtures/x86_64-kernel.txt'));
+		// the upload is done when the new space is selected
+		await page.waitForFunction(p => document.querySelector('#space-select').value !== p,
+			prev, { timeout: 10000 });
 		await atLevel('pgd');
 		const id = await page.inputValue('#space-select');
 		const r = await api(base, 'GET', '/api/v1/spaces/' + id);
