@@ -703,6 +703,7 @@ parse_args(int argc, char **argv)
 		usage(2);
 }
 
+/* Connect the clients, run the driver, service lws until done, report. */
 int
 main(int argc, char **argv)
 {
