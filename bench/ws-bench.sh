@@ -41,7 +41,7 @@ cleanup() {
 		kill "$PID" 2>/dev/null || true
 		rc=0
 		wait "$PID" 2>/dev/null || rc=$?
-		if [ $rc -ne 0 ]; then
+		if [ "$rc" -ne 0 ]; then
 			echo "$0: the daemon exited with status $rc" >&2
 		fi
 		grep -v '^ptscope: info: ' "$TMP/err" >&2 || true
