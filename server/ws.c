@@ -20,6 +20,7 @@
 #include "xalloc.h"
 
 #define WS_SNDBUF (256 * 1024)	/* bounded kernel buffer per client */
+#define WS_FRAG (16 * 1024)	/* largest frame written at once */
 
 struct ws_msg {
 	struct ws_msg *next;
@@ -57,6 +58,8 @@ struct ws_client {
 	bool stalled;		/* backlog dropped; waiting to drain */
 	bool resync;		/* drained: resend snapshots */
 	bool want_writable;
+	struct ws_msg *cur;	/* being sent (service thread only) */
+	size_t cur_off;		/* bytes of cur already sent */
 	struct strbuf rx;	/* a message being reassembled */
 	bool rx_too_big;
 };
@@ -93,6 +96,7 @@ client_put(struct ws *ws, struct ws_client *c)
 		c->qhead = m->next;
 		free(m);
 	}
+	free(c->cur);
 	strbuf_release(&c->rx);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->qlock);
@@ -313,12 +317,12 @@ on_receive(struct ws_client *c, struct lws *wsi, const void *in, size_t len)
 
 /* ---- writing (service thread) ------------------------------------------ */
 
-static int
-on_writeable(struct ws_client *c, struct lws *wsi)
+/* The next queued message (NULL when none), resyncing a drained stall. */
+static struct ws_msg *
+dequeue(struct ws_client *c)
 {
 	struct ws_msg *m;
-	bool more, resync = false;
-	int n;
+	bool resync = false;
 
 	pthread_mutex_lock(&c->qlock);
 	m = c->qhead;
@@ -331,18 +335,51 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 		c->stalled = false;	/* drained: resend snapshots */
 		c->resync = resync = true;
 	}
-	more = c->qhead != NULL;
 	pthread_mutex_unlock(&c->qlock);
 	if (resync)
 		wake_streamer(c->ws);
-	if (m == NULL)
+	return m;
+}
+
+/*
+ * Send the next fragment of the current message, only when the socket has
+ * room for all of it.  lws must never hold a partly written frame: if the
+ * peer then half-closes, lws 4.1 spins forever in its service loop
+ * flushing it (no new connections, no shutdown).  Fragments of WS_FRAG
+ * bytes fit whenever poll() says writable (TCP then has a third of its
+ * send buffer free, and the buffer is WS_SNDBUF).
+ */
+static int
+on_writeable(struct ws_client *c, struct lws *wsi)
+{
+	struct ws_msg *m;
+	size_t off, n;
+	bool last;
+
+	if (c->cur == NULL && (c->cur = dequeue(c)) == NULL)
 		return 0;
-	n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-	free(m);
-	metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
-	if (n < 0)
+	if (lws_send_pipe_choked(wsi)) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	m = c->cur;
+	off = c->cur_off;
+	n = m->len - off < WS_FRAG ? m->len - off : WS_FRAG;
+	last = off + n == m->len;
+	if (lws_write(wsi, m->buf + LWS_PRE + off, n, (enum lws_write_protocol)
+	    lws_write_ws_flags(LWS_WRITE_TEXT, off == 0, last)) < (int)n)
 		return -1;
-	if (more)
+	c->cur_off += n;
+	if (last) {
+		free(m);
+		c->cur = NULL;
+		c->cur_off = 0;
+		metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
+		pthread_mutex_lock(&c->qlock);
+		last = c->qhead == NULL;
+		pthread_mutex_unlock(&c->qlock);
+	}
+	if (!last || c->cur)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -475,8 +512,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 }
 
 static const struct lws_protocols protocols[] = {
+	/* tx_packet_size: lws sends at most this (plus a frame header) per
+	   write and buffers the rest; a whole fragment must go at once */
 	{ "ptscope.v1", ws_callback, sizeof(struct ws_client *), 4096, 0,
-	    NULL, 0 },
+	    NULL, WS_FRAG },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
