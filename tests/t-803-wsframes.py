@@ -91,15 +91,25 @@ class Raw:
         return b0 & 0x0f, p
 
     def recv_json(self, timeout=5):
-        """Next text message as an object; None when closed."""
+        """Next text message (fragments joined) as an object; None when
+        closed."""
         self.s.settimeout(timeout)
+        msg = None
         try:
             while True:
+                self._need(1)
+                fin = self.buf[0] & 0x80
                 op, p = self.recv_frame()
-                if op == 1:
-                    return json.loads(p)
                 if op == 8:
                     return None
+                if op == 1:
+                    msg = p
+                elif op == 0 and msg is not None:
+                    msg += p
+                else:
+                    continue
+                if fin:
+                    return json.loads(msg)
         except (EOFError, ConnectionResetError):
             return None
 
@@ -258,6 +268,57 @@ class Frames(TestCase):
         r.send(text({'type': 'ping'}))
         self.assertEqual(r.recv_json(), {'type': 'pong'})
         r.close()
+
+    def backlog(self, sid):
+        """A client that subscribes to a big tree and never reads."""
+        r = Raw(self.d.ws_port)
+        r.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        r.recv_json()
+        r.send(text({'type': 'subscribe', 'space': sid, 'depth': 4,
+                     'interval_ms': 100}))
+        time.sleep(0.8)
+        return r
+
+    def big_sim(self):
+        sid = self.d.new_sim('x86_64-4l', 'process')
+        for i in range(30):
+            st, o = self.d.op(sid, op='map', va=hex(0x10000000 + i * 0x200000),
+                              size='0x200000', prot='rw', page_size='4k')
+            self.assertEqual(st, 200, o)
+        return sid
+
+    def cpu_ticks(self):
+        with open('/proc/%d/stat' % self.d.proc.pid) as f:
+            v = f.read().rsplit(')', 1)[1].split()
+        return int(v[11]) + int(v[12])
+
+    def test_half_close_with_backlog(self):
+        """Regression: a client that half-closes (FIN, still open) while
+        megabytes wait for it made libwebsockets 4.1 spin forever
+        flushing a partly written frame: no new connections, no
+        shutdown.  The daemon now only writes whole frames that fit."""
+        sid = self.big_sim()
+        for how in ('fin', 'rst', 'close-frame'):
+            r = self.backlog(sid)
+            if how == 'fin':
+                r.s.shutdown(socket.SHUT_WR)
+            elif how == 'rst':
+                r.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               struct.pack('ii', 1, 0))
+                r.close()
+            else:
+                r.send(frame(8, b'\x03\xe8'))
+                r.s.shutdown(socket.SHUT_WR)
+            time.sleep(0.5)
+            c0 = self.cpu_ticks()
+            t0 = time.monotonic()
+            self.still_works()
+            self.assertLess(time.monotonic() - t0, 2.0, how)
+            time.sleep(1)
+            # not spinning: well under a CPU-second per second
+            self.assertLess(self.cpu_ticks() - c0, 80, how)
+            r.close()
+        self.assertEqual(self.d.delete('/api/v1/spaces/' + sid)[0], 204)
 
     def test_abrupt_close_mid_frame(self):
         for i in range(50):
