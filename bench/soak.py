@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 
+T0 = time.time()
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRC, 'tests', 'lib'))
@@ -43,7 +44,7 @@ class Stats:
         with self.lock:
             self.c['errors'] = self.c.get('errors', 0) + 1
             if len(self.errors) < 20:
-                self.errors.append(what)
+                self.errors.append('%.0fs %s' % (time.time() - T0, what))
 
 
 def rss_kb(pid):
@@ -209,6 +210,8 @@ def main():
     os.environ.setdefault('PTS_SRCDIR', SRC)
     import ptstest
     d = ptstest.Daemon(args=['--quiet']).start()
+    print('daemon pid %d: %s %s' % (d.proc.pid, d.http_url, d.ws_url),
+          file=sys.stderr, flush=True)
     st = Stats()
     stop = threading.Event()
     samples = []
@@ -240,10 +243,12 @@ def main():
             t.join(60)
     dur = time.time() - t0
     rc = None
+    stop_error = None
     try:
         rc = d.stop()
     except AssertionError as e:
-        st.error('daemon stop: %s' % str(e)[:300])
+        stop_error = str(e)[-2000:]
+        st.error('daemon stop')
     res = dict(duration_s=round(dur, 1), requests=st.c.get('requests', 0),
                errors=st.c.get('errors', 0),
                ws_connections=st.c.get('ws_connections', 0),
@@ -255,7 +260,7 @@ def main():
                rss_kb_first=samples[0] if samples else None,
                rss_kb_last=samples[-1] if samples else None,
                rss_samples=len(samples), exit_status=rc,
-               first_errors=st.errors,
+               first_errors=st.errors, stop_error=stop_error,
                command=' '.join(sys.argv))
     print(json.dumps(res, indent=1))
     if a.out:
