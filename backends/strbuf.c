@@ -105,6 +105,7 @@ strbuf_read_file(struct strbuf *sb, const char *path, size_t max,
 		    "cannot open %s: %s", path, strerror(e));
 	}
 	strbuf_reserve(sb, 0);
+	sb->buf[sb->len] = '\0';	/* an empty file is "", not garbage */
 	for (;;) {
 		n = read(fd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
