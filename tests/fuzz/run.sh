@@ -57,6 +57,6 @@ done
 # The hard area's harnesses (maps, request, simops, wsmsg) need the server
 # code and its libraries: tests/fuzz/run-hard.sh builds and runs them.
 rc=0
-"$(dirname "$0")/run-hard.sh" "$secs" "$work/hard" || rc=$?
+sh "$(dirname "$0")/run-hard.sh" "$secs" "$work/hard" || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || status=1
 exit $status
