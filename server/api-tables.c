@@ -2,6 +2,7 @@
    simulator ops and simulated zones. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,54 @@ reply_head(const struct entry *e)
 	return o;
 }
 
-/* Call a space op that may be missing (NULL → not supported). */
-#define SPACE_HAS(e, op, rs, what) \
-	((e)->space->ops->op ? 1 : (http_errorf((rs), PTS_ENOTSUP, \
-	    "not_supported", "space '%s' (%s) has no %s", (e)->id, \
-	    (e)->space->ops->kind, (what)), 0))
+/*
+ * open_space() for an op the space must have (NULL in its ops: the space
+ * does not support it, and the request is answered with that).
+ */
+static struct entry *
+open_space_for(struct http_req *rq, struct http_resp *rs, size_t op_off,
+    const char *what)
+{
+	struct entry *e = open_space(rq, rs);
+	void (*fn)(void);
+
+	if (e == NULL)
+		return NULL;
+	memcpy(&fn, (const char *)e->space->ops + op_off, sizeof fn);
+	if (fn == NULL) {
+		http_errorf(rs, PTS_ENOTSUP, "not_supported",
+		    "space '%s' (%s) has no %s", e->id, e->space->ops->kind,
+		    what);
+		close_space(rq, e);
+		return NULL;
+	}
+	return e;
+}
+
+#define OPEN_SPACE_FOR(rq, rs, op, what) \
+	open_space_for((rq), (rs), offsetof(struct space_ops, op), (what))
+
+/* The space's ranges, with e locked; answers and closes e on failure. */
+static int
+load_ranges(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    struct pt_ranges *r)
+{
+	struct pts_err err;
+
+	if (e->space->ops->ranges == NULL) {
+		http_errorf(rs, PTS_ENOTSUP, "not_supported",
+		    "space '%s' (%s) has no ranges", e->id,
+		    e->space->ops->kind);
+		close_space(rq, e);
+		return -1;
+	}
+	if (e->space->ops->ranges(e->space, r, &err) == 0)
+		return 0;
+	close_space(rq, e);
+	pt_ranges_release(r);
+	http_error(rs, &err);
+	return -1;
+}
 
 int
 api_tree(struct http_req *rq, struct http_resp *rs)
@@ -80,12 +124,8 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 	if (parse_node_arg(http_arg(rq, "node"), &lvl, &va, &err) < 0 ||
 	    parse_depth_arg(http_arg(rq, "depth"), &depth, &err) < 0)
 		return http_error(rs, &err);
-	if ((e = open_space(rq, rs)) == NULL)
+	if ((e = OPEN_SPACE_FOR(rq, rs, tree, "tables")) == NULL)
 		return rs->status;
-	if (!SPACE_HAS(e, tree, rs, "tables")) {
-		close_space(rq, e);
-		return rs->status;
-	}
 	if (e->space->ops->tree(e->space, lvl, va, depth, &node, &err) < 0) {
 		close_space(rq, e);
 		return http_error(rs, &err);
@@ -111,12 +151,8 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 	if (vas == NULL || parse_u64(vas, &va))
 		return http_errorf(rs, PTS_EINVAL, "bad_va",
 		    "walk needs ?va=0x... (a hex virtual address)");
-	if ((e = open_space(rq, rs)) == NULL)
+	if ((e = OPEN_SPACE_FOR(rq, rs, walk, "walk")) == NULL)
 		return rs->status;
-	if (!SPACE_HAS(e, walk, rs, "walk")) {
-		close_space(rq, e);
-		return rs->status;
-	}
 	memset(&w, 0, sizeof w);
 	if (e->space->ops->walk(e->space, va, &w, &err) < 0) {
 		close_space(rq, e);
@@ -139,7 +175,6 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 	const char *fmt = http_arg(rq, "format");
 	struct pt_ranges r = { 0 };
 	struct strbuf sb = STRBUF_INIT;
-	struct pts_err err;
 	struct entry *e;
 	cJSON *o, *rj;
 	bool hide;
@@ -147,17 +182,8 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "ptdump"))
 		return http_errorf(rs, PTS_EINVAL, "bad_format",
 		    "format must be json or ptdump");
-	if ((e = open_space(rq, rs)) == NULL)
+	if ((e = open_space(rq, rs)) == NULL || load_ranges(rq, rs, e, &r) < 0)
 		return rs->status;
-	if (!SPACE_HAS(e, ranges, rs, "ranges")) {
-		close_space(rq, e);
-		return rs->status;
-	}
-	if (e->space->ops->ranges(e->space, &r, &err) < 0) {
-		close_space(rq, e);
-		pt_ranges_release(&r);
-		return http_error(rs, &err);
-	}
 	hide = server_hide_physical(rq->srv, e->space);
 	if (fmt && !strcmp(fmt, "ptdump")) {
 		if (hide)
@@ -261,15 +287,8 @@ api_regions(struct http_req *rq, struct http_resp *rs)
 		close_space(rq, e);
 		return http_json(rs, 200, o);
 	}
-	if (!SPACE_HAS(e, ranges, rs, "ranges")) {
-		close_space(rq, e);
+	if (load_ranges(rq, rs, e, &r) < 0)
 		return rs->status;
-	}
-	if (e->space->ops->ranges(e->space, &r, &err) < 0) {
-		close_space(rq, e);
-		pt_ranges_release(&r);
-		return http_error(rs, &err);
-	}
 	o = reply_head(e);
 	regions_from_ranges(&r, cJSON_AddArrayToObject(o, "regions"));
 	close_space(rq, e);
@@ -310,12 +329,8 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 		cJSON_Delete(body);
 		return http_error(rs, &err);
 	}
-	if ((e = open_space(rq, rs)) == NULL) {
-		cJSON_Delete(body);
-		return rs->status;
-	}
-	if (!SPACE_HAS(e, op, rs, "simulator operations (read-only)")) {
-		close_space(rq, e);
+	if ((e = OPEN_SPACE_FOR(rq, rs, op,
+	    "simulator operations (read-only)")) == NULL) {
 		cJSON_Delete(body);
 		return rs->status;
 	}

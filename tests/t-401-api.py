@@ -168,6 +168,16 @@ class Api(TestCase):
         self.err(st, o, 400, 'missing_field')
         st, o = d.op(sid, op='map', va='0x1000', size='0x1000', prot='rwz')
         self.err(st, o, 400, 'bad_prot')
+        # a read-only space (an uploaded dump) has no simulator ops
+        with open(fixture('ptdump', 'arm64-kernel_page_tables.txt')) as f:
+            st, dump = d.post_json('/api/v1/spaces',
+                                   dict(kind='ptdump', text=f.read()))
+        self.assertEqual(st, 201, dump)
+        st, o = d.op(dump['id'], op='unmap', va='0xffff000000000000',
+                     size='0x1000')
+        self.err(st, o, 400, 'not_supported')
+        st, o = d.get_json('/api/v1/spaces/%s/zones' % dump['id'])
+        self.err(st, o, 400, 'no_zones')
 
     def test_404s(self):
         st, o = self.d.get_json('/api/v1/spaces/nope/tree')
