@@ -47,7 +47,7 @@ struct zones_state {
 	unsigned orders;		/* columns in buddyinfo */
 	unsigned pageblock_order;	/* 0 when unknown */
 	bool has_migrate;		/* pagetypeinfo was read */
-	char note[200];			/* why something is missing, or "" */
+	char note[1024];		/* why something is missing, or "" */
 	size_t nzones;
 	struct zone_state *zones;	/* owned; node order, then zone order */
 };
