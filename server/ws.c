@@ -354,7 +354,7 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 {
 	struct ws_msg *m;
 	size_t off, n;
-	bool last;
+	bool last, more = true;
 
 	if (c->cur == NULL && (c->cur = dequeue(c)) == NULL)
 		return 0;
@@ -376,10 +376,10 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 		c->cur_off = 0;
 		metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
 		pthread_mutex_lock(&c->qlock);
-		last = c->qhead == NULL;
+		more = c->qhead != NULL;
 		pthread_mutex_unlock(&c->qlock);
 	}
-	if (!last || c->cur)
+	if (more)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
