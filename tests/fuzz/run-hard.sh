@@ -22,7 +22,10 @@ fi
 if [ -n "${PTS_BUILDDIR:-}" ] && [ -f "$PTS_BUILDDIR/config.h" ]; then
 	cp "$PTS_BUILDDIR/config.h" "$work/config.h"
 else
-	printf '#define PACKAGE_VERSION "fuzz"\n' >"$work/config.h"
+	# no configured build (CI calls tests/fuzz/run.sh from the source
+	# tree): what the sources use from config.h
+	printf '#define PACKAGE_NAME "ptscope"\n#define PACKAGE_VERSION "fuzz"\n' \
+	    >"$work/config.h"
 fi
 
 pc="libmicrohttpd libcjson libwebsockets"
