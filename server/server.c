@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -80,6 +81,17 @@ find_web_root(struct options *o)
 	}
 }
 
+/* Warn when others may read the token file (the token is the only lock). */
+static void
+warn_token_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warn("the token file %s can be read by other users (mode "
+		    "%03o): chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+}
+
 /* Read the token; refuse non-loopback binds without one. */
 static int
 setup_auth(struct server *srv, struct pts_err *err)
@@ -112,6 +124,7 @@ setup_auth(struct server *srv, struct pts_err *err)
 	}
 	snprintf(srv->token, sizeof srv->token, "%s", t);
 	srv->auth = true;
+	warn_token_mode(srv->opt.token_file);
 	strbuf_release(&sb);
 	return 0;
 }
