@@ -202,6 +202,23 @@ class Binding(TestCase):
         finally:
             os.unlink(path)
 
+    def test_token_file_mode_warning(self):
+        path = token_file(TOKEN)
+        try:
+            os.chmod(path, 0o644)
+            d = Daemon(args=['--token-file', path]).start()
+            err = d.stderr()
+            d.stop()
+            self.assertIn('chmod 600', err)
+            self.assertNotIn(TOKEN, err)
+            os.chmod(path, 0o600)
+            d = Daemon(args=['--token-file', path]).start()
+            err = d.stderr()
+            d.stop()
+            self.assertNotIn('chmod 600', err)
+        finally:
+            os.unlink(path)
+
     def test_empty_token_file_refused(self):
         path = token_file('  \n')
         try:
