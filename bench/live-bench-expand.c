@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "procfs.h"
+#include "procfs-space.h"
 
 /* Milliseconds on the monotonic clock. */
 static double

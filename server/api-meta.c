@@ -9,9 +9,9 @@
 #include "json.h"
 #include "procfs.h"
 #include "routes.h"
-#include "server.h"
+#include "daemon.h"
 #include "sim.h"
-#include "zones.h"
+#include "zones-proc.h"
 
 int
 api_info(struct http_req *rq, struct http_resp *rs)

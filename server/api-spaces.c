@@ -8,9 +8,11 @@
 
 #include "json.h"
 #include "procfs.h"
+#include "procfs-space.h"
 #include "ptdump.h"
 #include "routes.h"
-#include "server.h"
+#include "ws.h"
+#include "daemon.h"
 #include "sim.h"
 
 /* Answer with the space object of e (locked here) and drop the ref. */
@@ -224,6 +226,6 @@ api_space_delete(struct http_req *rq, struct http_resp *rs)
 
 	if (registry_remove(&rq->srv->reg, rq->seg[3], &err) < 0)
 		return http_error(rs, &err);
-	server_notify(rq->srv);
+	ws_notify(rq->srv->ws);
 	return http_text(rs, 204, NULL, "", 0);
 }

@@ -10,10 +10,12 @@
 #include "json.h"
 #include "procfs-maps.h"
 #include "procfs.h"
+#include "procfs-space.h"
 #include "ptdump.h"
 #include "request.h"
 #include "routes.h"
-#include "server.h"
+#include "ws.h"
+#include "daemon.h"
 
 /*
  * The space named in the path, referenced and locked, re-read first when
@@ -35,7 +37,7 @@ open_space(struct http_req *rq, struct http_resp *rs)
 		entry_unlock(e);
 		registry_put(&rq->srv->reg, e);
 		if (err.code == PTS_EGONE)
-			server_notify(rq->srv);
+			ws_notify(rq->srv->ws);
 		http_error(rs, &err);
 		return NULL;
 	}
@@ -349,7 +351,7 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 		cJSON_Delete(o);
 		return http_error(rs, &err);
 	}
-	server_notify(rq->srv);
+	ws_notify(rq->srv->ws);
 	return http_json(rs, res.forked ? 201 : 200, o);
 }
 

@@ -10,9 +10,11 @@
 
 #include "json.h"
 #include "procfs.h"
+#include "procfs-space.h"
 #include "ptdump.h"
 #include "sim.h"
 #include "strbuf.h"
+#include "zones-proc.h"
 
 /* Where a command's space comes from and how to show it. */
 struct cli_args {

@@ -14,8 +14,9 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "reply.h"
 #include "routes.h"
-#include "server.h"
+#include "daemon.h"
 #include "static.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -31,62 +32,6 @@ struct conn_state {
 	int too_big;
 	uint64_t t0;
 };
-
-const char *
-http_arg(const struct http_req *rq, const char *name)
-{
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
-}
-
-const char *
-http_header(const struct http_req *rq, const char *name)
-{
-	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
-}
-
-int
-http_json(struct http_resp *rs, int status, cJSON *o)
-{
-	rs->status = status;
-	rs->body = json_print(o);
-	rs->len = strlen(rs->body);
-	rs->ctype = "application/json; charset=utf-8";
-	cJSON_Delete(o);
-	return status;
-}
-
-int
-http_error(struct http_resp *rs, const struct pts_err *err)
-{
-	return http_json(rs, pts_http_status(err->code), json_error(err));
-}
-
-int
-http_errorf(struct http_resp *rs, int code, const char *id,
-    const char *fmt, ...)
-{
-	struct pts_err err;
-	va_list ap;
-
-	err.code = code;
-	snprintf(err.id, sizeof err.id, "%s", id);
-	va_start(ap, fmt);
-	vsnprintf(err.msg, sizeof err.msg, fmt, ap);
-	va_end(ap);
-	return http_error(rs, &err);
-}
-
-int
-http_text(struct http_resp *rs, int status, const char *ctype,
-    const char *text, size_t len)
-{
-	rs->status = status;
-	rs->body = xstrndup(text, len);
-	rs->len = len;
-	rs->ctype = ctype;
-	return status;
-}
 
 /* Split the decoded path into segments. */
 static void
@@ -126,24 +71,6 @@ is_api_path(const char *path)
 	    strcmp(path, "/metrics") == 0;
 }
 
-static int
-serve_metrics(struct http_req *rq, struct http_resp *rs)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD")) {
-		rs->allow = "GET";
-		return http_errorf(rs, PTS_EMETHOD, "method_not_allowed",
-		    "/metrics only answers GET");
-	}
-	metrics_render(rq->srv, &sb);
-	rs->status = 200;
-	rs->len = sb.len;
-	rs->body = strbuf_detach(&sb, NULL);
-	rs->ctype = "text/plain; version=0.0.4; charset=utf-8";
-	return 200;
-}
-
 /* Route an API request; *name gets the route pattern for metrics. */
 static int
 dispatch_api(struct http_req *rq, struct http_resp *rs, const char **name)
@@ -157,7 +84,7 @@ dispatch_api(struct http_req *rq, struct http_resp *rs, const char **name)
 		    "TOKEN' (the viewer asks for it)");
 	if (strcmp(rq->path, "/metrics") == 0) {
 		*name = "/metrics";
-		return serve_metrics(rq, rs);
+		return api_metrics(rq, rs);
 	}
 	if ((r = routes_match(rq, &allow)) != NULL) {
 		*name = r->pattern;

@@ -1,57 +1,16 @@
 /*
  * http.h: the HTTP server (libmicrohttpd): request bodies with limits, the
- * API routes, /metrics and the static viewer files.
+ * API routes, /metrics and the static viewer files.  What a handler sees
+ * of a request and how it answers is reply.h.
  */
 #ifndef PTS_HTTP_H
 #define PTS_HTTP_H
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-#include <microhttpd.h>
-
 #include "err.h"
 
 struct server;
-
-/* One request as the route handlers see it. */
-struct http_req {
-	struct server *srv;
-	struct MHD_Connection *conn;
-	const char *method;
-	const char *path;	/* decoded by libmicrohttpd */
-	const char *seg[8];	/* path segments (pointers into segbuf) */
-	unsigned nseg;
-	char segbuf[512];
-	const char *body;
-	size_t body_len;
-};
-
-/* What a handler answers. */
-struct http_resp {
-	int status;
-	char *body;		/* malloc'ed, freed by the server */
-	size_t len;
-	const char *ctype;
-	const char *allow;	/* Allow header for 405 */
-	const char *location;
-};
-
-/* A query-string argument, or NULL. */
-const char *http_arg(const struct http_req *, const char *name);
-/* A request header, or NULL. */
-const char *http_header(const struct http_req *, const char *name);
-
-/* Answer with a JSON tree (consumed). */
-int http_json(struct http_resp *, int status, cJSON *);
-/* Answer with the error JSON for err (status from its code). */
-int http_error(struct http_resp *, const struct pts_err *);
-/* Answer with an error built on the spot. */
-int http_errorf(struct http_resp *, int code, const char *id,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Answer with text of a content type (the text is copied). */
-int http_text(struct http_resp *, int status, const char *ctype,
-    const char *text, size_t len);
 
 struct http;
 /* Start listening; fills srv->http_url with the bound port. */

@@ -32,8 +32,12 @@ void metrics_http(struct metrics *, const char *route, int status);
 void metrics_ws_add(struct metrics *, int64_t clients, uint64_t sent,
     uint64_t dropped, uint64_t resent, uint64_t bad);
 
-struct server;
-/* The whole /metrics page. */
-void metrics_render(struct server *, struct strbuf *out);
+/* The # HELP and # TYPE lines of a metric. */
+void metrics_help(struct strbuf *, const char *name, const char *type,
+    const char *text);
+
+/* The HTTP and WebSocket counters in the Prometheus text format (the
+   whole page is api-metrics.c). */
+void metrics_render_counters(struct metrics *, struct strbuf *out);
 
 #endif

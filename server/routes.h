@@ -6,7 +6,7 @@
 #ifndef PTS_ROUTES_H
 #define PTS_ROUTES_H
 
-#include "http.h"
+#include "reply.h"
 
 struct route {
 	const char *method;
@@ -40,5 +40,7 @@ int api_ranges(struct http_req *, struct http_resp *);
 int api_regions(struct http_req *, struct http_resp *);
 int api_ops(struct http_req *, struct http_resp *);
 int api_space_zones(struct http_req *, struct http_resp *);
+/* GET /metrics (outside /api/v1). */
+int api_metrics(struct http_req *, struct http_resp *);
 
 #endif

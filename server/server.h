@@ -1,56 +1,9 @@
-/*
- * server.h: the daemon's shared state, handed to the HTTP and WebSocket
- * modules.  Everything here is set up before the servers start; after that
- * only the registry (own locks) and the metrics (own lock) change.
- */
+/* server.h: the `ptscope serve` command (start-up, the two servers, signals,
+   shutdown).  The state it hands to both servers is daemon.h. */
 #ifndef PTS_SERVER_H
 #define PTS_SERVER_H
 
-#include <stdbool.h>
-#include <stddef.h>
-
-#include "metrics.h"
-#include "options.h"
-#include "procfs.h"
-#include "ptdump.h"
-#include "registry.h"
-
-#define SERVER_MAX_PTDUMP 4
-
-struct http;
-struct ws;
-
-struct server {
-	struct options opt;
-	struct registry reg;
-	struct metrics metrics;
-	struct live_caps caps;
-	const struct arch *host_arch;
-	int nptdump;				/* debugfs dumps offered */
-	struct ptdump_source ptdump[SERVER_MAX_PTDUMP];
-	char ptdump_why[200];
-	bool auth;				/* a token is required */
-	char token[256];
-	char http_url[160];
-	char ws_url[160];
-	struct http *http;
-	struct ws *ws;
-};
-
-/* Whether physical addresses of this space must be hidden. */
-bool server_hide_physical(const struct server *, const struct space *);
-
-/* Constant-time check of a presented token against the configured one. */
-bool server_token_ok(const struct server *, const char *presented);
-
-/* "scheme://HOST:PORT/" with brackets around IPv6 hosts. */
-void server_format_url(char *buf, size_t len, const char *scheme,
-    const char *host, int port);
-
 /* The `ptscope serve` command: runs until SIGINT/SIGTERM; exit status. */
 int server_main(int argc, char **argv);
-
-/* Tell WebSocket subscribers that a space changed (wakes the streamer). */
-void server_notify(struct server *);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "json.h"
 #include "registry.h"
-#include "server.h"
+#include "daemon.h"
 
 /* interval_ms: default 500, at most an hour, at least min. */
 static int

@@ -14,10 +14,11 @@
 #include "diff.h"
 #include "json.h"
 #include "log.h"
-#include "server.h"
+#include "daemon.h"
 #include "strbuf.h"
 #include "ws-msg.h"
 #include "xalloc.h"
+#include "zones-proc.h"
 
 #define WS_SNDBUF (256 * 1024)	/* bounded kernel buffer per client */
 #define WS_FRAG (16 * 1024)	/* largest frame written at once */

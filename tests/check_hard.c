@@ -12,7 +12,7 @@
 #include "options.h"
 #include "procfs-maps.h"
 #include "registry.h"
-#include "server.h"
+#include "daemon.h"
 #include "sim.h"
 #include "strbuf.h"
 #include "ws-msg.h"

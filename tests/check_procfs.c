@@ -11,6 +11,7 @@
 
 #include "arch.h"
 #include "procfs.h"
+#include "procfs-space.h"
 #include "procfs-maps.h"
 #include "procfs-scan.h"
 #include "procfs-tree.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zones.h"
+#include "zones-proc.h"
 
 /* Directory of the fixtures (the test runs from the build tree). */
 static const char *

@@ -14,7 +14,7 @@
 #include "json.h"
 #include "options.h"
 #include "registry.h"
-#include "server.h"
+#include "daemon.h"
 #include "sim.h"
 #include "ws-msg.h"
 

@@ -30,7 +30,10 @@ fi
 
 pc="libmicrohttpd libcjson libwebsockets"
 cflags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined"
-cflags="$cflags -fno-sanitize-recover=undefined -I$work -I$src/backends"
+cflags="$cflags -fno-sanitize-recover=undefined -I$work"
+for d in lib model backends/sim backends/proc backends/ptdump server; do
+	cflags="$cflags -I$src/$d"
+done
 cflags="$cflags -I$src/server -DPTS_WEB_ROOT=\"/nonexistent\""
 cflags="$cflags -DSYSCONFDIR=\"/nonexistent\" $(pkg-config --cflags $pc)"
 libs="$(pkg-config --libs $pc) -lpthread -lm"
@@ -38,7 +41,8 @@ libs="$(pkg-config --libs $pc) -lpthread -lm"
 # The library once (everything but server/main.c), instrumented.
 echo "== fuzz (hard): build the library"
 objs=""
-for f in "$src"/backends/*.c "$src"/server/*.c; do
+for f in "$src"/lib/*.c "$src"/model/*.c "$src"/backends/*/*.c \
+    "$src"/server/*.c; do
 	case $f in */server/main.c) continue ;; esac
 	o=$work/obj/$(basename "$(dirname "$f")")-$(basename "$f" .c).o
 	# shellcheck disable=SC2086

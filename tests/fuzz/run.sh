@@ -24,17 +24,21 @@ else
 fi
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined"
-flags="$flags -fno-sanitize-recover=undefined -I$work -I$src/backends"
-common="err.c xalloc.c strbuf.c pt.c space.c arch.c"
+flags="$flags -fno-sanitize-recover=undefined -I$work -I$src/lib -I$src/model"
+flags="$flags -I$src/backends/ptdump"
+common="lib/err.c lib/xalloc.c lib/strbuf.c model/pt.c model/space.c"
+common="$common model/arch.c model/zones.c"
 status=0
 for name in ptdump zones; do
 	case $name in
-	ptdump)	files="$common ptdump-attrs.c ptdump-debugfs.c ptdump-parse.c"
-		files="$files ptdump-render.c ptdump-space.c" ;;
-	zones)	files="$common zones.c" ;;
+	ptdump)	files="$common"
+		for f in attrs debugfs parse render space; do
+			files="$files backends/ptdump/ptdump-$f.c"
+		done ;;
+	zones)	files="$common backends/ptdump/zones-proc.c" ;;
 	esac
 	srcs=""
-	for f in $files; do srcs="$srcs $src/backends/$f"; done
+	for f in $files; do srcs="$srcs $src/$f"; done
 	echo "== fuzz-$name: build"
 	# shellcheck disable=SC2086
 	"$cc" $flags -o "$work/fuzz-$name" "$src/tests/fuzz-$name.c" $srcs

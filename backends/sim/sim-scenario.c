@@ -32,12 +32,12 @@ scen_map(struct sim_space *sp, uint64_t va, uint64_t size, unsigned at,
 {
 	const struct arch *a = sp->base.arch;
 
-	if (at & SA_W)
-		at |= SA_DIRTY;
-	if (!(at & SA_USER))
-		at |= SA_GLOBAL | SA_DIRTY;
+	if (at & DA_W)
+		at |= DA_DIRTY;
+	if (!(at & DA_USER))
+		at |= DA_GLOBAL | DA_DIRTY;
 	return simpt_map(sp, simpt_root_of(sp, va), arch_va_to_lin(a, va),
-	    size, leaf, at | SA_R, pa, err);
+	    size, leaf, at | DA_R, pa, err);
 }
 
 /* Remember where a region of the kernel layout starts (for ranges). */
@@ -99,12 +99,12 @@ static int
 scen_process(struct sim_space *sp, struct pts_err *err)
 {
 	static const struct region exe[] = {
-		{ 0, 8, SA_X }, { 8, 4, 0 }, { 12, 2, SA_W }, { 14, 3, SA_W },
-		{ 96, 33, SA_W },			/* heap */
+		{ 0, 8, DA_X }, { 8, 4, 0 }, { 12, 2, DA_W }, { 14, 3, DA_W },
+		{ 96, 33, DA_W },			/* heap */
 	};
 	static const struct region libs[] = {
-		{ 0, 8, SA_X }, { 8, 2, SA_W },		/* ld.so */
-		{ 16, 4, 0 }, { 20, 40, SA_X }, { 60, 4, 0 }, { 64, 2, SA_W },
+		{ 0, 8, DA_X }, { 8, 2, DA_W },		/* ld.so */
+		{ 16, 4, 0 }, { 20, 40, DA_X }, { 60, 4, 0 }, { 64, 2, DA_W },
 	};
 	const struct arch *a = sp->base.arch;
 	const struct arch_leaf *thp = thp_leaf(a);
@@ -115,19 +115,19 @@ scen_process(struct sim_space *sp, struct pts_err *err)
 	uint64_t lib_base = mmap_base - 128 * P;
 	int rc;
 
-	if ((rc = map_regions(sp, exe_base, exe, 5, SA_USER, err)) != 0 ||
-	    (rc = map_regions(sp, lib_base, libs, 6, SA_USER, err)) != 0)
+	if ((rc = map_regions(sp, exe_base, exe, 5, DA_USER, err)) != 0 ||
+	    (rc = map_regions(sp, lib_base, libs, 6, DA_USER, err)) != 0)
 		return rc;
 	if (thp && thp->size <= sp->m->ram_size / 8) {
 		uint64_t va = ((lib_base - thp->size) & ~(thp->size - 1)) -
 		    thp->size;
 
-		if ((rc = scen_map(sp, va, thp->size, SA_USER | SA_W, thp,
+		if ((rc = scen_map(sp, va, thp->size, DA_USER | DA_W, thp,
 		    PT_UNKNOWN, err)) != 0)
 			return rc;
 	}
 	/* the stack; the guard gap below it stays unmapped */
-	return scen_map(sp, stack_end - 32 * P, 32 * P, SA_USER | SA_W,
+	return scen_map(sp, stack_end - 32 * P, 32 * P, DA_USER | DA_W,
 	    base_leaf(a), PT_UNKNOWN, err);
 }
 
@@ -144,17 +144,17 @@ static void
 layout_64(struct sim_space *sp, struct klayout *k)
 {
 	const struct arch *a = sp->base.arch;
-	enum sim_fam f = sp->m->fam;
+	enum desc_family f = sp->m->fam;
 	uint64_t half = ~UINT64_C(0) << (a->va_bits - 1);
 
-	if (f == SF_X86_64) {
+	if (f == DF_X86_64) {
 		k->image = UINT64_C(0xffffffff81000000);
 		k->modules = UINT64_C(0xffffffffa0000000);
 		k->vmalloc = a->va_bits == 57 ? UINT64_C(0xffa0000000000000) :
 		    UINT64_C(0xffffc90000000000);
 		k->fixmap = UINT64_C(0xffffffffff7fd000);
 		k->device_pa = UINT64_C(0xfee00000);
-	} else if (f == SF_ARM64) {
+	} else if (f == DF_ARM64) {
 		uint64_t vmemmap = ~UINT64_C(0) << (a->va_bits -
 		    (a->page_shift - 6));
 
@@ -177,7 +177,7 @@ static void
 layout_32(struct sim_space *sp, struct klayout *k)
 {
 	const struct arch *a = sp->base.arch;
-	bool arm = sp->m->fam == SF_ARMV7 || sp->m->fam == SF_LPAE;
+	bool arm = sp->m->fam == DF_ARMV7 || sp->m->fam == DF_LPAE;
 	uint64_t limit = arm ? MB(760) : MB(896);
 
 	k->lowmem = sp->m->ram_size < limit ? sp->m->ram_size : limit;
@@ -198,9 +198,9 @@ map_image(struct sim_space *sp, uint64_t va, struct pts_err *err)
 
 	if (text == 0)
 		text = size / 2;
-	if ((rc = scen_map(sp, va, text, SA_X, NULL, pa, err)) != 0)
+	if ((rc = scen_map(sp, va, text, DA_X, NULL, pa, err)) != 0)
 		return rc;
-	return scen_map(sp, va + text, size - text, SA_W, NULL, pa + text, err);
+	return scen_map(sp, va + text, size - text, DA_W, NULL, pa + text, err);
 }
 
 /* The kernel's own layout on the arch. */
@@ -208,9 +208,9 @@ static int
 scen_kernel(struct sim_space *sp, struct pts_err *err)
 {
 	static const struct region vm[] = {
-		{ 0, 4, SA_W }, { 5, 16, SA_W },	/* a guard page between */
+		{ 0, 4, DA_W }, { 5, 16, DA_W },	/* a guard page between */
 	};
-	static const struct region mod[] = { { 0, 8, SA_X }, { 8, 4, SA_W } };
+	static const struct region mod[] = { { 0, 8, DA_X }, { 8, 4, DA_W } };
 	const struct arch *a = sp->base.arch;
 	struct klayout k = { .lowmem = sp->m->ram_size };
 	int rc;
@@ -223,7 +223,7 @@ scen_kernel(struct sim_space *sp, struct pts_err *err)
 	marker_add(sp, k.vmalloc, "vmalloc() Area");
 	marker_add(sp, k.modules, "Modules");
 	marker_add(sp, k.fixmap, "Fixmap Area");
-	if ((rc = scen_map(sp, a->page_offset, k.lowmem, SA_W, NULL,
+	if ((rc = scen_map(sp, a->page_offset, k.lowmem, DA_W, NULL,
 	    sp->m->ram_base, err)) != 0)
 		return rc;
 	if (k.image) {
@@ -233,12 +233,12 @@ scen_kernel(struct sim_space *sp, struct pts_err *err)
 	}
 	if ((rc = map_regions(sp, k.vmalloc, vm, 2, 0, err)) != 0 ||
 	    (rc = map_regions(sp, k.modules, mod, 2, 0, err)) != 0 ||
-	    (rc = scen_map(sp, k.fixmap, 2 * a->page_size, SA_W |
-	    SA_MT_DEVICE << SA_MT_SHIFT, base_leaf(a), k.device_pa, err)) != 0)
+	    (rc = scen_map(sp, k.fixmap, 2 * a->page_size, DA_W |
+	    DA_MT_DEVICE << DA_MT_SHIFT, base_leaf(a), k.device_pa, err)) != 0)
 		return rc;
 	if (k.vectors) {
 		marker_add(sp, k.vectors, "vectors");
-		rc = scen_map(sp, k.vectors, a->page_size, SA_X, base_leaf(a),
+		rc = scen_map(sp, k.vectors, a->page_size, DA_X, base_leaf(a),
 		    PT_UNKNOWN, err);
 	}
 	return rc;

@@ -114,16 +114,16 @@ check_range(struct sim_space *sp, uint64_t va, uint64_t size, uint64_t unit,
 	return 0;
 }
 
-/* The SA_* memory type for a name, or -1. */
+/* The DA_* memory type for a name, or -1. */
 static int
 parse_memtype(const char *s)
 {
 	if (s == NULL || strcmp(s, "normal") == 0)
-		return SA_MT_NORMAL;
+		return DA_MT_NORMAL;
 	if (strcmp(s, "device") == 0)
-		return SA_MT_DEVICE;
+		return DA_MT_DEVICE;
 	if (strcmp(s, "nocache") == 0)
-		return SA_MT_NOCACHE;
+		return DA_MT_NOCACHE;
 	return -1;
 }
 
@@ -152,19 +152,19 @@ leaf_names(const struct arch *a, char *buf, size_t n)
 			    a->levels[li].leaves[k].name);
 }
 
-/* SA_* attributes of a map op. */
+/* DA_* attributes of a map op. */
 static unsigned
 map_attrs(const struct space_op *op, int mt)
 {
-	unsigned at = op->prot & (SA_R | SA_W | SA_X);
+	unsigned at = op->prot & (DA_R | DA_W | DA_X);
 
 	if (op->user)
-		at |= SA_USER;
+		at |= DA_USER;
 	if (op->global)
-		at |= SA_GLOBAL;
+		at |= DA_GLOBAL;
 	if ((op->prot & SPACE_PROT_W) || !op->user)
-		at |= SA_DIRTY;		/* as if written once */
-	return at | (unsigned)mt << SA_MT_SHIFT;
+		at |= DA_DIRTY;		/* as if written once */
+	return at | (unsigned)mt << DA_MT_SHIFT;
 }
 
 /* SPACE_OP_MAP. */
@@ -228,7 +228,7 @@ op_range(struct sim_space *sp, const struct space_op *op, struct pts_err *err)
 	if ((rc = check_prot(op->prot, err)) != 0)
 		return rc;
 	return simpt_protect(sp, r, arch_va_to_lin(a, op->va), op->size,
-	    op->prot & (SA_R | SA_W | SA_X), err);
+	    op->prot & (DA_R | DA_W | DA_X), err);
 }
 
 /* SPACE_OP_FORK: a new space on the same machine sharing data pages. */

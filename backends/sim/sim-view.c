@@ -14,12 +14,12 @@ leaf_flags(const struct sim_space *sp, const struct sim_table *t, unsigned i,
     char *attrs, size_t n)
 {
 	const struct sim_machine *m = sp->m;
-	uint32_t fl = simdesc_flags(m->fam, t->L + 1 < m->g.nl, t->e[i],
+	uint32_t fl = desc_decode_flags(m->fam, t->L + 1 < m->g.nl, t->e[i],
 	    t->lx ? t->lx[i] : 0, attrs, n);
 
-	if (t->at[i] & SA_COW)
+	if (t->at[i] & DA_COW)
 		fl |= PTF_COW;
-	if ((t->at[i] & SA_OWNED) && (t->at[i] & SA_USER))
+	if ((t->at[i] & DA_OWNED) && (t->at[i] & DA_USER))
 		fl |= PTF_ANON;
 	return fl;
 }
@@ -30,7 +30,7 @@ leaf_size(const struct sim_space *sp, const struct sim_table *t, unsigned i)
 {
 	const struct sim_lv *lv = &sp->m->g.lv[t->L];
 
-	return (t->at[i] & SA_GRP) ? lv->span * lv->grp : lv->span;
+	return (t->at[i] & DA_GRP) ? lv->span * lv->grp : lv->span;
 }
 
 static struct pt_node *node_build(struct sim_space *, struct sim_table *,
@@ -94,7 +94,7 @@ children_plain(struct sim_space *sp, struct sim_table *t, struct pt_node *n,
 	for (unsigned i = 0; i < lv->entries; i++) {
 		struct pt_child *c;
 
-		if (!(t->at[i] & SA_LEAF) && !(t->kid && t->kid[i]))
+		if (!(t->at[i] & DA_LEAF) && !(t->kid && t->kid[i]))
 			continue;
 		c = pt_node_add_child(n);
 		c->index = i;
@@ -130,7 +130,7 @@ node_build(struct sim_space *sp, struct sim_table *t, unsigned depth)
 	if (depth == 0)
 		return n;
 	n->expanded = true;
-	if (sp->m->fam == SF_ARMV7 && t->L == 0)
+	if (sp->m->fam == DF_ARMV7 && t->L == 0)
 		children_armv7_root(sp, t, n, depth);
 	else
 		children_plain(sp, t, n, depth);
@@ -147,8 +147,8 @@ no_table(struct sim_space *sp, struct sim_table *t, unsigned i, uint64_t va,
 	return pts_errf(err, PTS_ENOENT, "no_such_table",
 	    "No %s table covers 0x%" PRIx64 ": %s entry %u %s.",
 	    arch_level_name(want), va, a->levels[t->L].name,
-	    sp->m->fam == SF_ARMV7 && t->L == 0 ? i / 2 : i,
-	    (t->at[i] & SA_LEAF) ? "is a leaf (a block mapping)" : "is empty");
+	    sp->m->fam == DF_ARMV7 && t->L == 0 ? i / 2 : i,
+	    (t->at[i] & DA_LEAF) ? "is a leaf (a block mapping)" : "is empty");
 }
 
 /* The table at (level, va) as a pt_node tree. */
@@ -195,7 +195,7 @@ walk_step(struct sim_space *sp, struct sim_table *t, uint64_t lin,
 	st->table_pa = t->pa;
 	st->index = (unsigned)((lin >> al->shift) & (al->entries - 1));
 	st->entry_pa = t->pa + (uint64_t)st->index * al->entry_bytes;
-	if (sp->m->fam == SF_ARMV7 && t->L == 0) {
+	if (sp->m->fam == DF_ARMV7 && t->L == 0) {
 		unsigned a = i & ~1u;
 
 		st->entry = t->e[a + 1] << 32 | t->e[a];
@@ -239,7 +239,7 @@ simview_walk(struct sim_space *sp, uint64_t va, struct pt_walk *w,
 			t = t->kid[i];
 			continue;
 		}
-		if (t->at[i] & SA_LEAF) {
+		if (t->at[i] & DA_LEAF) {
 			uint64_t span = sp->m->g.lv[t->L].span;
 
 			st->kind = t->L + 1 < sp->m->g.nl ? PT_KIND_BLOCK :
@@ -312,7 +312,7 @@ ranges_table(struct ranges_ctx *x, struct sim_table *t)
 		if (t->kid && t->kid[i]) {
 			if (!(i > 0 && t->kid[i - 1] == t->kid[i]))
 				ranges_table(x, t->kid[i]);
-		} else if (t->at[i] & SA_LEAF) {
+		} else if (t->at[i] & DA_LEAF) {
 			ranges_add(x, t, i);
 		}
 	}

@@ -112,6 +112,11 @@ scan_ioctl(struct procfs_scanner *s, uint64_t start, uint64_t end,
 		if (n < 0) {
 			if (at == start && (errno == ENOTTY || errno == EINVAL))
 				r = 1;
+			else if (errno == ESRCH || errno == ENOENT)
+				/* the mm went away under us: the process is
+				   exiting, not a scanner failure */
+				r = pts_errf(err, PTS_EGONE, "process_exited",
+				    "The process exited during the scan.");
 			else
 				r = pts_errf(err, PTS_EIO, "pagemap_scan_failed",
 				    "PAGEMAP_SCAN failed at %#" PRIx64 ": %s.",

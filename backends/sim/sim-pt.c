@@ -15,7 +15,7 @@
 
 /* Internal levels: the arch's, except the armv7-2l root (hardware slots). */
 static void
-geom_init(const struct arch *a, enum sim_fam f, struct sim_geom *g)
+geom_init(const struct arch *a, enum desc_family f, struct sim_geom *g)
 {
 	memset(g, 0, sizeof *g);
 	g->nl = a->nlevels;
@@ -27,11 +27,11 @@ geom_init(const struct arch *a, enum sim_fam f, struct sim_geom *g)
 		lv->shift = al->shift;
 		lv->entries = al->entries;
 		bytes = (uint64_t)al->entries * al->entry_bytes;
-		if (f == SF_ARMV7 && li == 0) {
+		if (f == DF_ARMV7 && li == 0) {
 			lv->shift = 20;
 			lv->entries = 4096;
 			bytes = 16384;
-		} else if (f == SF_ARMV7) {
+		} else if (f == DF_ARMV7) {
 			bytes = 4096;	/* Linux + hardware tables in one page */
 		}
 		lv->span = UINT64_C(1) << lv->shift;
@@ -50,24 +50,24 @@ geom_init(const struct arch *a, enum sim_fam f, struct sim_geom *g)
 
 /* Buddy orders and pageblock order the kernel uses for the arch. */
 static void
-machine_orders(const struct arch *a, enum sim_fam f, unsigned *norders,
+machine_orders(const struct arch *a, enum desc_family f, unsigned *norders,
     unsigned *pb)
 {
 	*norders = a->page_shift == 16 ? 14 : a->page_shift == 14 ? 12 : 11;
 	*pb = a->page_shift == 16 ? 13 : a->page_shift == 14 ? 11 : 9;
-	if (f == SF_X86_32 || f == SF_ARMV7)
+	if (f == DF_X86_32 || f == DF_ARMV7)
 		*pb = 10;	/* 4 MiB PSE pages / no THP: MAX_PAGE_ORDER */
 }
 
 /* Where RAM starts on the usual boards of each family. */
 static uint64_t
-machine_ram_base(enum sim_fam f)
+machine_ram_base(enum desc_family f)
 {
 	switch (f) {
-	case SF_ARM64:	return UINT64_C(0x40000000);
-	case SF_ARMV7:
-	case SF_LPAE:	return UINT64_C(0x60000000);
-	case SF_RISCV:	return UINT64_C(0x80000000);
+	case DF_ARM64:	return UINT64_C(0x40000000);
+	case DF_ARMV7:
+	case DF_LPAE:	return UINT64_C(0x60000000);
+	case DF_RISCV:	return UINT64_C(0x80000000);
 	default:	return 0;
 	}
 }
@@ -93,27 +93,27 @@ machine_zones(struct sim_machine *m)
 	const uint64_t G4 = UINT64_C(1) << 32, END = UINT64_MAX;
 
 	switch (m->fam) {
-	case SF_X86_64:
+	case DF_X86_64:
 		zone_add(m, "DMA", 0, MB(16), false);
 		zone_add(m, "DMA32", MB(16), G4, false);
 		zone_add(m, "Normal", G4, END, false);
 		break;
-	case SF_X86_32:
-	case SF_X86_PAE:	/* lowmem ends at 896 MiB */
+	case DF_X86_32:
+	case DF_X86_PAE:	/* lowmem ends at 896 MiB */
 		zone_add(m, "DMA", 0, MB(16), false);
 		zone_add(m, "Normal", MB(16), MB(896), false);
 		zone_add(m, "HighMem", MB(896), END, true);
 		break;
-	case SF_ARM64:		/* ZONE_DMA up to 4 GiB without DT limits */
+	case DF_ARM64:		/* ZONE_DMA up to 4 GiB without DT limits */
 		zone_add(m, "DMA", 0, G4, false);
 		zone_add(m, "Normal", G4, END, false);
 		break;
-	case SF_ARMV7:
-	case SF_LPAE:		/* lowmem: 760 MiB below the vmalloc area */
+	case DF_ARMV7:
+	case DF_LPAE:		/* lowmem: 760 MiB below the vmalloc area */
 		zone_add(m, "Normal", 0, m->ram_base + MB(760), false);
 		zone_add(m, "HighMem", m->ram_base + MB(760), END, true);
 		break;
-	case SF_RISCV:
+	case DF_RISCV:
 		zone_add(m, "DMA32", 0, G4, false);
 		zone_add(m, "Normal", G4, END, false);
 		break;
@@ -127,10 +127,10 @@ static void
 machine_boot(struct sim_machine *m)
 {
 	unsigned ps = m->a->page_shift;
-	uint64_t fw = m->fam <= SF_X86_PAE ? MB(1) : m->fam == SF_RISCV ?
+	uint64_t fw = m->fam <= DF_X86_PAE ? MB(1) : m->fam == DF_RISCV ?
 	    MB(2) : 0;
-	uint64_t img_off = m->fam <= SF_X86_PAE && m->ram_size >= MB(64) ?
-	    MB(16) : m->fam == SF_ARMV7 || m->fam == SF_LPAE ? 0 : MB(2);
+	uint64_t img_off = m->fam <= DF_X86_PAE && m->ram_size >= MB(64) ?
+	    MB(16) : m->fam == DF_ARMV7 || m->fam == DF_LPAE ? 0 : MB(2);
 	uint64_t img = m->ram_size / 8 > MB(16) ? MB(16) :
 	    (m->ram_size / 8) & ~(MB(2) - 1);
 	uint64_t base = m->ram_base >> ps, lo, hi, maxblk;
@@ -171,7 +171,7 @@ simpt_machine_new(const struct arch *a, unsigned ram_mb,
 {
 	struct sim_machine *m;
 	unsigned norders, pb;
-	enum sim_fam f = simdesc_family(a);
+	enum desc_family f = desc_family_of(a);
 	uint64_t base = machine_ram_base(f);
 
 	if (ram_mb < 16 || ram_mb > 65536)
@@ -263,12 +263,12 @@ simpt_slot_pa(const struct sim_space *sp, const struct sim_table *t,
 	const struct sim_machine *m = sp->m;
 	const struct sim_lv *lv = &m->g.lv[t->L];
 	bool block = t->L + 1 < m->g.nl;
-	uint64_t pa = simdesc_leaf_pa(m->fam, block, t->e[i],
+	uint64_t pa = desc_leaf_pa(m->fam, block, t->e[i],
 	    t->lx ? t->lx[i] : 0, m->a->page_shift);
 
 	/* groups whose descriptors all hold the first address */
-	if ((t->at[i] & SA_GRP) && (m->fam == SF_RISCV ||
-	    (m->fam == SF_ARMV7 && block)))
+	if ((t->at[i] & DA_GRP) && (m->fam == DF_RISCV ||
+	    (m->fam == DF_ARMV7 && block)))
 		pa += (uint64_t)(i & (lv->grp - 1)) * lv->span;
 	return pa;
 }
@@ -308,7 +308,7 @@ table_alloc(struct sim_space *sp, unsigned L, uint64_t lin, bool kernel)
 	t->at = xcalloc(lv->entries, sizeof *t->at);
 	if (L + 1 < m->g.nl)
 		t->kid = xcalloc(lv->entries, sizeof *t->kid);
-	if (m->fam == SF_ARMV7 && L == 1)
+	if (m->fam == DF_ARMV7 && L == 1)
 		t->lx = xcalloc(lv->entries, sizeof *t->lx);
 	t->tables = 1;
 	sp->table_pages += UINT64_C(1) << lv->order;
@@ -338,16 +338,16 @@ static void
 table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
     struct sim_table *c)
 {
-	enum sim_fam f = sp->m->fam;
+	enum desc_family f = sp->m->fam;
 	uint64_t lin = t->lin + (uint64_t)i * sp->m->g.lv[t->L].span;
 	bool user = lin_is_user(sp, t, lin);
 
-	t->e[i] = simdesc_table(f, t->L, c->pa, user, i & 1);
+	t->e[i] = desc_encode_table(f, t->L, c->pa, user, i & 1);
 	t->at[i] = 0;
 	t->kid[i] = c;
 	t->used++;
-	if (f == SF_ARMV7 && t->e[i ^ 1] == 0) {
-		t->e[i ^ 1] = simdesc_table(f, t->L, c->pa, user, (i ^ 1) & 1);
+	if (f == DF_ARMV7 && t->e[i ^ 1] == 0) {
+		t->e[i ^ 1] = desc_encode_table(f, t->L, c->pa, user, (i ^ 1) & 1);
 		t->kid[i ^ 1] = c;
 		t->used++;
 	}
@@ -363,9 +363,9 @@ table_child(struct sim_space *sp, struct sim_table *t, unsigned i)
 
 	if (t->kid[i])
 		return t->kid[i];
-	if (sp->m->fam == SF_ARMV7 && t->kid[i ^ 1]) {
+	if (sp->m->fam == DF_ARMV7 && t->kid[i ^ 1]) {
 		c = t->kid[i ^ 1];	/* the pte page of the pair exists */
-		t->e[i] = simdesc_table(sp->m->fam, 0, c->pa,
+		t->e[i] = desc_encode_table(sp->m->fam, 0, c->pa,
 		    lin_is_user(sp, t, t->lin + (uint64_t)i * g->lv[0].span),
 		    i & 1);
 		t->kid[i] = c;
@@ -378,7 +378,7 @@ table_child(struct sim_space *sp, struct sim_table *t, unsigned i)
 	if (c == NULL)
 		return NULL;
 	c->parent = t;
-	c->pidx = sp->m->fam == SF_ARMV7 ? i & ~1u : i;
+	c->pidx = sp->m->fam == DF_ARMV7 ? i & ~1u : i;
 	table_link(sp, t, i, c);
 	adjust(t, 0, 1, 0);
 	return c;
@@ -388,7 +388,7 @@ table_child(struct sim_space *sp, struct sim_table *t, unsigned i)
 static void
 table_drop(struct sim_space *sp, struct sim_table *t, struct sim_table *c)
 {
-	unsigned first = c->pidx, n = sp->m->fam == SF_ARMV7 ? 2 : 1;
+	unsigned first = c->pidx, n = sp->m->fam == DF_ARMV7 ? 2 : 1;
 
 	for (unsigned k = first; k < first + n; k++)
 		if (t->kid[k] == c) {
@@ -452,12 +452,12 @@ static void
 leaf_encode(struct sim_space *sp, struct sim_table *t, unsigned i,
     unsigned at, uint64_t pa, uint64_t grp_pa)
 {
-	struct simdesc_leaf l = { .at = at, .pa = pa, .grp_pa = grp_pa,
+	struct desc_leaf l = { .at = at, .pa = pa, .grp_pa = grp_pa,
 	    .block = t->L + 1 < sp->m->g.nl };
 	uint32_t lx = 0;
 
 	t->at[i] = (uint16_t)at;
-	t->e[i] = simdesc_leaf(sp->m->fam, &l, &lx);
+	t->e[i] = desc_encode_leaf(sp->m->fam, &l, &lx);
 	if (t->lx)
 		t->lx[i] = lx;
 }
@@ -489,7 +489,7 @@ leaf_set(struct sim_space *sp, struct sim_table *t, unsigned i, unsigned n,
 	uint64_t span = sp->m->g.lv[t->L].span;
 	bool block = t->L + 1 < sp->m->g.nl;
 
-	at |= SA_LEAF | (n > 1 ? SA_GRP : 0);
+	at |= DA_LEAF | (n > 1 ? DA_GRP : 0);
 	for (unsigned k = 0; k < n; k++) {
 		slot_unshare(t, i + k);
 		leaf_encode(sp, t, i + k, at, pa + k * span, pa);
@@ -505,7 +505,7 @@ leaf_clear(struct sim_space *sp, struct sim_table *t, unsigned i)
 	uint64_t pages = slot_pages(sp, t->L);
 	bool block = t->L + 1 < sp->m->g.nl;
 
-	if (t->at[i] & SA_OWNED)
+	if (t->at[i] & DA_OWNED)
 		data_put(sp, simpt_slot_pa(sp, t, i) >> sp->m->a->page_shift,
 		    pages);
 	t->e[i] = 0;
@@ -522,12 +522,12 @@ group_unfold(struct sim_space *sp, struct sim_table *t, unsigned i)
 {
 	unsigned n = sp->m->g.lv[t->L].grp, g0 = i & ~(n - 1);
 
-	if (!(t->at[i] & SA_GRP))
+	if (!(t->at[i] & DA_GRP))
 		return;
 	for (unsigned k = g0; k < g0 + n; k++) {
 		uint64_t pa = simpt_slot_pa(sp, t, k);
 
-		leaf_encode(sp, t, k, t->at[k] & ~SA_GRP, pa, pa);
+		leaf_encode(sp, t, k, t->at[k] & ~DA_GRP, pa, pa);
 	}
 }
 
@@ -541,7 +541,7 @@ block_split(struct sim_space *sp, struct sim_table *t, unsigned i)
 	struct sim_table *c;
 
 	group_unfold(sp, t, i);
-	at = t->at[i] & ~(SA_LEAF | SA_GRP);
+	at = t->at[i] & ~(DA_LEAF | DA_GRP);
 	pa = simpt_slot_pa(sp, t, i);
 	lin = t->lin + (uint64_t)i * g->lv[t->L].span;
 	/* take the leaf out without freeing its pages, then hang the table */
@@ -605,7 +605,7 @@ data_alloc(struct sim_space *sp, uint64_t size, unsigned at, uint64_t *pa)
 	struct sim_machine *m = sp->m;
 	uint64_t pfn, n = size >> m->a->page_shift;
 
-	if (buddy_alloc_pages(&m->buddy, n, (at & SA_USER) ? BUDDY_MOVABLE :
+	if (buddy_alloc_pages(&m->buddy, n, (at & DA_USER) ? BUDDY_MOVABLE :
 	    BUDDY_UNMOVABLE, &pfn) != 0)
 		return -1;
 	*pa = pfn << m->a->page_shift;
@@ -640,7 +640,7 @@ map_step(struct sim_space *sp, unsigned r, uint64_t lin, uint64_t left,
 			}
 			leaf_shape(sp, lf, &L, &n);
 			if (map_one(sp, r, lin, L, n, at | (pa == PT_UNKNOWN ?
-			    SA_OWNED : 0), dpa) != 0) {
+			    DA_OWNED : 0), dpa) != 0) {
 				if (pa == PT_UNKNOWN)
 					data_put(sp, dpa >> a->page_shift,
 					    lf->size >> a->page_shift);
@@ -711,14 +711,14 @@ range_visit(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e,
 				table_drop(sp, t, c);
 			continue;
 		}
-		if (!(t->at[i] & SA_LEAF))
+		if (!(t->at[i] & DA_LEAF))
 			continue;
 		if (cs != ss || ce != se) {
 			block_split(sp, t, i);
 			i--;		/* revisit as a table */
 			continue;
 		}
-		if (t->at[i] & SA_GRP) {
+		if (t->at[i] & DA_GRP) {
 			unsigned g0 = i & ~(lv->grp - 1);
 			uint64_t gs = t->lin + (uint64_t)g0 * lv->span;
 
@@ -745,7 +745,7 @@ splits_needed(struct sim_space *sp, unsigned r, uint64_t b)
 			t = t->kid[i];
 			continue;
 		}
-		if (!(t->at[i] & SA_LEAF))
+		if (!(t->at[i] & DA_LEAF))
 			return 0;
 		for (unsigned L = t->L; L + 1 < g->nl; L++)
 			if (b % g->lv[L].span)
@@ -807,8 +807,8 @@ protect_leaf(struct sim_space *sp, struct sim_table *t, unsigned i,
 	uint64_t pa = simpt_slot_pa(sp, t, i);
 	unsigned n = sp->m->g.lv[t->L].grp;
 
-	at = (at & ~(SA_R | SA_W | SA_X)) | prot;
-	leaf_encode(sp, t, i, at, pa, (at & SA_GRP) ? pa - (uint64_t)(i & (n - 1)) *
+	at = (at & ~(DA_R | DA_W | DA_X)) | prot;
+	leaf_encode(sp, t, i, at, pa, (at & DA_GRP) ? pa - (uint64_t)(i & (n - 1)) *
 	    sp->m->g.lv[t->L].span : pa);
 	return 0;
 }
@@ -836,7 +836,7 @@ table_used(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e)
 	for (unsigned i = i0; i <= i1; i++) {
 		uint64_t ss = t->lin + (uint64_t)i * lv->span, se = ss + lv->span;
 
-		if (t->at[i] & SA_LEAF)
+		if (t->at[i] & DA_LEAF)
 			return true;
 		if (t->kid && t->kid[i] && table_used(sp, t->kid[i],
 		    s > ss ? s : ss, e < se ? e : se))
@@ -882,13 +882,13 @@ table_teardown(struct sim_space *sp, struct sim_table *t)
 		if (t->kid && t->kid[i]) {
 			struct sim_table *c = t->kid[i];
 
-			if (sp->m->fam == SF_ARMV7 && (i & 1) && t->kid[i - 1] == c)
+			if (sp->m->fam == DF_ARMV7 && (i & 1) && t->kid[i - 1] == c)
 				continue;
 			table_teardown(sp, c);
-			if (sp->m->fam == SF_ARMV7 && t->kid[i ^ 1] == c)
+			if (sp->m->fam == DF_ARMV7 && t->kid[i ^ 1] == c)
 				t->kid[i ^ 1] = NULL;
 			t->kid[i] = NULL;
-		} else if (t->at[i] & SA_OWNED) {
+		} else if (t->at[i] & DA_OWNED) {
 			data_put(sp, simpt_slot_pa(sp, t, i) >>
 			    sp->m->a->page_shift, slot_pages(sp, t->L));
 		}
@@ -928,7 +928,7 @@ table_copy(struct sim_space *sp, struct sim_space *ch, struct sim_table *src,
 				return -1;
 			continue;
 		}
-		if (!(src->at[i] & SA_LEAF))
+		if (!(src->at[i] & DA_LEAF))
 			continue;
 		slot_unshare(dst, i);
 		dst->e[i] = src->e[i];
@@ -938,7 +938,7 @@ table_copy(struct sim_space *sp, struct sim_space *ch, struct sim_table *src,
 		dst->used++;
 		adjust(dst, (int64_t)slot_pages(sp, src->L), 0,
 		    src->L + 1 < sp->m->g.nl ? 1 : 0);
-		if (src->at[i] & SA_OWNED)
+		if (src->at[i] & DA_OWNED)
 			data_get(ch, simpt_slot_pa(sp, src, i) >>
 			    sp->m->a->page_shift, slot_pages(sp, src->L));
 	}
@@ -956,16 +956,16 @@ table_cow(struct sim_space *sp, struct sim_table *t)
 		uint64_t pa;
 
 		if (t->kid && t->kid[i]) {
-			if (!(sp->m->fam == SF_ARMV7 && (i & 1) &&
+			if (!(sp->m->fam == DF_ARMV7 && (i & 1) &&
 			    t->kid[i - 1] == t->kid[i]))
 				table_cow(sp, t->kid[i]);
 			continue;
 		}
-		if (!(at & SA_LEAF) || !(at & SA_OWNED) || !(at & SA_W) ||
-		    (at & SA_COW))
+		if (!(at & DA_LEAF) || !(at & DA_OWNED) || !(at & DA_W) ||
+		    (at & DA_COW))
 			continue;
 		pa = simpt_slot_pa(sp, t, i);
-		leaf_encode(sp, t, i, at | SA_COW, pa, (at & SA_GRP) ?
+		leaf_encode(sp, t, i, at | DA_COW, pa, (at & DA_GRP) ?
 		    pa - (uint64_t)(i & (lv->grp - 1)) * lv->span : pa);
 	}
 }

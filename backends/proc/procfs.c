@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "procfs-scan.h"
+#include "procfs-stat.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -162,31 +163,6 @@ procfs_host_arch(void)
 #else
 	return NULL;
 #endif
-}
-
-/* The value in kB of "Key:" in a /proc status-like file, or false. */
-bool
-procfs_status_kb(const char *path, const char *key, uint64_t *out)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t kl = strlen(key);
-	bool ok = false;
-
-	if (strbuf_read_file(&sb, path, 0, NULL) == 0 && sb.buf) {
-		for (char *p = sb.buf; p && *p; p = strchr(p, '\n'),
-		    p = p ? p + 1 : NULL) {
-			unsigned long long v;
-
-			if (strncmp(p, key, kl) == 0 && p[kl] == ':' &&
-			    sscanf(p + kl + 1, " %llu", &v) == 1) {
-				*out = v;
-				ok = true;
-				break;
-			}
-		}
-	}
-	strbuf_release(&sb);
-	return ok;
 }
 
 /* The entry for one pid directory, or false when it vanished. */

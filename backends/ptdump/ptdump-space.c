@@ -22,18 +22,6 @@ struct ptdump_space {
 	char path[128];			/* debugfs file ("" for uploads) */
 };
 
-/* The smallest leaf a level holds (its entry span when it lists none). */
-uint64_t
-ptdump_leaf_align(const struct arch *a, unsigned li)
-{
-	uint64_t span = arch_entry_span(a, li);
-	const struct arch_level *l = &a->levels[li];
-
-	if (l->nleaves > 0 && l->leaves[0].size < span)
-		return l->leaves[0].size;
-	return span;
-}
-
 /* Last byte of a range (end 0 stands for 2^64). */
 static uint64_t
 ps_last(const struct pt_range *r)

@@ -61,16 +61,4 @@ void zones_release(struct zones_state *);
  */
 void zones_fill_frag(struct zones_state *);
 
-/* Read /proc-style files below proc_root ("/proc" or a captured tree). */
-int zones_read_proc(const char *proc_root, struct zones_state *out,
-    struct pts_err *err);
-
-/* Parsers for each file's text (exported for tests and fuzzing). */
-int zones_parse_buddyinfo(const char *text, size_t len, struct zones_state *,
-    struct pts_err *);
-int zones_parse_zoneinfo(const char *text, size_t len, struct zones_state *,
-    struct pts_err *);
-int zones_parse_pagetypeinfo(const char *text, size_t len,
-    struct zones_state *, struct pts_err *);
-
 #endif

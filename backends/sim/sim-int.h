@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "buddy.h"
-#include "sim-desc.h"
+#include "desc.h"
 #include "sim-hash.h"
 #include "space.h"
 
@@ -42,7 +42,7 @@ struct sim_machine {
 					   per-space lock */
 	unsigned refs;
 	const struct arch *a;
-	enum sim_fam fam;
+	enum desc_family fam;
 	struct sim_geom g;
 	unsigned ram_mb;
 	uint64_t ram_base, ram_size;
@@ -60,7 +60,7 @@ struct sim_table {
 	uint64_t pa;
 	uint64_t *e;		/* descriptor per slot (hardware value) */
 	uint32_t *lx;		/* armv7-2l pte tables: Linux PTEs */
-	uint16_t *at;		/* SA_* per slot */
+	uint16_t *at;		/* DA_* per slot */
 	struct sim_table **kid;	/* child tables (not on the last level) */
 	unsigned used;		/* non-empty slots */
 	uint64_t present;	/* base pages mapped under this table */

@@ -19,6 +19,18 @@
 
 #include "xalloc.h"
 
+/* The smallest leaf a level holds (its entry span when it lists none). */
+uint64_t
+ptdump_leaf_align(const struct arch *a, unsigned li)
+{
+	uint64_t span = arch_entry_span(a, li);
+	const struct arch_level *l = &a->levels[li];
+
+	if (l->nleaves > 0 && l->leaves[0].size < span)
+		return l->leaves[0].size;
+	return span;
+}
+
 /* One range or hole line after the first pass. */
 struct pd_line {
 	size_t lineno;

@@ -1,0 +1,126 @@
+/* desc-arm64.c: long descriptors: arm64 (4K/16K/64K granules) and ARMv7 LPAE. */
+#include "config.h"
+#include "desc-int.h"
+
+#include <string.h>
+
+#include "pt.h"
+
+/* arm64 (and LPAE, which shares the long-descriptor layout) */
+#define A64_AF		BIT(10)
+#define A64_NG		BIT(11)
+#define A64_USER	BIT(6)
+#define A64_RDONLY	BIT(7)
+#define A64_SH		(3u << 8)
+#define A64_WRITE	BIT(51)
+#define A64_CONT	BIT(52)
+#define A64_PXN		BIT(53)
+#define A64_UXN		BIT(54)
+#define A64_DIRTY	BIT(55)
+
+/* arm64 and LPAE leaf: type, AttrIndx, AP, SH, AF, nG, DBM, PXN/UXN, dirty. */
+uint64_t
+desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
+{
+	unsigned mt = (l->at & DA_MT_MASK) >> DA_MT_SHIFT;
+	bool user = l->at & DA_USER;
+	uint64_t v = l->pa | (l->block ? 0x1 : 0x3) | A64_AF | A64_SH;
+
+	if (f == DF_ARM64)	/* MT_NORMAL 0, MT_NORMAL_NC 2, MT_DEVICE_nGnRE 4 */
+		v |= (uint64_t)(mt == DA_MT_DEVICE ? 4 : mt == DA_MT_NOCACHE ?
+		    2 : 0) << 2;
+	else			/* LPAE: WRITEALLOC 7, BUFFERABLE 1, DEV_SHARED 4 */
+		v |= (uint64_t)(mt == DA_MT_DEVICE ? 4 : mt == DA_MT_NOCACHE ?
+		    1 : 7) << 2;
+	if (user)
+		v |= A64_USER;
+	if (!(l->at & DA_GLOBAL))
+		v |= A64_NG;
+	if (desc_hw_writable(l->at)) {
+		if (f == DF_ARM64)
+			v |= A64_WRITE;
+		if (user && !(l->at & DA_DIRTY))
+			v |= A64_RDONLY;	/* clean: first write faults */
+		else if (user)
+			v |= A64_DIRTY;
+	} else {
+		v |= A64_RDONLY;
+		if ((l->at & DA_DIRTY) && user)
+			v |= A64_DIRTY;		/* wrprotect keeps it in sw */
+	}
+	if (f == DF_ARM64) {
+		if (user || !(l->at & DA_X))
+			v |= A64_PXN;
+		if (!user || !(l->at & DA_X))
+			v |= A64_UXN;
+	} else if (!(l->at & DA_X)) {
+		v |= A64_UXN;			/* L_PTE_XN, bit 54 */
+	}
+	if ((l->at & DA_GRP) && f == DF_ARM64)
+		v |= A64_CONT;
+	return v;
+}
+
+
+uint32_t
+desc_long_flags(enum desc_family f, uint64_t e, char *attrs, size_t n)
+{
+	uint32_t fl = PTF_PRESENT | PTF_READ;
+	unsigned idx = (unsigned)(e >> 2) & 7;
+	bool user = e & A64_USER;
+
+	if (f == DF_ARM64 ? (e & A64_WRITE) != 0 : !(e & A64_RDONLY))
+		fl |= PTF_WRITE;
+	if (user)
+		fl |= PTF_USER;
+	if (user ? !(e & A64_UXN) : (f == DF_ARM64 ? !(e & A64_PXN) :
+	    !(e & A64_UXN)))
+		fl |= PTF_EXEC;
+	if (!(e & A64_NG))
+		fl |= PTF_GLOBAL;
+	if (e & A64_AF)
+		fl |= PTF_ACCESSED;
+	if ((e & A64_DIRTY) || ((e & A64_WRITE) && !(e & A64_RDONLY)))
+		fl |= PTF_DIRTY;
+	if (f == DF_ARM64) {
+		if (idx == 2)
+			fl |= PTF_NOCACHE;
+		if (idx == 3 || idx == 4)
+			fl |= PTF_DEVICE;
+		if (e & A64_CONT)
+			fl |= PTF_CONT;
+		if (e & A64_PXN)
+			fl |= PTF_PXN;
+	} else {
+		if (idx == 1)
+			fl |= PTF_NOCACHE;
+		if (idx == 4)
+			fl |= PTF_DEVICE;
+	}
+	desc_attr_add(attrs, n, "AttrIndx=%u", idx);
+	desc_attr_add(attrs, n, "SH=%u", (unsigned)(e >> 8) & 3);
+	desc_attr_add(attrs, n, "AP=%u", (unsigned)((e >> 7) & 1) * 10 +
+	    (unsigned)((e >> 6) & 1));
+	return fl;
+}
+
+
+/* The output address a long-descriptor leaf holds. */
+uint64_t
+desc_long_leaf_pa(uint64_t e, unsigned page_shift)
+{
+	uint64_t pa = e & UINT64_C(0x0000ffffffffffff) &
+	    ~((UINT64_C(1) << page_shift) - 1);
+
+	if (page_shift == 16)	/* 52-bit PA: OA[51:48] in 15:12 */
+		pa |= ((e >> 12) & 0xf) << 48;
+	return pa;
+}
+
+/* The table address a long-descriptor table entry holds. */
+uint64_t
+desc_long_table_pa(uint64_t e, unsigned page_shift)
+{
+	return e & UINT64_C(0x0000fffffffff000) &
+	    ~((UINT64_C(1) << page_shift) - 1);
+}
