@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # http-bench.sh: HTTP requests per second of `ptscope serve` on loopback.
 #
 # usage: bench/http-bench.sh BUILDDIR [SECONDS]

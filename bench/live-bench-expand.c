@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * live-bench-expand.c: time one PTE-table expansion on an attached space
  * (after the attach scan), as the server does between refreshes.

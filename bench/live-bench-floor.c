@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * live-bench-floor.c: the two baselines for the live backend benchmark.
  *   live-bench-floor scan PID START LEN N   PAGEMAP_SCAN loop only (the floor)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * live-bench-target.c: 64 GiB reserved, 4 GiB touched in 64 chunks of
  * 64 MiB spread evenly over the reservation (THP off so every page has a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # live-bench.sh: time `ptscope dump --pid P --depth 2` against pmap -X, a
 # plain full read of pagemap and a PAGEMAP_SCAN-only loop (the floor), on a
 # target with 64 GiB reserved and 4 GiB touched in 64 chunks.

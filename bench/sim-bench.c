@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim-bench.c: how fast the simulator maps and unmaps 1,000,000 4K pages,
  * and how much host memory a simulated table page and a space cost.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/soak.py: a long mixed load on one daemon, RSS sampled each second.
 
     python3 bench/soak.py [--duration 600] [--build DIR] [--out FILE]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ws-bench.sh: WebSocket fan-out latency of `ptscope serve`, side by side.
 #
 # usage: bench/ws-bench.sh BUILDDIR [SECONDS] [CLIENTS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws-fanout: WebSocket fan-out benchmark for `ptscope serve`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.c: filling struct pts_err and mapping codes to HTTP statuses. */
 #include "config.h"
 #include "err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strbuf.c: growable strings and whole-file reads. */
 #include "config.h"
 #include "strbuf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strbuf.h: a growable string (git's strbuf, smaller). */
 #ifndef PTS_STRBUF_H
 #define PTS_STRBUF_H

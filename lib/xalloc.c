@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xalloc.c: allocation wrappers that abort on exhaustion. */
 #include "config.h"
 #include "xalloc.h"

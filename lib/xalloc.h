@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xalloc.h: allocation that never returns NULL (OOM is fatal, as in tmux). */
 #ifndef PTS_XALLOC_H
 #define PTS_XALLOC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch.c: the page-table geometry of the 16 arch ids of the API contract.
  *

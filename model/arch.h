@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arch.h: page-table geometry of every architecture ptscope knows.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desc-arm64.c: long descriptors: arm64 (4K/16K/64K granules) and ARMv7 LPAE. */
 #include "config.h"
 #include "desc-int.h"

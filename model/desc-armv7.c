@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desc-armv7.c: ARMv7 short descriptors and the Linux PTE beside each hardware PTE. */
 #include "config.h"
 #include "desc-int.h"

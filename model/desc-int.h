@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * desc-int.h: internals of the descriptor codecs: one set of functions per
  * arch family, called by the dispatch in desc.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desc-riscv.c: RISC-V Sv39/48/57 descriptors (with Svnapot and Svpbmt bits). */
 #include "config.h"
 #include "desc-int.h"

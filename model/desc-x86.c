@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desc-x86.c: x86 descriptors (32-bit, PAE, x86_64 4/5-level). */
 #include "config.h"
 #include "desc-int.h"

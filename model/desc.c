@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* desc.c: descriptor encoding and decoding, dispatched per arch family. */
 #include "config.h"
 #include "desc-int.h"

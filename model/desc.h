@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * desc.h: page-table descriptors as the hardware reads them, per arch
  * family, with Linux's conventions (see docs/simulator.md for the values).

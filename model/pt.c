@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pt.c: tree, walk and range results shared by all backends. */
 #include "config.h"
 #include "pt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pt.h: the C results every backend returns (trees, walks, ranges), and the
  * common flag vocabulary.  JSON is built from these in server/json.c.

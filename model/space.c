@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* space.c: helpers for the backend interface. */
 #include "config.h"
 #include "space.h"

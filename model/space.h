@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * space.h: the backend interface.  An address space (simulated, a live
  * process, a kernel ptdump) is a struct space whose ops the server calls.

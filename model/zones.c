@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zones.c: zone and buddy-allocator state: freeing and the extfrag indices
  * (reading the /proc files is backends/ptdump/zones-proc.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zones.h: zone and buddy-allocator state, live (/proc) or simulated.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """check-layout.py [SRCDIR]: the source tree's layering, checked.
 
 A module is a .c file and the .h of the same name (X-int.h, the internals

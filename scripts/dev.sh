@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dev.sh: one entry point for a fresh Debian/Ubuntu machine.
 #   scripts/dev.sh start   install what is missing, build, serve on 127.0.0.1:8080
 #   scripts/dev.sh test    install what is missing, build, run every test

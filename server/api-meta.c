@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api-meta.c: endpoints about the daemon and machine: info, arches,
    processes, live zones. */
 #include "config.h"

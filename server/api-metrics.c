@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api-metrics.c: GET /metrics, the Prometheus text page. */
 #include "config.h"
 

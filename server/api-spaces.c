@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api-spaces.c: listing, creating (sim, process, ptdump) and deleting
    spaces. */
 #include "config.h"

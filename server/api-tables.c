@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api-tables.c: endpoints on one space: tree, walk, ranges, regions,
    simulator ops and simulated zones. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.c: `ptscope dump|walk|zones|arches`, the API's JSON without a server. */
 #include "config.h"
 #include "cli.h"

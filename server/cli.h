@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h: the server-less commands for scripts: dump, walk, zones, arches.
    They print the same JSON as the API; exit 0 ok, 1 runtime error, 2 usage. */
 #ifndef PTS_CLI_H

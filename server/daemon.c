@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* daemon.c: small questions every server module asks of the shared state. */
 #include "config.h"
 #include "daemon.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daemon.h: the daemon's shared state, handed to the HTTP and WebSocket
  * modules.  Everything here is set up before the servers start; after that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diff.c: the smallest set of table changes between two subtrees. */
 #include "config.h"
 #include "diff.h"

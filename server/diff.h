@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diff.h: what changed between two renderings of the same subtree, as the
  * WebSocket "delta" changes list.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c: the libmicrohttpd server: bodies, limits, auth, dispatch. */
 #include "config.h"
 #include "http.h"

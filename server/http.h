@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http.h: the HTTP server (libmicrohttpd): request bodies with limits, the
  * API routes, /metrics and the static viewer files.  What a handler sees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c: rendering trees, walks, ranges, zones and spaces as JSON. */
 #include "config.h"
 #include "json.h"

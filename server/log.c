@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c: stderr logging with levels and the optional access log. */
 #include "config.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h: levelled messages to stderr (journald keeps them) and an access log. */
 #ifndef PTS_LOG_H
 #define PTS_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: the ptscope binary: one command per verb. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.c: counters and the Prometheus text page at /metrics. */
 #include "config.h"
 #include "metrics.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.h: counters for /metrics (Prometheus text format). */
 #ifndef PTS_METRICS_H
 #define PTS_METRICS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c: defaults, config file and command-line flags of `serve`. */
 #include "config.h"
 #include "options.h"

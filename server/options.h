@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * options.h: every setting of `ptscope serve`, from defaults, the config
  * file (/etc/ptscope.conf or --config) and the command line, in that order

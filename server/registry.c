@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.c: spaces by id, with references and per-space locks. */
 #include "config.h"
 #include "registry.h"

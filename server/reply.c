@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reply.c: request accessors and answers for route handlers. */
 #include "config.h"
 #include "reply.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reply.h: one HTTP request as a route handler sees it, and the helpers a
  * handler answers with (JSON, errors, text).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* request.c: request bodies of the API parsed into backend structs (kept
    apart from the handlers so that the fuzz harnesses can drive them). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * request.h: request bodies of the API parsed into backend structs, with
  * no HTTP around them (tests/fuzz/fuzz-request.c drives these directly).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* routes.c: the table of API endpoints and path matching. */
 #include "config.h"
 #include "routes.h"

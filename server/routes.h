@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * routes.h: the API endpoints.  Each route names a method and a path pattern
  * below /api/v1 ("spaces/ * /tree": '*' matches one segment) and a handler

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* server.c: `ptscope serve`: set-up, the two servers, signals, shutdown. */
 #include "config.h"
 #include "server.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* server.h: the `ptscope serve` command (start-up, the two servers, signals,
    shutdown).  The state it hands to both servers is daemon.h. */
 #ifndef PTS_SERVER_H

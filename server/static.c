@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* static.c: files of the web root with MIME types and no escape from it. */
 #include "config.h"
 #include "static.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* static.h: serving the viewer's files from the web root, safely. */
 #ifndef PTS_STATIC_H
 #define PTS_STATIC_H

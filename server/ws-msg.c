@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ws-msg.c: parse and validate the WebSocket client messages. */
 #include "config.h"
 #include "ws-msg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws-msg.h: client messages of the WebSocket protocol (ptscope.v1) parsed
  * and validated, with no socket around them: server/ws.c acts on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ws.c: WebSocket clients, subscriptions, snapshots and deltas. */
 #include "config.h"
 #include "ws.h"

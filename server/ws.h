@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws.h: the WebSocket stream (libwebsockets, subprotocol "ptscope.v1").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_arch.c: unit tests of backends/arch.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_buddy.c: the simulated buddy allocator.  Expected free lists are
  * worked out by hand from the buddy rules (comments show how).

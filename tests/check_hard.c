@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_hard.c: unit tests for the hardening fixes: empty file reads,
    what counts as loopback, token comparison, WebSocket message checks. */
 #include "config.h"

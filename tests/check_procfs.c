@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_procfs.c: unit tests of the live backend (maps, scan, tree). */
 #include "config.h"
 

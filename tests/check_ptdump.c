@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_ptdump.c: parsing the three kernel ptdump layouts, the space built
  * from a dump (tree, walk, ranges), rendering and round trips, and every

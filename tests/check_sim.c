@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_sim.c: the simulated backend.  Every expected index and descriptor
  * below is derived by hand from the architecture's bit layout (comments

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_zones.c: /proc/buddyinfo, zoneinfo and pagetypeinfo parsing and
  * the extfrag indices.  Expected values are worked out by hand from the

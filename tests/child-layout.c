@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child-layout.c: a process with an address space the live tests control.
  *

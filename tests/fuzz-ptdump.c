@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz-ptdump.c: libFuzzer harness for ptdump_parse().  The first byte
  * picks the arch (none: guessed, or one of the three layouts); whatever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz-zones.c: libFuzzer harness for the three /proc zone parsers.  The
  * first byte picks buddyinfo alone, or buddyinfo (a fixed VM sample) then

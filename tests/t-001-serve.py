@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Foundation: the daemon starts on ephemeral ports, serves info, arches,
 the viewer's files safely, JSON errors, and a WebSocket hello."""
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The source tree keeps its layering (scripts/check-layout.py): no include
 cycles, lib < model < backends/<one> < server.  The checker itself is tried
 on small trees with a cycle and with an upward include, so a checker that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Simulated spaces over HTTP: table counts, buddy restoration, block
 splits, fork copy-on-write, descriptors, and every bad input of the issue
 (status, error code, and the space left unchanged)."""

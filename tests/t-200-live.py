@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Live backend: attach to a child whose layout we control, exact answers.
 
 tests/child-layout maps a 2 MiB-aligned anonymous region with pages

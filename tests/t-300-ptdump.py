@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Kernel ptdump uploads: each fixture layout parses into a space whose
 ranges match values written out here from the fixture text; ?format=ptdump
 round-trips; every kind of bad input is a clear 400/413 that leaves no

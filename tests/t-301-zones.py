@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Zones: /api/v1/zones against /proc/buddyinfo read in the same test,
 and --proc-root with the captured fixture tree giving exact numbers."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WebSocket streaming: snapshot + deltas that rebuild the tree exactly,
 backpressure for a slow reader, fan-out to 100 clients, bad messages."""
 import json

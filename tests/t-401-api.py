@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The HTTP API: every endpoint of the contract answers with its shape, and
 every error status (400, 403, 404, 405, 413) comes with the JSON body."""
 import os

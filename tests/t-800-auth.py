@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hardening, binding and auth (issue #8, part 1).
 
 With --token-file every /api and /metrics request and every WebSocket

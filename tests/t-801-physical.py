@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hardening: physical addresses of live spaces (issue #8, part 2).
 
 PFNs and physical addresses of live processes are hidden (null) unless the

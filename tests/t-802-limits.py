@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hardening: limits under abuse on the HTTP side (issue #8, part 3).
 
 Slowloris (300 half-open connections held open) while a normal request is

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hardening: malformed, huge and fragmented WebSocket frames and
 subscription floods (issue #8, part 3).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hardening: attaching to processes that change under the scan (issue #8,
 part 3).
 

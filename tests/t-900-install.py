@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`make install DESTDIR=...` puts the binary, the viewer, the man page, the
 systemd unit, the example config and the docs where they belong (never a
 real ptscope.conf), the installed binary serves the installed viewer, and

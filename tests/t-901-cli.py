@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The commands for scripts (dump, walk, zones, arches) print the API's JSON
 without a daemon, and exit 0 ok, 1 runtime error, 2 usage."""
 import json

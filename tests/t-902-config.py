@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Config file and logs of `ptscope serve`: the file's keys are the long
 options, flags win over the file, errors name FILE:LINE and exit 2, the
 access log gets one line per request, --quiet/--verbose set the level."""

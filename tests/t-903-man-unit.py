@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The man page renders without warnings and covers every command, option,
 endpoint and arch; the systemd unit is valid and as hardened as promised."""
 import configparser

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/valgrind.sh [BUILDDIR] [TEST...]: run integration tests with the
 # daemon under valgrind memcheck (via PTSCOPE_WRAPPER, which
 # tests/lib/ptstest.py honours).  Any memory error, or any definitely or

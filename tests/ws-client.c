@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws-client: a real WebSocket client (libwebsockets) for the tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-maps.c: the /proc/PID/maps line parser. */
 #include "config.h"
 #include "procfs-maps.h"

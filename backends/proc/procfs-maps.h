@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * procfs-maps.h: parsing /proc/PID/maps into a list of VMAs.
  *

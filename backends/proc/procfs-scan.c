@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-scan.c: PAGEMAP_SCAN ranges, with a batched pread() fallback. */
 #include "config.h"
 #include "procfs-scan.h"

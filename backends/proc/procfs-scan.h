@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * procfs-scan.h: reading /proc/PID/pagemap as page ranges.
  *

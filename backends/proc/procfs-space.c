@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-space.c: a live process as a struct space (attach, refresh, ops). */
 #include "config.h"
 #include "procfs-space.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-space.h: a live process as a space (attach by pid, refresh). */
 #ifndef PTS_PROCFS_SPACE_H
 #define PTS_PROCFS_SPACE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-stat.c: /proc/PID/stat and status-like "Key: N kB" files. */
 #include "config.h"
 #include "procfs-stat.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-stat.h: readers of /proc/PID/stat and /proc/PID/status. */
 #ifndef PTS_PROCFS_STAT_H
 #define PTS_PROCFS_STAT_H

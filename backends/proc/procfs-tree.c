@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs-tree.c: page tables inferred from VMAs and pagemap ranges. */
 #include "config.h"
 #include "procfs-tree.h"

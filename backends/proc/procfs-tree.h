@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * procfs-tree.h: reconstructing a process's page tables from what user
  * space sees (VMAs and pagemap page ranges).  Pure functions: a model is

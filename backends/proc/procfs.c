@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs.c: host capabilities, host arch detection and the process list. */
 #include "config.h"
 #include "procfs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs.h: the live machine as /proc shows it: processes, host arch and
    what the kernel lets this daemon read. */
 #ifndef PTS_PROCFS_H

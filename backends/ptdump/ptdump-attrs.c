@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptdump-attrs.c: the attribute columns of the three ptdump formats, both
  * ways: tokens to PTF_* flags (parsing) and flags to columns (rendering).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptdump-debugfs.c: find the kernel's page-table dumps in debugfs
  * (arch/x86/mm/debug_pagetables.c, arch/arm64/mm/ptdump_debugfs.c,

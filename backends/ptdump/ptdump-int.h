@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptdump-int.h: what the ptdump modules share among themselves (parser,
  * attribute codec, space, renderer, debugfs).  Not part of the backend

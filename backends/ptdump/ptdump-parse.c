@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptdump-parse.c: parse the text of a kernel page-table dump (x86, arm64
  * or riscv layout) into ascending leaf ranges, checking every line.

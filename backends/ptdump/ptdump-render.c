@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptdump-render.c: print any space's ranges the way the kernel's ptdump
  * does for the arch's family: x86 (dump_pagetables.c), arm64 (also used

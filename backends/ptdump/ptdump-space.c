@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptdump-space.c: a space over the ranges of a parsed ptdump.  The tree is
  * rebuilt from the ranges: a table exists wherever a range at a deeper

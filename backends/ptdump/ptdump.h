@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ptdump.h: kernel page-table dumps (debugfs or uploaded text). */
 #ifndef PTS_PTDUMP_H
 #define PTS_PTDUMP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zones-proc.c: reading /proc/buddyinfo, /proc/zoneinfo and
  * /proc/pagetypeinfo (or a captured tree of them) into struct zones_state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zones-proc.h: zone state of the live machine from /proc/buddyinfo,
  * /proc/zoneinfo and /proc/pagetypeinfo.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buddy.c: the simulated buddy allocator (zones, orders, migrate types). */
 #include "config.h"
 #include "buddy.h"

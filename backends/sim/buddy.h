@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buddy.h: a buddy allocator with zones, migrate types and watermarks, the
  * way mm/page_alloc.c keeps free memory: per zone, per order 0..max, per

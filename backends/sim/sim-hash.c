@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-hash.c: uint64_t -> uint64_t open-addressing map. */
 #include "config.h"
 #include "sim-hash.h"

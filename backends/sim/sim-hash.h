@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim-hash.h: a small open-addressing map from uint64_t keys to uint64_t
  * values, used by the simulator for free buddy blocks and shared data pages.

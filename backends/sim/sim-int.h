@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim-int.h: the simulator's internal structures, shared by sim*.c only.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-pt.c: the simulated machine, its tables and the map/unmap/protect/fork
    operations on them. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-scenario.c: the starting layouts of a simulated space. */
 #include "config.h"
 #include "sim-int.h"

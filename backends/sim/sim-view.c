@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-view.c: trees, walks and ranges of a simulated space. */
 #include "config.h"
 #include "sim-int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim.c: the simulated backend's space: creation, ops, info and zones. */
 #include "config.h"
 #include "sim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim.h: the simulated backend (page tables, buddy allocator, scenarios). */
 #ifndef PTS_SIM_H
 #define PTS_SIM_H

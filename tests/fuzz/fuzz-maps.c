@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz-maps.c: libFuzzer harness for the /proc/PID/maps parser and the
  * page-table reconstruction built on it.  The input is maps text; when it

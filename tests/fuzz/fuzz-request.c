@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz-request.c: libFuzzer harness for the API's request parsing: the
  * JSON body parser, the ops body (request_parse_op) and the field readers

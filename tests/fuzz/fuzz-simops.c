@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz-simops.c: libFuzzer harness for the simulator's operations.  Byte 0
  * picks the arch, byte 1 the scenario and RAM size; then each 16-byte

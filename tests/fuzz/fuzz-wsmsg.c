@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz-wsmsg.c: libFuzzer harness for the WebSocket client messages.  The
  * input is one text message as a client would send it; ws_msg_parse reads

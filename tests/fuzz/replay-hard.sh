@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/fuzz/replay-hard.sh: make check's part of the hard area's fuzzing:
 # every kept corpus input and crasher goes through the harnesses built
 # without libFuzzer (tests/fuzz/fuzz-{maps,request,simops,wsmsg}, linked

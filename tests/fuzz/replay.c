@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.c: main() for the hard area's fuzz harnesses built without
  * libFuzzer (make check): every file named on the command line, and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.h: a main() for fuzz harnesses built without libFuzzer: it
  * feeds every file named on the command line (directories are walked one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/fuzz/replay.sh: make check's part of fuzzing: replay every kept
 # corpus input and crasher through the harnesses built without libFuzzer
 # (tests/fuzz-ptdump, tests/fuzz-zones), under whatever sanitizers the

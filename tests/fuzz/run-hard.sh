@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/fuzz/run-hard.sh [SECONDS] [WORKDIR]: build the hard area's
 # libFuzzer harnesses (fuzz-maps, fuzz-request, fuzz-simops, fuzz-wsmsg)
 # with clang -fsanitize=fuzzer,address,undefined, replay each one's kept

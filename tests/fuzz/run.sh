@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/fuzz/run.sh [SECONDS] [WORKDIR]: build each libFuzzer harness
 # (tests/fuzz-*.c) with clang, replay its kept corpus and crashers (any
 # failure there is a regression), then fuzz it for SECONDS (default 60).

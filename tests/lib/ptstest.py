@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ptstest: start the real ptscope daemon on ephemeral ports and talk to it.
 
 Used by every integration test (tests/t-*.py).  The daemon is started with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // lib.mjs: helpers of the viewer tests: start the real daemon on ephemeral
 // ports, launch Debian's headless Chromium, collect console errors, run
 // named steps and save screenshots.

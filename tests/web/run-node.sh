@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-node.sh: run one viewer test (tests/web/*.test.mjs) with node; exit 77
 # (automake's skip) when node, playwright-core or chromium is missing.
 dir=$(cd "$(dirname "$0")" && pwd)

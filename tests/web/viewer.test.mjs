@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // viewer.test.mjs: the browser viewer against the real daemon, in headless
 // Chromium: create a sim space, descend PGD to PTE by clicks, walk a page,
 // map through the API and the form and see the grid change without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // api.js: the HTTP API client: JSON requests, readable errors, the loading
 // indicator for slow requests and the token login on 401.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // app.js: start-up, the shared context, tabs, the space selector, the
 // connection state and readable notices.
 

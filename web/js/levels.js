@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // levels.js: what the viewer knows about levels, from /api/v1/arches only.
 
 export const LINUX_LEVELS = ['pgd', 'p4d', 'pud', 'pmd', 'pte'];

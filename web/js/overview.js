@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // overview.js: the whole VA range as a horizontal map of its regions (VMAs
 // of a process, kernel regions, or the mapped ranges of a sim), with how
 // much of each is mapped; click a region to open its page table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // picker.js: the space picker: create a simulated space, attach to a live
 // process, open the kernel space, upload a ptdump file (also by drag and drop).
 

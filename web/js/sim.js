@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // sim.js: the simulator controls: map, unmap, protect and fork, with the
 // API's validation messages next to each form.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // stream.js: the WebSocket stream (ptscope.v1): one connection, automatic
 // reconnect with exponential back-off, subscriptions replayed on reconnect.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // tables.js: the table explorer: one table drawn as a grid of all its
 // entries, the breadcrumb of levels, the table's stats and entry details.
 // Live: subscribed to the table over the WebSocket; deltas flash cells.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // util.js: small helpers shared by every view (BigInt addresses, DOM building).
 
 const MASK64 = (1n << 64n) - 1n;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // walk.js: the walk explainer: a VA's bits split into each level's index
 // field, then every step of the walk down to the physical address (or where
 // and why it stops), with the kernel helper that does each step.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // zones.js: zones and the buddy allocator, live: per node and zone, free
 // blocks per order as a bar chart, free blocks per migrate type, watermarks
 // against free pages and the fragmentation index.
