@@ -34,17 +34,12 @@ int
 api_spaces_list(struct http_req *rq, struct http_resp *rs)
 {
 	struct registry *reg = &rq->srv->reg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON *a = cJSON_AddArrayToObject(o, "spaces");
 	struct entry **v;
 	size_t n;
+	cJSON *o;
 
 	v = registry_list(reg, &n);
-	for (size_t i = 0; i < n; i++) {
-		entry_lock(v[i]);
-		cJSON_AddItemToArray(a, json_space(v[i]));
-		entry_unlock(v[i]);
-	}
+	o = json_spaces(v, n);
 	registry_put_all(reg, v, n);
 	return http_json(rs, 200, o);
 }

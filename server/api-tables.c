@@ -52,18 +52,6 @@ close_space(struct http_req *rq, struct entry *e)
 	registry_put(&rq->srv->reg, e);
 }
 
-/* A reply object with the space id, arch and generation. */
-static cJSON *
-reply_head(const struct entry *e)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "space", e->id);
-	cJSON_AddStringToObject(o, "arch", e->space->arch->id);
-	json_add_u64(o, "generation", e->space->generation);
-	return o;
-}
-
 /*
  * open_space() for an op the space must have (NULL in its ops: the space
  * does not support it, and the request is answered with that).
@@ -133,9 +121,8 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 		close_space(rq, e);
 		return http_error(rs, &err);
 	}
-	o = reply_head(e);
-	cJSON_AddItemToObject(o, "node",
-	    json_node(node, server_hide_physical(rq->srv, e->space)));
+	o = json_tree(e->id, e->space, node,
+	    server_hide_physical(rq->srv, e->space));
 	pt_node_free(node);
 	close_space(rq, e);
 	return http_json(rs, 200, o);
@@ -149,7 +136,7 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 	struct pt_walk w;
 	struct entry *e;
 	uint64_t va;
-	cJSON *o, *wj, *it;
+	cJSON *o;
 
 	if (vas == NULL || parse_u64(vas, &va))
 		return http_errorf(rs, PTS_EINVAL, "bad_va",
@@ -161,13 +148,8 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 		close_space(rq, e);
 		return http_error(rs, &err);
 	}
-	o = reply_head(e);
-	wj = json_walk(&w, server_hide_physical(rq->srv, e->space));
-	/* move the walk's fields up into the reply */
-	while ((it = wj->child) != NULL)
-		cJSON_AddItemToObject(o, it->string,
-		    cJSON_DetachItemViaPointer(wj, it));
-	cJSON_Delete(wj);
+	o = json_walk(e->id, e->space, &w,
+	    server_hide_physical(rq->srv, e->space));
 	close_space(rq, e);
 	return http_json(rs, 200, o);
 }
@@ -179,7 +161,7 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 	struct pt_ranges r = { 0 };
 	struct strbuf sb = STRBUF_INIT;
 	struct entry *e;
-	cJSON *o, *rj;
+	cJSON *o;
 	bool hide;
 
 	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "ptdump"))
@@ -201,70 +183,10 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 		rs->ctype = "text/plain; charset=utf-8";
 		return 200;
 	}
-	o = reply_head(e);
-	rj = json_ranges(&r, hide);
-	cJSON_AddItemToObject(o, "ranges",
-	    cJSON_DetachItemFromObject(rj, "ranges"));
-	cJSON_Delete(rj);
+	o = json_ranges(e->id, e->space, &r, hide);
 	close_space(rq, e);
 	pt_ranges_release(&r);
 	return http_json(rs, 200, o);
-}
-
-/* Regions from ranges: the ptdump sections when the ranges carry markers,
-   else runs of adjacent ranges. */
-static void
-regions_from_ranges(const struct pt_ranges *r, cJSON *a)
-{
-	cJSON *cur = NULL;
-	uint64_t end = 0, pages = 0;
-	bool markers = false;
-
-	for (size_t i = 0; i < r->n; i++)
-		markers |= r->v[i].marker != NULL;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct pt_range *x = &r->v[i];
-		bool start = cur == NULL || (markers ? x->marker != NULL :
-		    x->start != end);
-
-		if (start) {
-			if (cur)
-				json_add_u64(cur, "present_pages", pages);
-			cur = cJSON_CreateObject();
-			cJSON_AddItemToArray(a, cur);
-			json_add_hex(cur, "start", x->start);
-			cJSON_AddStringToObject(cur, "name",
-			    x->marker ? x->marker : "");
-			pages = 0;
-		}
-		pages += x->pages;
-		end = x->end;
-		cJSON_DeleteItemFromObject(cur, "end");
-		json_add_hex(cur, "end", end);
-	}
-	if (cur)
-		json_add_u64(cur, "present_pages", pages);
-}
-
-/* A process's VMAs, with how much of each is present. */
-static void
-regions_from_vmas(const struct procfs_vmas *v, cJSON *a)
-{
-	for (size_t i = 0; i < v->n; i++) {
-		const struct procfs_vma *m = &v->v[i];
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(a, o);
-		json_add_hex(o, "start", m->start);
-		json_add_hex(o, "end", m->end);
-		cJSON_AddStringToObject(o, "name", m->name ? m->name : "");
-		cJSON_AddStringToObject(o, "perms", m->perms);
-		json_add_hex(o, "offset", m->offset);
-		json_add_u64(o, "present_pages", m->present_pages);
-		json_add_u64(o, "swapped_pages", m->swapped_pages);
-		if (m->page_size)
-			json_add_u64(o, "page_size", m->page_size);
-	}
 }
 
 int
@@ -284,24 +206,22 @@ api_regions(struct http_req *rq, struct http_resp *rs)
 			close_space(rq, e);
 			return http_error(rs, &err);
 		}
-		o = reply_head(e);
-		regions_from_vmas(&v, cJSON_AddArrayToObject(o, "regions"));
+		o = json_regions_vmas(e->id, e->space, &v);
 		procfs_vmas_release(&v);
 		close_space(rq, e);
 		return http_json(rs, 200, o);
 	}
 	if (load_ranges(rq, rs, e, &r) < 0)
 		return rs->status;
-	o = reply_head(e);
-	regions_from_ranges(&r, cJSON_AddArrayToObject(o, "regions"));
+	o = json_regions_ranges(e->id, e->space, &r);
 	close_space(rq, e);
 	pt_ranges_release(&r);
 	return http_json(rs, 200, o);
 }
 
-/* Register a forked space and describe it in the reply. */
+/* Register a forked space; its space object in *out. */
 static int
-add_forked(struct http_req *rq, struct space *s, cJSON *o,
+add_forked(struct http_req *rq, struct space *s, cJSON **out,
     struct pts_err *err)
 {
 	struct entry *f;
@@ -309,7 +229,7 @@ add_forked(struct http_req *rq, struct space *s, cJSON *o,
 	if (registry_add(&rq->srv->reg, s, "sim", 0, &f, err) < 0)
 		return PTS_EBUSY;
 	entry_lock(f);
-	cJSON_AddItemToObject(o, "forked", json_space(f));
+	*out = json_space(f);
 	entry_unlock(f);
 	registry_put(&rq->srv->reg, f);
 	return 0;
@@ -322,7 +242,7 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 	struct space_op op;
 	struct pts_err err;
 	struct entry *e;
-	cJSON *body, *o;
+	cJSON *body, *forked = NULL;
 	int r;
 
 	if (json_parse_object(rq->body, rq->body_len, &body, &err) < 0)
@@ -342,18 +262,11 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 	cJSON_Delete(body);	/* op.page_size pointed into it */
 	if (r < 0)
 		return http_error(rs, &err);
-	o = cJSON_CreateObject();
-	json_add_u64(o, "generation", res.generation);
-	json_add_u64(o, "tables_allocated", res.tables_allocated);
-	json_add_u64(o, "tables_freed", res.tables_freed);
-	json_add_u64(o, "pages_allocated", res.pages_allocated);
-	json_add_u64(o, "pages_freed", res.pages_freed);
-	if (res.forked && add_forked(rq, res.forked, o, &err) < 0) {
-		cJSON_Delete(o);
+	if (res.forked && add_forked(rq, res.forked, &forked, &err) < 0)
 		return http_error(rs, &err);
-	}
 	ws_notify(rq->srv->ws);
-	return http_json(rs, res.forked ? 201 : 200, o);
+	return http_json(rs, res.forked ? 201 : 200,
+	    json_op_result(&res, forked));
 }
 
 int

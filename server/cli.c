@@ -154,20 +154,15 @@ print_json(cJSON *o)
 	cJSON_Delete(o);
 }
 
-static cJSON *
-head(const struct cli_args *a, const struct space *s)
+/* The space id the API would give: pid-N or sim. */
+static const char *
+space_id(const struct cli_args *a, char *buf, size_t len)
 {
-	cJSON *o = cJSON_CreateObject();
-	char id[40];
-
 	if (a->pid)
-		snprintf(id, sizeof id, "pid-%d", a->pid);
+		snprintf(buf, len, "pid-%d", a->pid);
 	else
-		snprintf(id, sizeof id, "sim");
-	cJSON_AddStringToObject(o, "space", id);
-	cJSON_AddStringToObject(o, "arch", s->arch->id);
-	json_add_u64(o, "generation", s->generation);
-	return o;
+		snprintf(buf, len, "sim");
+	return buf;
 }
 
 static int
@@ -198,7 +193,7 @@ cli_dump(int argc, char **argv)
 	enum pt_level lvl;
 	unsigned depth;
 	uint64_t va;
-	cJSON *o;
+	char id[40];
 	int r;
 
 	if (wants_help(argc, argv, dump_usage))
@@ -215,9 +210,8 @@ cli_dump(int argc, char **argv)
 	if (a.format && !strcmp(a.format, "ptdump"))
 		r = dump_ptdump(s, &err);
 	else if ((r = s->ops->tree(s, lvl, va, depth, &node, &err)) == 0) {
-		o = head(&a, s);
-		cJSON_AddItemToObject(o, "node", json_node(node, false));
-		print_json(o);
+		print_json(json_tree(space_id(&a, id, sizeof id), s, node,
+		    false));
 		pt_node_free(node);
 	}
 	space_free(s);
@@ -233,7 +227,7 @@ cli_walk(int argc, char **argv)
 	struct pt_walk w;
 	const char *why;
 	uint64_t va;
-	cJSON *o, *wj, *it;
+	char id[40];
 	int r;
 
 	if (wants_help(argc, argv, walk_usage))
@@ -250,13 +244,7 @@ cli_walk(int argc, char **argv)
 		space_free(s);
 		return fail_arg(&err);
 	}
-	o = head(&a, s);
-	wj = json_walk(&w, false);
-	while ((it = wj->child) != NULL)
-		cJSON_AddItemToObject(o, it->string,
-		    cJSON_DetachItemViaPointer(wj, it));
-	cJSON_Delete(wj);
-	print_json(o);
+	print_json(json_walk(space_id(&a, id, sizeof id), s, &w, false));
 	space_free(s);
 	return 0;
 }
@@ -297,16 +285,10 @@ cli_zones(int argc, char **argv)
 int
 cli_arches(int argc, char **argv)
 {
-	cJSON *o, *arr;
-
 	if (wants_help(argc, argv, arches_usage))
 		return 0;
 	if (argc != 1)
 		return usage(arches_usage, "unexpected argument");
-	o = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(o, "arches");
-	for (size_t i = 0; i < arch_count(); i++)
-		cJSON_AddItemToArray(arr, json_arch(arch_get(i)));
-	print_json(o);
+	print_json(json_arches());
 	return 0;
 }

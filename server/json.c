@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* json.c: rendering trees, walks, ranges, zones and spaces as JSON. */
+/* json.c: every JSON shape of the API (info, arches, processes, spaces,
+   trees, walks, ranges, regions, op results, zones, errors). */
 #include "config.h"
 #include "json.h"
 
@@ -9,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
+#include "procfs-maps.h"
 #include "registry.h"
+#include "sim.h"
 #include "space.h"
 #include "xalloc.h"
 
@@ -159,6 +163,73 @@ json_arch(const struct arch *a)
 	return o;
 }
 
+cJSON *
+json_info(const struct server *srv)
+{
+	cJSON *o = cJSON_CreateObject(), *live, *sc, *lim;
+
+	cJSON_AddStringToObject(o, "name", PACKAGE_NAME);
+	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+	cJSON_AddStringToObject(o, "ws_url", srv->ws_url);
+	cJSON_AddStringToObject(o, "ws_protocol", "ptscope.v1");
+	if (srv->host_arch)
+		cJSON_AddStringToObject(o, "host_arch", srv->host_arch->id);
+	else
+		cJSON_AddNullToObject(o, "host_arch");
+	live = cJSON_AddObjectToObject(o, "live");
+	cJSON_AddBoolToObject(live, "pagemap", srv->caps.pagemap);
+	cJSON_AddBoolToObject(live, "pfn", srv->caps.pfn);
+	cJSON_AddBoolToObject(live, "pagemap_scan", srv->caps.pagemap_scan);
+	cJSON_AddBoolToObject(live, "kpageflags", srv->caps.kpageflags);
+	cJSON_AddBoolToObject(live, "ptdump", srv->nptdump > 0);
+	cJSON_AddBoolToObject(live, "zones", srv->caps.zones);
+	if (srv->nptdump == 0)
+		cJSON_AddStringToObject(live, "ptdump_reason", srv->ptdump_why);
+	cJSON_AddBoolToObject(o, "physical_hidden", !srv->opt.show_physical);
+	cJSON_AddBoolToObject(o, "auth", srv->auth);
+	cJSON_AddStringToObject(o, "proc_root", srv->opt.proc_root);
+	sc = cJSON_AddArrayToObject(o, "scenarios");
+	for (const char *const *p = sim_scenarios; *p; p++)
+		cJSON_AddItemToArray(sc, cJSON_CreateString(*p));
+	lim = cJSON_AddObjectToObject(o, "limits");
+	json_add_u64(lim, "max_body", srv->opt.max_body);
+	json_add_u64(lim, "max_subscriptions", srv->opt.max_subs);
+	json_add_u64(lim, "max_ws_message", srv->opt.max_ws_msg);
+	json_add_u64(lim, "min_interval_ms", srv->opt.min_interval_ms);
+	return o;
+}
+
+cJSON *
+json_arches(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "arches");
+
+	for (size_t i = 0; i < arch_count(); i++)
+		cJSON_AddItemToArray(a, json_arch(arch_get(i)));
+	return o;
+}
+
+cJSON *
+json_processes(const struct proc_entry *v, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "processes");
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, p);
+		json_add_u64(p, "pid", (uint64_t)v[i].pid);
+		cJSON_AddStringToObject(p, "comm", v[i].comm);
+		json_add_u64(p, "rss_kb", v[i].rss_kb);
+		json_add_u64(p, "vm_pte_kb", v[i].vm_pte_kb);
+		cJSON_AddBoolToObject(p, "attachable", v[i].attachable);
+		cJSON_AddBoolToObject(p, "kernel_thread", v[i].kernel_thread);
+	}
+	return o;
+}
+
 static void
 add_stats(cJSON *o, const struct pt_stats *s)
 {
@@ -244,10 +315,11 @@ json_node(const struct pt_node *n, bool hide)
 	return o;
 }
 
-cJSON *
-json_walk(const struct pt_walk *w, bool hide)
+/* The walk's fields into o. */
+static void
+add_walk(cJSON *o, const struct pt_walk *w, bool hide)
 {
-	cJSON *o = cJSON_CreateObject(), *steps;
+	cJSON *steps;
 
 	json_add_hex(o, "va", w->va);
 	cJSON_AddBoolToObject(o, "mapped", w->mapped);
@@ -273,13 +345,12 @@ json_walk(const struct pt_walk *w, bool hide)
 		if (s->size)
 			json_add_hex(x, "size", s->size);
 	}
-	return o;
 }
 
-cJSON *
-json_ranges(const struct pt_ranges *r, bool hide)
+/* {"ranges":[...]} into o. */
+static void
+add_ranges(cJSON *o, const struct pt_ranges *r, bool hide)
 {
-	cJSON *o = cJSON_CreateObject();
 	cJSON *a = cJSON_AddArrayToObject(o, "ranges");
 
 	for (size_t i = 0; i < r->n; i++) {
@@ -298,6 +369,124 @@ json_ranges(const struct pt_ranges *r, bool hide)
 		if (x->marker)
 			cJSON_AddStringToObject(y, "marker", x->marker);
 	}
+}
+
+/* A reply about one space's tables starts with its id, arch and
+   generation. */
+static cJSON *
+table_head(const char *id, const struct space *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "space", id);
+	cJSON_AddStringToObject(o, "arch", s->arch->id);
+	json_add_u64(o, "generation", s->generation);
+	return o;
+}
+
+cJSON *
+json_tree(const char *id, const struct space *s, const struct pt_node *n,
+    bool hide)
+{
+	cJSON *o = table_head(id, s);
+
+	cJSON_AddItemToObject(o, "node", json_node(n, hide));
+	return o;
+}
+
+cJSON *
+json_walk(const char *id, const struct space *s, const struct pt_walk *w,
+    bool hide)
+{
+	cJSON *o = table_head(id, s);
+
+	add_walk(o, w, hide);
+	return o;
+}
+
+cJSON *
+json_ranges(const char *id, const struct space *s, const struct pt_ranges *r,
+    bool hide)
+{
+	cJSON *o = table_head(id, s);
+
+	add_ranges(o, r, hide);
+	return o;
+}
+
+cJSON *
+json_regions_ranges(const char *id, const struct space *s,
+    const struct pt_ranges *r)
+{
+	cJSON *o = table_head(id, s);
+	cJSON *a = cJSON_AddArrayToObject(o, "regions"), *cur = NULL;
+	uint64_t end = 0, pages = 0;
+	bool markers = false;
+
+	for (size_t i = 0; i < r->n; i++)
+		markers |= r->v[i].marker != NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct pt_range *x = &r->v[i];
+		bool start = cur == NULL || (markers ? x->marker != NULL :
+		    x->start != end);
+
+		if (start) {
+			if (cur)
+				json_add_u64(cur, "present_pages", pages);
+			cur = cJSON_CreateObject();
+			cJSON_AddItemToArray(a, cur);
+			json_add_hex(cur, "start", x->start);
+			cJSON_AddStringToObject(cur, "name",
+			    x->marker ? x->marker : "");
+			pages = 0;
+		}
+		pages += x->pages;
+		end = x->end;
+		cJSON_DeleteItemFromObject(cur, "end");
+		json_add_hex(cur, "end", end);
+	}
+	if (cur)
+		json_add_u64(cur, "present_pages", pages);
+	return o;
+}
+
+cJSON *
+json_regions_vmas(const char *id, const struct space *s,
+    const struct procfs_vmas *v)
+{
+	cJSON *o = table_head(id, s);
+	cJSON *a = cJSON_AddArrayToObject(o, "regions");
+
+	for (size_t i = 0; i < v->n; i++) {
+		const struct procfs_vma *m = &v->v[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, x);
+		json_add_hex(x, "start", m->start);
+		json_add_hex(x, "end", m->end);
+		cJSON_AddStringToObject(x, "name", m->name ? m->name : "");
+		cJSON_AddStringToObject(x, "perms", m->perms);
+		json_add_hex(x, "offset", m->offset);
+		json_add_u64(x, "present_pages", m->present_pages);
+		json_add_u64(x, "swapped_pages", m->swapped_pages);
+		if (m->page_size)
+			json_add_u64(x, "page_size", m->page_size);
+	}
+	return o;
+}
+
+cJSON *
+json_op_result(const struct space_op_result *res, cJSON *forked)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	json_add_u64(o, "generation", res->generation);
+	json_add_u64(o, "tables_allocated", res->tables_allocated);
+	json_add_u64(o, "tables_freed", res->tables_freed);
+	json_add_u64(o, "pages_allocated", res->pages_allocated);
+	json_add_u64(o, "pages_freed", res->pages_freed);
+	if (forked)
+		cJSON_AddItemToObject(o, "forked", forked);
 	return o;
 }
 
@@ -450,6 +639,20 @@ json_space(const struct entry *e)
 	if (s->ops->info)
 		s->ops->info((struct space *)s, &si);
 	add_info(o, &si);
+	return o;
+}
+
+cJSON *
+json_spaces(struct entry *const *v, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "spaces");
+
+	for (size_t i = 0; i < n; i++) {
+		entry_lock(v[i]);
+		cJSON_AddItemToArray(a, json_space(v[i]));
+		entry_unlock(v[i]);
+	}
 	return o;
 }
 

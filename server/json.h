@@ -11,6 +11,7 @@
 #define PTS_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -21,20 +22,52 @@
 #include "zones.h"
 
 struct entry;
+struct proc_entry;
+struct procfs_vmas;
+struct server;
+struct space;
+struct space_op_result;
 
 void	 json_add_hex(cJSON *obj, const char *key, uint64_t v);
 void	 json_add_u64(cJSON *obj, const char *key, uint64_t v);
 void	 json_add_flags(cJSON *obj, const char *key, uint32_t flags);
+/* GET /info: name, version, WebSocket URL, live capabilities, limits. */
+cJSON	*json_info(const struct server *);
 cJSON	*json_arch(const struct arch *);
+/* {"arches":[...]}: every arch ptscope knows. */
+cJSON	*json_arches(void);
+/* {"processes":[...]} from procfs_list(). */
+cJSON	*json_processes(const struct proc_entry *, size_t n);
 cJSON	*json_node(const struct pt_node *, bool hide);
 /* The node's own fields only (no children): a delta's stats update. */
 cJSON	*json_node_head(const struct pt_node *, bool hide);
-cJSON	*json_walk(const struct pt_walk *, bool hide);
-cJSON	*json_ranges(const struct pt_ranges *, bool hide);
+/*
+ * Replies about one space's tables: {"space":id,"arch","generation"}
+ * followed by the result (the tree's "node", the walk's fields, "ranges",
+ * "regions").
+ */
+cJSON	*json_tree(const char *id, const struct space *,
+	    const struct pt_node *, bool hide);
+cJSON	*json_walk(const char *id, const struct space *,
+	    const struct pt_walk *, bool hide);
+cJSON	*json_ranges(const char *id, const struct space *,
+	    const struct pt_ranges *, bool hide);
+/* Regions from ranges: the ptdump sections when the ranges carry markers,
+   else runs of adjacent ranges. */
+cJSON	*json_regions_ranges(const char *id, const struct space *,
+	    const struct pt_ranges *);
+/* Regions of a process: its VMAs, with how much of each is present. */
+cJSON	*json_regions_vmas(const char *id, const struct space *,
+	    const struct procfs_vmas *);
+/* A simulator op's counts; forked (consumed, may be NULL) is the space
+   object of the child a fork made. */
+cJSON	*json_op_result(const struct space_op_result *, cJSON *forked);
 cJSON	*json_zones(const struct zones_state *);
 /* The space object: id, kind, arch, label, generation and backend info.
    Call with the entry locked. */
 cJSON	*json_space(const struct entry *);
+/* {"spaces":[...]}: each entry is locked while it is rendered. */
+cJSON	*json_spaces(struct entry *const *, size_t n);
 cJSON	*json_error(const struct pts_err *);
 /* Print without formatting; caller frees. */
 char	*json_print(const cJSON *);
