@@ -61,7 +61,7 @@ START_TEST(partition_every_arch)
 		for (unsigned li = 0; li < a->nlevels; li++) {
 			/* every low type pattern, then random words */
 			for (uint64_t t = 0; t < 4; t++)
-				for (int k = 0; k < 300; k++) {
+				for (int k = 0; k < 40; k++) {
 					uint64_t w = (next_rand() & ~UINT64_C(3)) | t;
 
 					check_partition(a, li, w, DESC_WORD_HW);
@@ -321,6 +321,8 @@ desc_suite(void)
 {
 	Suite *s = suite_create("desc");
 	TCase *tc = tcase_create("fields");
+
+	tcase_set_timeout(tc, 60);
 
 	tcase_add_test(tc, partition_every_arch);
 	tcase_add_test(tc, x86_64_words);
