@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "request.h"
 #include "procfs.h"
 #include "procfs-space.h"
 #include "ptdump.h"
@@ -69,7 +70,7 @@ create_sim(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 	if (cJSON_GetObjectItemCaseSensitive(body, "scenario") && !scen)
 		return http_errorf(rs, PTS_EINVAL, "bad_field",
 		    "\"scenario\" must be a string");
-	if ((r = json_get_u64(body, "ram_mb", false, &ram, &err)) < 0)
+	if ((r = request_get_u64(body, "ram_mb", false, &ram, &err)) < 0)
 		return http_error(rs, &err);
 	if (ram > 1u << 30)
 		return http_errorf(rs, PTS_EINVAL, "bad_ram",
@@ -119,7 +120,7 @@ create_process(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 	uint64_t pid;
 	char id[40];
 
-	if (json_get_u64(body, "pid", true, &pid, &err) < 0)
+	if (request_get_u64(body, "pid", true, &pid, &err) < 0)
 		return http_error(rs, &err);
 	if (pid == 0 || pid > 0x7fffffff)
 		return http_errorf(rs, PTS_EINVAL, "bad_pid",
@@ -174,7 +175,7 @@ api_spaces_create(struct http_req *rq, struct http_resp *rs)
 	const char *kind, *text;
 	int st;
 
-	if (json_parse_object(rq->body, rq->body_len, &body, &err) < 0)
+	if (request_body_object(rq->body, rq->body_len, &body, &err) < 0)
 		return http_error(rs, &err);
 	kind = get_str(body, "kind");
 	if (kind == NULL)

@@ -112,8 +112,8 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 	struct entry *e;
 	cJSON *o;
 
-	if (parse_node_arg(http_arg(rq, "node"), &lvl, &va, &err) < 0 ||
-	    parse_depth_arg(http_arg(rq, "depth"), &depth, &err) < 0)
+	if (request_parse_node(http_arg(rq, "node"), &lvl, &va, &err) < 0 ||
+	    request_parse_depth(http_arg(rq, "depth"), &depth, &err) < 0)
 		return http_error(rs, &err);
 	if ((e = OPEN_SPACE_FOR(rq, rs, tree, "tables")) == NULL)
 		return rs->status;
@@ -138,7 +138,7 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 	uint64_t va;
 	cJSON *o;
 
-	if (vas == NULL || parse_u64(vas, &va))
+	if (vas == NULL || request_parse_u64(vas, &va))
 		return http_errorf(rs, PTS_EINVAL, "bad_va",
 		    "walk needs ?va=0x... (a hex virtual address)");
 	if ((e = OPEN_SPACE_FOR(rq, rs, walk, "walk")) == NULL)
@@ -245,7 +245,7 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 	cJSON *body, *forked = NULL;
 	int r;
 
-	if (json_parse_object(rq->body, rq->body_len, &body, &err) < 0)
+	if (request_body_object(rq->body, rq->body_len, &body, &err) < 0)
 		return http_error(rs, &err);
 	r = request_parse_op(body, &op, &err);
 	if (r < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "request.h"
 #include "procfs.h"
 #include "procfs-space.h"
 #include "ptdump.h"
@@ -80,14 +81,14 @@ parse_args(int argc, char **argv, struct cli_args *a, const char **why)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_u64(optarg, &v) || v == 0 || v > 0x7fffffff)
+			if (request_parse_u64(optarg, &v) || v == 0 || v > 0x7fffffff)
 				return *why = "--pid wants a process id", -1;
 			a->pid = (int)v;
 			break;
 		case 's': a->sim = optarg; break;
 		case 'c': a->scenario = optarg; break;
 		case 'r':
-			if (parse_u64(optarg, &v) || v > 1u << 20)
+			if (request_parse_u64(optarg, &v) || v > 1u << 20)
 				return *why = "--ram-mb wants a number", -1;
 			a->ram_mb = (unsigned)v;
 			break;
@@ -202,8 +203,8 @@ cli_dump(int argc, char **argv)
 		return usage(dump_usage, why);
 	if (a.optind != argc)
 		return usage(dump_usage, "unexpected argument");
-	if (parse_node_arg(a.node, &lvl, &va, &err) < 0 ||
-	    parse_depth_arg(a.depth, &depth, &err) < 0)
+	if (request_parse_node(a.node, &lvl, &va, &err) < 0 ||
+	    request_parse_depth(a.depth, &depth, &err) < 0)
 		return usage(dump_usage, err.msg);
 	if ((r = open_or_fail(&a, &s)) != 0)
 		return r;
@@ -234,7 +235,7 @@ cli_walk(int argc, char **argv)
 		return 0;
 	if (parse_args(argc, argv, &a, &why) < 0)
 		return usage(walk_usage, why);
-	if (a.optind != argc - 1 || parse_u64(argv[a.optind], &va))
+	if (a.optind != argc - 1 || request_parse_u64(argv[a.optind], &va))
 		return usage(walk_usage, "give one virtual address, e.g. "
 		    "0x7f0000001000");
 	if ((r = open_or_fail(&a, &s)) != 0)

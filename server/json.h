@@ -71,18 +71,5 @@ cJSON	*json_spaces(struct entry *const *, size_t n);
 cJSON	*json_error(const struct pts_err *);
 /* Print without formatting; caller frees. */
 char	*json_print(const cJSON *);
-/* Parse a request body into an object; PTS_EINVAL "bad_json" otherwise. */
-int	 json_parse_object(const char *buf, size_t len, cJSON **out,
-	    struct pts_err *);
-/* Read "0x..." or decimal strings (or small numbers) as u64. */
-int	 json_get_u64(const cJSON *obj, const char *key, bool required,
-	    uint64_t *out, struct pts_err *);
-/* Parse "0x..." or decimal text as u64. */
-int	 parse_u64(const char *s, uint64_t *out);
-/* "LEVEL:VA" (NULL: the root, pgd:0x0) as in ?node= and subscriptions. */
-int	 parse_node_arg(const char *s, enum pt_level *lvl, uint64_t *va,
-	    struct pts_err *err);
-/* "N", 0..PT_NLEVELS (NULL: 1). */
-int	 parse_depth_arg(const char *s, unsigned *depth, struct pts_err *err);
 
 #endif

@@ -1,12 +1,128 @@
 /* SPDX-License-Identifier: MIT */
-/* request.c: request bodies of the API parsed into backend structs (kept
-   apart from the handlers so that the fuzz harnesses can drive them). */
+/* request.c: what a request carries (query arguments, JSON bodies, their
+   fields) parsed into C values and backend structs, kept apart from the
+   handlers so that the fuzz harnesses can drive them. */
 #include "config.h"
 #include "request.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "arch.h"
+
+int
+request_body_object(const char *buf, size_t len, cJSON **out,
+    struct pts_err *err)
+{
+	const char *end = NULL;
+	cJSON *o;
+
+	if (buf == NULL || len == 0)
+		return pts_errf(err, PTS_EINVAL, "empty_body",
+		    "the request needs a JSON object in its body");
+	o = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (o == NULL) {
+		size_t at = end && end >= buf ? (size_t)(end - buf) : 0;
+
+		return pts_errf(err, PTS_EINVAL, "bad_json",
+		    "the body is not valid JSON (error near byte %zu)", at);
+	}
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return pts_errf(err, PTS_EINVAL, "bad_json",
+		    "the body must be a JSON object");
+	}
+	*out = o;
+	return 0;
+}
+
+int
+request_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno || *end || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+	    s[2] == '\0'))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+request_get_u64(const cJSON *obj, const char *key, bool required, uint64_t *out,
+    struct pts_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (required)
+			return pts_errf(err, PTS_EINVAL, "missing_field",
+			    "'%s' is required", key);
+		return 1;
+	}
+	if (cJSON_IsString(v) && request_parse_u64(v->valuestring, out) == 0)
+		return 0;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= 9007199254740992.0 &&
+	    v->valuedouble == (double)(uint64_t)v->valuedouble) {
+		*out = (uint64_t)v->valuedouble;
+		return 0;
+	}
+	return pts_errf(err, PTS_EINVAL, "bad_field",
+	    "'%s' must be a hex string like \"0x1000\"", key);
+}
+
+int
+request_parse_node(const char *s, enum pt_level *lvl, uint64_t *va,
+    struct pts_err *err)
+{
+	char name[8];
+	const char *colon = s ? strchr(s, ':') : NULL;
+	int l;
+
+	if (s == NULL) {
+		*lvl = PT_PGD;
+		*va = 0;
+		return 0;
+	}
+	if (colon == NULL || colon - s >= (long)sizeof name)
+		goto bad;
+	memcpy(name, s, (size_t)(colon - s));
+	name[colon - s] = '\0';
+	if ((l = arch_level_from_name(name)) < 0 || request_parse_u64(colon + 1, va))
+		goto bad;
+	*lvl = (enum pt_level)l;
+	return 0;
+bad:
+	return pts_errf(err, PTS_EINVAL, "bad_node",
+	    "node must look like LEVEL:VA, e.g. pte:0x7f0000201000 "
+	    "(level one of pgd, p4d, pud, pmd, pte)");
+}
+
+int
+request_parse_depth(const char *s, unsigned *depth, struct pts_err *err)
+{
+	uint64_t d;
+
+	if (s == NULL) {
+		*depth = 1;
+		return 0;
+	}
+	if (request_parse_u64(s, &d) || d > PT_NLEVELS)
+		return pts_errf(err, PTS_EINVAL, "bad_depth",
+		    "depth must be a number from 0 to %d", PT_NLEVELS);
+	*depth = (unsigned)d;
+	return 0;
+}
 
 /* One of the prot names of the ops API as SPACE_PROT_* bits. */
 static int
@@ -67,8 +183,8 @@ request_parse_op(const cJSON *b, struct space_op *op, struct pts_err *err)
 	else
 		return pts_errf(err, PTS_EINVAL, "unknown_op",
 		    "op must be map, unmap, protect or fork, not '%.40s'", n);
-	if (json_get_u64(b, "va", true, &op->va, err) < 0 ||
-	    json_get_u64(b, "size", true, &op->size, err) < 0)
+	if (request_get_u64(b, "va", true, &op->va, err) < 0 ||
+	    request_get_u64(b, "size", true, &op->size, err) < 0)
 		return PTS_EINVAL;
 	if (op->kind == SPACE_OP_UNMAP)
 		return 0;

@@ -1,15 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * request.h: request bodies of the API parsed into backend structs, with
- * no HTTP around them (tests/fuzz/fuzz-request.c drives these directly).
+ * request.h: what a request carries -- query arguments, JSON bodies and
+ * their fields -- parsed into C values and backend structs, with no HTTP
+ * around them (the CLI uses the same parsers for its arguments, and
+ * tests/fuzz/fuzz-request.c drives them directly).
  */
 #ifndef PTS_REQUEST_H
 #define PTS_REQUEST_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "pt.h"
 #include "space.h"
+
+/* Parse "0x..." or decimal text as u64: 0, or -1 (no sign, no spaces, no
+   trailing text, no overflow). */
+int request_parse_u64(const char *s, uint64_t *out);
+/* "LEVEL:VA" (NULL: the root, pgd:0x0) as in ?node= and subscriptions. */
+int request_parse_node(const char *s, enum pt_level *lvl, uint64_t *va,
+    struct pts_err *err);
+/* "N", 0..PT_NLEVELS (NULL: 1), as in ?depth=. */
+int request_parse_depth(const char *s, unsigned *depth, struct pts_err *err);
+/* Parse a request body into an object; PTS_EINVAL "empty_body" or
+   "bad_json" otherwise. */
+int request_body_object(const char *buf, size_t len, cJSON **out,
+    struct pts_err *err);
+/* Read member key, a "0x..." or decimal string (or an exact number up to
+   2^53), as u64.  0; 1 when absent or null and not required; PTS_EINVAL. */
+int request_get_u64(const cJSON *obj, const char *key, bool required,
+    uint64_t *out, struct pts_err *err);
 
 /*
  * Fill a space_op from a POST .../ops body ({"op":"map","va":...}).

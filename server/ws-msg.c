@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "request.h"
 #include "registry.h"
 #include "daemon.h"
 
@@ -16,7 +16,7 @@ parse_interval(const cJSON *msg, unsigned min, unsigned *out,
     struct pts_err *err)
 {
 	uint64_t v = 500;
-	int r = json_get_u64(msg, "interval_ms", false, &v, err);
+	int r = request_get_u64(msg, "interval_ms", false, &v, err);
 
 	if (r < 0 || v > 3600000)
 		return pts_errf(err, PTS_EINVAL, "bad_interval",
@@ -58,14 +58,14 @@ parse_tree_sub(struct server *srv, const cJSON *msg, struct ws_req *rq,
 	if (node && !cJSON_IsString(node))
 		return pts_errf(err, PTS_EINVAL, "bad_node",
 		    "\"node\" must be a string like \"pgd:0x0\"");
-	if (parse_node_arg(node ? node->valuestring : NULL, &rq->level,
+	if (request_parse_node(node ? node->valuestring : NULL, &rq->level,
 	    &rq->va, err) < 0)
 		return PTS_EINVAL;
 	if (depth && !cJSON_IsNumber(depth))
 		return pts_errf(err, PTS_EINVAL, "bad_depth",
 		    "\"depth\" must be a number");
 	snprintf(dbuf, sizeof dbuf, "%d", depth ? depth->valueint : 1);
-	if (parse_depth_arg(dbuf, &rq->depth, err) < 0)
+	if (request_parse_depth(dbuf, &rq->depth, err) < 0)
 		return PTS_EINVAL;
 	if ((e = registry_get(&srv->reg, rq->space, err)) == NULL)
 		return PTS_ENOENT;
@@ -145,7 +145,7 @@ ws_msg_parse(struct server *srv, const char *text, size_t len,
 	int r;
 
 	memset(rq, 0, sizeof *rq);
-	if (json_parse_object(text, len, &msg, err) < 0)
+	if (request_body_object(text, len, &msg, err) < 0)
 		return PTS_EINVAL;
 	r = parse_typed(srv, msg, rq, err);
 	cJSON_Delete(msg);

@@ -44,12 +44,12 @@ query_values(const char *text)
 	unsigned depth;
 	uint64_t va;
 
-	if (parse_node_arg(text, &lvl, &va, NULL) == 0 &&
+	if (request_parse_node(text, &lvl, &va, NULL) == 0 &&
 	    (unsigned)lvl >= PT_NLEVELS)
 		abort();
-	if (parse_depth_arg(text, &depth, NULL) == 0 && depth > PT_NLEVELS)
+	if (request_parse_depth(text, &depth, NULL) == 0 && depth > PT_NLEVELS)
 		abort();
-	(void)parse_u64(text, &va);
+	(void)request_parse_u64(text, &va);
 }
 
 /* The body of POST /api/v1/spaces and of .../ops. */
@@ -65,8 +65,8 @@ body_fields(const cJSON *b)
 		check_op(&op);
 	else if (err.code >= 0 || err.msg[0] == '\0')
 		abort();
-	(void)json_get_u64(b, "pid", true, &v, NULL);
-	(void)json_get_u64(b, "ram_mb", false, &v, NULL);
+	(void)request_get_u64(b, "pid", true, &v, NULL);
+	(void)request_get_u64(b, "ram_mb", false, &v, NULL);
 	s = json_print(b);
 	free(s);
 }
@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (json_parse_object((const char *)data, size, &b, &err) == 0) {
+	if (request_body_object((const char *)data, size, &b, &err) == 0) {
 		if (!cJSON_IsObject(b))
 			abort();
 		body_fields(b);
