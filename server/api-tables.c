@@ -3,7 +3,7 @@
    simulator ops and simulated zones. */
 #include "config.h"
 
-#include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,32 +52,59 @@ close_space(struct http_req *rq, struct entry *e)
 	registry_put(&rq->srv->reg, e);
 }
 
-/*
- * open_space() for an op the space must have (NULL in its ops: the space
- * does not support it, and the request is answered with that).
- */
-static struct entry *
-open_space_for(struct http_req *rq, struct http_resp *rs, size_t op_off,
-    const char *what)
-{
-	struct entry *e = open_space(rq, rs);
-	void (*fn)(void);
+/* The space op a request needs. */
+enum need { NEED_TREE, NEED_WALK, NEED_RANGES, NEED_OP, NEED_ZONES };
 
-	if (e == NULL)
-		return NULL;
-	memcpy(&fn, (const char *)e->space->ops + op_off, sizeof fn);
-	if (fn == NULL) {
-		http_errorf(rs, PTS_ENOTSUP, "not_supported",
-		    "space '%s' (%s) has no %s", e->id, e->space->ops->kind,
-		    what);
-		close_space(rq, e);
-		return NULL;
+/* Whether the space has the op (a NULL op: it does not support it). */
+static bool
+has_op(const struct space_ops *o, enum need n)
+{
+	switch (n) {
+	case NEED_TREE:		return o->tree != NULL;
+	case NEED_WALK:		return o->walk != NULL;
+	case NEED_RANGES:	return o->ranges != NULL;
+	case NEED_OP:		return o->op != NULL;
+	case NEED_ZONES:	return o->zones != NULL;
 	}
-	return e;
+	return false;
 }
 
-#define OPEN_SPACE_FOR(rq, rs, op, what) \
-	open_space_for((rq), (rs), offsetof(struct space_ops, op), (what))
+/*
+ * When the open space e lacks the op, answer with that, close e and return
+ * true.
+ */
+static bool
+lacks_op(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    enum need n)
+{
+	static const char *const what[] = {
+		[NEED_TREE] = "tables", [NEED_WALK] = "walk",
+		[NEED_RANGES] = "ranges",
+		[NEED_OP] = "simulator operations (read-only)",
+	};
+
+	if (has_op(e->space->ops, n))
+		return false;
+	if (n == NEED_ZONES)
+		http_errorf(rs, PTS_ENOTSUP, "no_zones",
+		    "space '%s' has no simulated machine: the live machine's "
+		    "zones are at /api/v1/zones", e->id);
+	else
+		http_errorf(rs, PTS_ENOTSUP, "not_supported",
+		    "space '%s' (%s) has no %s", e->id, e->space->ops->kind,
+		    what[n]);
+	close_space(rq, e);
+	return true;
+}
+
+/* open_space() for an op the space must have; NULL after answering. */
+static struct entry *
+open_space_for(struct http_req *rq, struct http_resp *rs, enum need n)
+{
+	struct entry *e = open_space(rq, rs);
+
+	return e == NULL || lacks_op(rq, rs, e, n) ? NULL : e;
+}
 
 /* The space's ranges, with e locked; answers and closes e on failure. */
 static int
@@ -86,13 +113,8 @@ load_ranges(struct http_req *rq, struct http_resp *rs, struct entry *e,
 {
 	struct pts_err err;
 
-	if (e->space->ops->ranges == NULL) {
-		http_errorf(rs, PTS_ENOTSUP, "not_supported",
-		    "space '%s' (%s) has no ranges", e->id,
-		    e->space->ops->kind);
-		close_space(rq, e);
+	if (lacks_op(rq, rs, e, NEED_RANGES))
 		return -1;
-	}
 	if (e->space->ops->ranges(e->space, r, &err) == 0)
 		return 0;
 	close_space(rq, e);
@@ -115,7 +137,7 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 	if (request_parse_node(http_arg(rq, "node"), &lvl, &va, &err) < 0 ||
 	    request_parse_depth(http_arg(rq, "depth"), &depth, &err) < 0)
 		return http_error(rs, &err);
-	if ((e = OPEN_SPACE_FOR(rq, rs, tree, "tables")) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_TREE)) == NULL)
 		return rs->status;
 	if (e->space->ops->tree(e->space, lvl, va, depth, &node, &err) < 0) {
 		close_space(rq, e);
@@ -141,7 +163,7 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 	if (vas == NULL || request_parse_u64(vas, &va))
 		return http_errorf(rs, PTS_EINVAL, "bad_va",
 		    "walk needs ?va=0x... (a hex virtual address)");
-	if ((e = OPEN_SPACE_FOR(rq, rs, walk, "walk")) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_WALK)) == NULL)
 		return rs->status;
 	memset(&w, 0, sizeof w);
 	if (e->space->ops->walk(e->space, va, &w, &err) < 0) {
@@ -252,8 +274,7 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 		cJSON_Delete(body);
 		return http_error(rs, &err);
 	}
-	if ((e = OPEN_SPACE_FOR(rq, rs, op,
-	    "simulator operations (read-only)")) == NULL) {
+	if ((e = open_space_for(rq, rs, NEED_OP)) == NULL) {
 		cJSON_Delete(body);
 		return rs->status;
 	}
@@ -277,14 +298,8 @@ api_space_zones(struct http_req *rq, struct http_resp *rs)
 	struct entry *e;
 	int r;
 
-	if ((e = open_space(rq, rs)) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_ZONES)) == NULL)
 		return rs->status;
-	if (e->space->ops->zones == NULL) {
-		close_space(rq, e);
-		return http_errorf(rs, PTS_ENOTSUP, "no_zones",
-		    "space '%s' has no simulated machine: the live machine's "
-		    "zones are at /api/v1/zones", rq->seg[3]);
-	}
 	r = e->space->ops->zones(e->space, &zs, &err);
 	if (r == 0)
 		snprintf(zs.source, sizeof zs.source, "%s", e->id);
