@@ -11,7 +11,6 @@
 #include "procfs.h"
 #include "routes.h"
 #include "daemon.h"
-#include "zones-proc.h"
 
 int
 api_info(struct http_req *rq, struct http_resp *rs)
@@ -59,11 +58,8 @@ api_live_zones(struct http_req *rq, struct http_resp *rs)
 	struct zones_state zs = { 0 };
 	struct pts_err err;
 
-	if (zones_read_proc(rq->srv->opt.proc_root, &zs, &err) < 0) {
-		zones_release(&zs);
+	if (server_live_zones(rq->srv->opt.proc_root, &zs, &err) < 0)
 		return http_error(rs, &err);
-	}
-	snprintf(zs.source, sizeof zs.source, "live");
 	http_json(rs, 200, json_zones(&zs));
 	zones_release(&zs);
 	return 200;

@@ -11,17 +11,14 @@
 #include "registry.h"
 #include "routes.h"
 #include "strbuf.h"
-#include "zones-proc.h"
 
 static void
 render_zones(struct server *srv, struct strbuf *sb)
 {
 	struct zones_state zs = { 0 };
 
-	if (zones_read_proc(srv->opt.proc_root, &zs, NULL) < 0) {
-		zones_release(&zs);
+	if (server_live_zones(srv->opt.proc_root, &zs, NULL) < 0)
 		return;
-	}
 	metrics_help(sb, "ptscope_zone_free_blocks", "gauge",
 	    "Free blocks of each order in the buddy allocator "
 	    "(/proc/buddyinfo).");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "json.h"
 #include "request.h"
 #include "procfs.h"
@@ -16,7 +17,6 @@
 #include "ptdump.h"
 #include "sim.h"
 #include "strbuf.h"
-#include "zones-proc.h"
 
 /* Where a command's space comes from and how to show it. */
 struct cli_args {
@@ -273,11 +273,8 @@ cli_zones(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(zones_usage, "unexpected argument");
-	if (zones_read_proc(root, &zs, &err) < 0) {
-		zones_release(&zs);
+	if (server_live_zones(root, &zs, &err) < 0)
 		return fail(&err);
-	}
-	snprintf(zs.source, sizeof zs.source, "live");
 	print_json(json_zones(&zs));
 	zones_release(&zs);
 	return 0;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon.c: small questions every server module asks of the shared state. */
+/* daemon.c: small questions every server module asks of the shared state,
+   and the one reader of the live machine's zones. */
 #include "config.h"
 #include "daemon.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "zones-proc.h"
 
 bool
 server_hide_physical(const struct server *srv, const struct space *s)
@@ -34,4 +37,15 @@ server_format_url(char *buf, size_t len, const char *scheme,
 {
 	snprintf(buf, len, strchr(host, ':') ? "%s://[%s]:%d/" :
 	    "%s://%s:%d/", scheme, host, port);
+}
+
+int
+server_live_zones(const char *proc_root, struct zones_state *zs,
+    struct pts_err *err)
+{
+	int r = zones_read_proc(proc_root, zs, err);
+
+	if (r < 0)
+		zones_release(zs);
+	return r;
 }

@@ -15,6 +15,7 @@
 #include "procfs.h"
 #include "ptdump.h"
 #include "registry.h"
+#include "zones.h"
 
 #define SERVER_MAX_PTDUMP 4
 
@@ -47,5 +48,15 @@ bool server_token_ok(const struct server *, const char *presented);
 /* "scheme://HOST:PORT/" with brackets around IPv6 hosts. */
 void server_format_url(char *buf, size_t len, const char *scheme,
     const char *host, int port);
+
+/*
+ * The live machine's zones from the zone files below proc_root (the
+ * daemon's --proc-root, or the CLI's), source "live".  Every reader of
+ * live zones (HTTP, WebSocket, /metrics, `ptscope zones`) calls this.
+ * zs starts zeroed or filled by an earlier read (it is replaced).  0; or a
+ * negative PTS_E* with zs empty and err (may be NULL) saying why.
+ */
+int server_live_zones(const char *proc_root, struct zones_state *zs,
+    struct pts_err *err);
 
 #endif

@@ -19,7 +19,6 @@
 #include "strbuf.h"
 #include "ws-msg.h"
 #include "xalloc.h"
-#include "zones-proc.h"
 
 #define WS_SNDBUF (256 * 1024)	/* bounded kernel buffer per client */
 #define WS_FRAG (16 * 1024)	/* largest frame written at once */
@@ -544,8 +543,7 @@ render_zones(struct ws *ws, const struct ws_sub *s, struct pts_err *err)
 		registry_put(&ws->srv->reg, e);
 		snprintf(zs.source, sizeof zs.source, "%s", s->sim);
 	} else {
-		r = zones_read_proc(ws->srv->opt.proc_root, &zs, err);
-		snprintf(zs.source, sizeof zs.source, "live");
+		r = server_live_zones(ws->srv->opt.proc_root, &zs, err);
 	}
 	if (r < 0) {
 		zones_release(&zs);
