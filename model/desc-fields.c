@@ -669,6 +669,10 @@ desc_fields_decode(const struct arch *a, unsigned li, uint64_t word,
 		long_split(a, li, &s);
 	}
 	out->next_pa = fields_pa(out);
+	/* Svnapot: PPN[3:0] = 1000 encodes the 64 KiB size, not address bits */
+	if (strcmp(a->family, "riscv") == 0 && out->valid && !out->table &&
+	    (word >> 63))
+		out->next_pa &= ~UINT64_C(0xffff);
 }
 
 uint64_t

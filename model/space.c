@@ -82,3 +82,17 @@ space_free(struct space *s)
 	if (s && s->ops && s->ops->free)
 		s->ops->free(s);
 }
+
+bool
+space_linear_va(const struct space *s, uint64_t pa, uint64_t *va)
+{
+	uint64_t off;
+
+	if (!s->linear_known || pa == PT_UNKNOWN || pa < s->phys_offset)
+		return false;
+	off = pa - s->phys_offset;
+	if (s->arch->page_offset + off < s->arch->page_offset)
+		return false;		/* past the top of the address space */
+	*va = s->arch->page_offset + off;
+	return true;
+}

@@ -103,7 +103,15 @@ struct space {
 	bool live;		/* shows real machine state: physical addresses
 				   are hidden unless --show-physical */
 	char label[64];		/* for people: "x86_64-4l process", "bash" */
+	bool linear_known;	/* phys_offset is known: __va() can be shown */
+	uint64_t phys_offset;	/* the PA the linear map starts at
+				   (PAGE_OFFSET maps it): PHYS_OFFSET on arm,
+				   memstart_addr on arm64, phys_ram_base on
+				   RISC-V, 0 on x86 */
 };
+
+/* __va(pa): the linear-map VA of pa, or false when unknown or outside. */
+bool space_linear_va(const struct space *, uint64_t pa, uint64_t *va);
 
 void space_free(struct space *);
 

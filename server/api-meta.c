@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "desc-fields.h"
 #include "json.h"
 #include "procfs.h"
 #include "routes.h"
@@ -35,6 +36,44 @@ api_arch(struct http_req *rq, struct http_resp *rs)
 		    "there is no arch '%.40s' (see /api/v1/arches)",
 		    rq->seg[3]);
 	return http_json(rs, 200, json_arch(a));
+}
+
+/* GET arches/ID/decode?level=L&entry=0x..[&word=hw|linux]: one descriptor
+   word split into the manual's fields; no space needed. */
+int
+api_arch_decode(struct http_req *rq, struct http_resp *rs)
+{
+	const struct arch *a = arch_find(rq->seg[3]);
+	const char *lv = http_arg(rq, "level"), *ev = http_arg(rq, "entry");
+	const char *wv = http_arg(rq, "word");
+	struct desc_fields d;
+	enum desc_word which = DESC_WORD_HW;
+	uint64_t entry;
+	int level, li;
+
+	if (a == NULL)
+		return http_errorf(rs, PTS_ENOENT, "unknown_arch",
+		    "there is no arch '%.40s' (see /api/v1/arches)",
+		    rq->seg[3]);
+	level = lv ? arch_level_from_name(lv) : -1;
+	li = level < 0 ? -1 : arch_level_pos(a, (enum pt_level)level);
+	if (li < 0)
+		return http_errorf(rs, PTS_EINVAL, "bad_level", "decode needs "
+		    "?level= naming a level %s has (folded levels have no "
+		    "entries)", a->id);
+	if (ev == NULL || parse_u64(ev, &entry) < 0 ||
+	    (a->entry_bytes == 4 && entry > 0xffffffffu))
+		return http_errorf(rs, PTS_EINVAL, "bad_entry", "decode needs "
+		    "?entry=0x... (a %u-bit descriptor value)",
+		    a->entry_bytes * 8);
+	if (wv && strcmp(wv, "linux") == 0 && strcmp(a->id, "armv7-2l") == 0 &&
+	    li == (int)a->nlevels - 1)
+		which = DESC_WORD_LINUX;
+	else if (wv && strcmp(wv, "hw") != 0)
+		return http_errorf(rs, PTS_EINVAL, "bad_word", "?word= is hw, "
+		    "or linux for an armv7-2l pte (the Linux copy)");
+	desc_fields_decode(a, (unsigned)li, entry, which, &d);
+	return http_json(rs, 200, json_desc_fields(&d));
 }
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "desc-fields.h"
 #include "procfs-maps.h"
 #include "registry.h"
 #include "sim.h"
@@ -314,9 +315,80 @@ json_node(const struct pt_node *n, bool hide)
 	return o;
 }
 
+/* One descriptor word split into its fields (model/desc-fields.h). */
+cJSON *
+json_desc_fields(const struct desc_fields *d)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	cJSON_AddStringToObject(o, "format", d->format ? d->format : "");
+	json_add_u64(o, "bits", d->bits);
+	cJSON_AddBoolToObject(o, "valid", d->valid);
+	cJSON_AddBoolToObject(o, "table", d->table);
+	json_add_hex(o, d->table ? "next_table_pa" : "output_pa", d->next_pa);
+	a = cJSON_AddArrayToObject(o, "fields");
+	for (unsigned i = 0; i < d->n; i++) {
+		const struct desc_field *f = &d->f[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, x);
+		cJSON_AddStringToObject(x, "name", f->name);
+		json_add_u64(x, "lo", f->lo);
+		json_add_u64(x, "hi", f->lo + f->width - 1);
+		json_add_hex(x, "value", f->value);
+		cJSON_AddStringToObject(x, "meaning", f->meaning);
+		if (f->pa_lo >= 0)
+			json_add_u64(x, "pa_lo", (uint64_t)f->pa_lo);
+	}
+	return o;
+}
+
+/* The decoded fields of one word, with __va() of a next table's PA. */
+static cJSON *
+decoded_word(const struct space *s, unsigned li, uint64_t w,
+    enum desc_word which)
+{
+	struct desc_fields d;
+	cJSON *o;
+	uint64_t va;
+
+	desc_fields_decode(s->arch, li, w, which, &d);
+	o = json_desc_fields(&d);
+	if (d.table && space_linear_va(s, d.next_pa, &va))
+		json_add_hex(o, "next_table_va", va);
+	return o;
+}
+
+/* "decoded" of a walk step: the entry split into fields; on armv7-2l the
+   hardware words get "hw_decoded" (pgd: both first-level descriptors;
+   pte: the hardware pte beside the Linux pte in "decoded"). */
+static void
+add_step_fields(cJSON *x, const struct space *s,
+    const struct pt_walk_step *st)
+{
+	int li = arch_level_pos(s->arch, st->level);
+	bool v7 = strcmp(s->arch->id, "armv7-2l") == 0;
+	cJSON *hw;
+
+	if (li < 0 || st->entry == PT_UNKNOWN)
+		return;
+	if (!v7 || st->nhw == 0) {
+		cJSON_AddItemToObject(x, "decoded", decoded_word(s, (unsigned)li,
+		    st->entry, DESC_WORD_HW));
+		return;
+	}
+	if (li > 0)
+		cJSON_AddItemToObject(x, "decoded", decoded_word(s,
+		    (unsigned)li, st->entry, DESC_WORD_LINUX));
+	hw = cJSON_AddArrayToObject(x, "hw_decoded");
+	for (unsigned i = 0; i < st->nhw; i++)
+		cJSON_AddItemToArray(hw, decoded_word(s, (unsigned)li,
+		    st->hw[i], DESC_WORD_HW));
+}
+
 /* The walk's fields into o. */
 static void
-add_walk(cJSON *o, const struct pt_walk *w, bool hide)
+add_walk(cJSON *o, const struct space *sp, const struct pt_walk *w, bool hide)
 {
 	cJSON *steps;
 
@@ -343,6 +415,8 @@ add_walk(cJSON *o, const struct pt_walk *w, bool hide)
 		add_hw(x, s->nhw, s->hw, hide);
 		if (s->size)
 			json_add_hex(x, "size", s->size);
+		if (!hide)
+			add_step_fields(x, sp, s);
 	}
 }
 
@@ -399,7 +473,7 @@ json_walk(const char *id, const struct space *s, const struct pt_walk *w,
 {
 	cJSON *o = table_head(id, s);
 
-	add_walk(o, w, hide);
+	add_walk(o, s, w, hide);
 	return o;
 }
 

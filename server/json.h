@@ -34,6 +34,10 @@ void	 json_add_flags(cJSON *obj, const char *key, uint32_t flags);
 /* GET /info: name, version, WebSocket URL, live capabilities, limits. */
 cJSON	*json_info(const struct server *);
 cJSON	*json_arch(const struct arch *);
+struct desc_fields;
+/* A descriptor word split into fields: {"format","bits","valid","table",
+   "next_table_pa"|"output_pa","fields":[{name,lo,hi,value,meaning}]}. */
+cJSON	*json_desc_fields(const struct desc_fields *);
 /* {"arches":[...]}: every arch ptscope knows. */
 cJSON	*json_arches(void);
 /* {"processes":[...]} from procfs_list(). */

@@ -10,6 +10,7 @@ const struct route routes[] = {
 	{ "GET", "info", api_info },
 	{ "GET", "arches", api_arches },
 	{ "GET", "arches/*", api_arch },
+	{ "GET", "arches/*/decode", api_arch_decode },
 	{ "GET", "processes", api_processes },
 	{ "GET", "zones", api_live_zones },
 	{ "GET", "spaces", api_spaces_list },

@@ -28,6 +28,7 @@ const struct route *routes_match(const struct http_req *rq,
 int api_info(struct http_req *, struct http_resp *);
 int api_arches(struct http_req *, struct http_resp *);
 int api_arch(struct http_req *, struct http_resp *);
+int api_arch_decode(struct http_req *, struct http_resp *);
 int api_processes(struct http_req *, struct http_resp *);
 int api_live_zones(struct http_req *, struct http_resp *);
 int api_spaces_list(struct http_req *, struct http_resp *);

@@ -32,6 +32,8 @@ space_alloc(struct sim_machine *m, struct sim_space **out, struct pts_err *err)
 	sp->base.ops = &sim_ops;
 	sp->base.arch = m->a;
 	sp->base.live = false;
+	sp->base.linear_known = true;
+	sp->base.phys_offset = m->ram_base;
 	sp->m = m;
 	m->refs++;		/* a new machine: no other thread sees it yet */
 	if ((rc = simpt_space_init(sp, err)) != 0) {
@@ -241,6 +243,8 @@ op_fork(struct sim_space *sp, struct space_op_result *res, struct pts_err *err)
 
 	ch->base.ops = &sim_ops;
 	ch->base.arch = sp->base.arch;
+	ch->base.linear_known = sp->base.linear_known;
+	ch->base.phys_offset = sp->base.phys_offset;
 	ch->m = sp->m;
 	if ((rc = simpt_fork(sp, ch, err)) != 0) {
 		free(ch);

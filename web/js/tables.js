@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, num, signExtend, lowMask, errText } from './util.js';
 import { LINUX_LEVELS, levelsOf, levelPos, isFolded, foldNote, levelLabel } from './levels.js';
+import { entryDecoded } from './decoder.js';
 
 const KINDS = {
 	table: { letter: 'T', name: 'table' },
@@ -415,10 +416,36 @@ function details(i) {
 		actions.push(h('button', { type: 'button', onclick: () => activate(i) }, `Open ${childLevel(c).toUpperCase()} table`));
 	if (c && c.kind !== 'table')
 		actions.push(h('button', { type: 'button', onclick: () => ctx.go('walk', { va: hex(va) }) }, 'Explain the walk'));
-	setKids($('cell-details'), h('h3', {}, 'Entry ' + i), dl,
+	setKids($('cell-details'), h('h3', {}, 'Entry ' + i), dl, decodeSection(c),
 		st ? h('p', { class: 'hint' }, `Below: ${num(st.present_pages)} pages, ${num(st.tables)} tables, ${num(st.blocks)} blocks, ${num(st.swapped_pages)} swapped`) : null,
 		c ? null : h('p', { class: 'hint' }, 'Empty entry: nothing is mapped here.'),
 		h('div', { class: 'actions' }, actions));
+}
+
+// "Decode the entry": its word(s) split into fields, fetched when opened.
+function decodeSection(c) {
+	if (!c || c.entry === null || c.entry === undefined) return null;
+	const level = cur.node.level;
+	const arch = ctx.arch.id;
+	const words = [];
+	if (arch === 'armv7-2l' && c.hw && level === 'pgd')
+		c.hw.forEach(w => words.push([w, 'hw']));
+	else if (arch === 'armv7-2l' && c.hw)
+		words.push([c.entry, 'linux'], [c.hw[0], 'hw']);
+	else
+		words.push([c.entry, null]);
+	const box = h('div', {});
+	const sec = h('details', { class: 'decode' }, h('summary', {}, 'Decode the entry bit by bit'), box);
+	sec.addEventListener('toggle', async () => {
+		if (!sec.open || box.childElementCount) return;
+		try {
+			for (const [w, word] of words)
+				box.append(await entryDecoded(arch, level, w, word));
+		} catch (e) {
+			box.append(h('p', { class: 'error' }, 'Decoding failed: ' + e.message));
+		}
+	}, { once: false });
+	return sec;
 }
 
 // Stats of the current table.

@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, parseAddr, formError } from './util.js';
 import { LINUX_LEVELS, levelsOf, levelInfo, isFolded, helperOf, levelLabel } from './levels.js';
+import { stepDecoded } from './decoder.js';
 
 let ctx = null;
 let last = null;	// {space, va}
@@ -154,7 +155,8 @@ function stepItem(arch, s) {
 				onclick: ev => { ev.preventDefault(); ctx.go('tables', { node: `${s.level}:${hex(last.va)}`, focusVa: hex(last.va) }); } },
 			'open this table') : null),
 		h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)]),
-			h('dt', {}, 'Flags'), h('dd', {}, h('span', { class: 'chips' }, (s.flags || []).map(f => h('span', { class: 'chip' }, f))))));
+			h('dt', {}, 'Flags'), h('dd', {}, h('span', { class: 'chips' }, (s.flags || []).map(f => h('span', { class: 'chip' }, f))))),
+		stepDecoded(s));
 }
 
 // The outcome: the physical address, or where and why the walk stopped.
