@@ -10,6 +10,7 @@
 #include "desc-fields.h"
 #include "json.h"
 #include "procfs.h"
+#include "request.h"
 #include "routes.h"
 #include "daemon.h"
 
@@ -61,7 +62,7 @@ api_arch_decode(struct http_req *rq, struct http_resp *rs)
 		return http_errorf(rs, PTS_EINVAL, "bad_level", "decode needs "
 		    "?level= naming a level %s has (folded levels have no "
 		    "entries)", a->id);
-	if (ev == NULL || parse_u64(ev, &entry) < 0 ||
+	if (ev == NULL || request_parse_u64(ev, &entry) < 0 ||
 	    (a->entry_bytes == 4 && entry > 0xffffffffu))
 		return http_errorf(rs, PTS_EINVAL, "bad_entry", "decode needs "
 		    "?entry=0x... (a %u-bit descriptor value)",
