@@ -96,3 +96,19 @@ space_linear_va(const struct space *s, uint64_t pa, uint64_t *va)
 	*va = s->arch->page_offset + off;
 	return true;
 }
+
+int
+space_regions_by_ranges(struct space *s, struct regions *out,
+    struct pts_err *err)
+{
+	struct pt_ranges r = { 0 };
+	int rc;
+
+	if (s->ops->ranges == NULL)
+		return pts_errf(err, PTS_ENOTSUP, "not_supported",
+		    "This space has no ranges to make regions of.");
+	if ((rc = s->ops->ranges(s, &r, err)) == 0)
+		regions_from_ranges(out, s->arch, &r);
+	pt_ranges_release(&r);
+	return rc;
+}

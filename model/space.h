@@ -20,6 +20,7 @@
 #include "arch.h"
 #include "err.h"
 #include "pt.h"
+#include "region.h"
 #include "zones.h"
 
 struct space;
@@ -86,6 +87,9 @@ struct space_ops {
 	int (*walk)(struct space *, uint64_t va, struct pt_walk *out,
 	    struct pts_err *);
 	int (*ranges)(struct space *, struct pt_ranges *out, struct pts_err *);
+	/* Regions with their spans, accounted (region.h): a process's VMAs;
+	   space_regions_by_ranges for spaces without VMAs. */
+	int (*regions)(struct space *, struct regions *out, struct pts_err *);
 	int (*zones)(struct space *, struct zones_state *out, struct pts_err *);
 	/* Re-read the source; bump generation only when something changed.
 	   PTS_EGONE when the process has exited. */
@@ -114,5 +118,10 @@ struct space {
 bool space_linear_va(const struct space *, uint64_t pa, uint64_t *va);
 
 void space_free(struct space *);
+
+/* A regions op for spaces without VMAs: regions_from_ranges() over the
+   space's ranges op. */
+int space_regions_by_ranges(struct space *, struct regions *out,
+    struct pts_err *);
 
 #endif

@@ -77,17 +77,81 @@ api_arch_decode(struct http_req *rq, struct http_resp *rs)
 	return http_json(rs, 200, json_desc_fields(&d));
 }
 
+/* qsort orders of GET /api/v1/processes?sort= */
+static int
+by_pid(const void *a, const void *b)
+{
+	const struct proc_entry *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int
+by_vm_pte(const void *a, const void *b)
+{
+	const struct proc_entry *x = a, *y = b;
+
+	if (x->vm_pte_kb != y->vm_pte_kb)
+		return x->vm_pte_kb < y->vm_pte_kb ? 1 : -1;
+	return by_pid(a, b);
+}
+
+static int
+by_rss(const void *a, const void *b)
+{
+	const struct proc_entry *x = a, *y = b;
+
+	if (x->rss_kb != y->rss_kb)
+		return x->rss_kb < y->rss_kb ? 1 : -1;
+	return by_pid(a, b);
+}
+
 int
 api_processes(struct http_req *rq, struct http_resp *rs)
 {
+	static int (*const cmp[])(const void *, const void *) = {
+		[PROC_SORT_PID] = by_pid, [PROC_SORT_VM_PTE] = by_vm_pte,
+		[PROC_SORT_RSS] = by_rss,
+	};
 	struct proc_entry *v = NULL;
 	struct pts_err err;
-	size_t n = 0;
+	enum proc_sort sort;
+	size_t n = 0, limit;
 	cJSON *o;
 
-	if (procfs_list(rq->srv->opt.proc_root, &v, &n, &err) < 0)
+	if (request_parse_proc_query(http_arg(rq, "sort"),
+	    http_arg(rq, "limit"), &sort, &limit, &err) < 0 ||
+	    procfs_list(rq->srv->opt.proc_root, &v, &n, &err) < 0)
 		return http_error(rs, &err);
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp[sort]);
+	if (limit != PROC_LIMIT_NONE && n > limit)
+		n = limit;
 	o = json_processes(v, n);
+	free(v);
+	return http_json(rs, 200, o);
+}
+
+int
+api_machine(struct http_req *rq, struct http_resp *rs)
+{
+	struct machine_tables m;
+	struct proc_entry *v = NULL;
+	struct pts_err err;
+	enum proc_sort sort;
+	size_t n = 0, limit;
+	cJSON *o;
+
+	if (request_parse_proc_query(NULL, http_arg(rq, "top"), &sort,
+	    &limit, &err) < 0 ||
+	    procfs_list(rq->srv->opt.proc_root, &v, &n, &err) < 0)
+		return http_error(rs, &err);
+	procfs_machine_tables(rq->srv->opt.proc_root, v, n, &m);
+	if (n > 1)
+		qsort(v, n, sizeof *v, by_vm_pte);
+	if (limit == PROC_LIMIT_NONE)
+		limit = 10;
+	o = json_machine(&m, v, n < limit ? n : limit);
 	free(v);
 	return http_json(rs, 200, o);
 }

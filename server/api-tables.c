@@ -9,9 +9,6 @@
 #include <string.h>
 
 #include "json.h"
-#include "procfs-maps.h"
-#include "procfs.h"
-#include "procfs-space.h"
 #include "ptdump.h"
 #include "request.h"
 #include "routes.h"
@@ -53,7 +50,8 @@ close_space(struct http_req *rq, struct entry *e)
 }
 
 /* The space op a request needs. */
-enum need { NEED_TREE, NEED_WALK, NEED_RANGES, NEED_OP, NEED_ZONES };
+enum need { NEED_TREE, NEED_WALK, NEED_RANGES, NEED_OP, NEED_ZONES,
+    NEED_REGIONS };
 
 /* Whether the space has the op (a NULL op: it does not support it). */
 static bool
@@ -65,6 +63,7 @@ has_op(const struct space_ops *o, enum need n)
 	case NEED_RANGES:	return o->ranges != NULL;
 	case NEED_OP:		return o->op != NULL;
 	case NEED_ZONES:	return o->zones != NULL;
+	case NEED_REGIONS:	return o->regions != NULL;
 	}
 	return false;
 }
@@ -81,6 +80,7 @@ lacks_op(struct http_req *rq, struct http_resp *rs, struct entry *e,
 		[NEED_TREE] = "tables", [NEED_WALK] = "walk",
 		[NEED_RANGES] = "ranges",
 		[NEED_OP] = "simulator operations (read-only)",
+		[NEED_REGIONS] = "regions",
 	};
 
 	if (has_op(e->space->ops, n))
@@ -214,30 +214,50 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 int
 api_regions(struct http_req *rq, struct http_resp *rs)
 {
-	struct pt_ranges r = { 0 };
+	struct regions r = { 0 };
 	struct pts_err err;
 	struct entry *e;
 	cJSON *o;
 
-	if ((e = open_space(rq, rs)) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_REGIONS)) == NULL)
 		return rs->status;
-	if (e->pid) {
-		struct procfs_vmas v = { 0 };
-
-		if (procfs_space_vmas(e->space, &v, &err) < 0) {
-			close_space(rq, e);
-			return http_error(rs, &err);
-		}
-		o = json_regions_vmas(e->id, e->space, &v);
-		procfs_vmas_release(&v);
+	if (e->space->ops->regions(e->space, &r, &err) < 0) {
 		close_space(rq, e);
-		return http_json(rs, 200, o);
+		regions_release(&r);
+		return http_error(rs, &err);
 	}
-	if (load_ranges(rq, rs, e, &r) < 0)
-		return rs->status;
-	o = json_regions_ranges(e->id, e->space, &r);
+	o = json_regions(e->id, e->space, &r);
 	close_space(rq, e);
-	pt_ranges_release(&r);
+	regions_release(&r);
+	return http_json(rs, 200, o);
+}
+
+int
+api_cost(struct http_req *rq, struct http_resp *rs)
+{
+	struct whatif_config cur, c;
+	struct whatif_result res, res_cur;
+	struct regions r = { 0 };
+	struct pts_err err;
+	struct entry *e;
+	cJSON *o;
+
+	if ((e = open_space_for(rq, rs, NEED_REGIONS)) == NULL)
+		return rs->status;
+	if (request_parse_cost(e->space->arch, http_arg(rq, "arch"),
+	    http_arg(rq, "thp"), http_arg(rq, "page_size"), &c, &err) < 0 ||
+	    request_parse_cost(e->space->arch, NULL, NULL, NULL, &cur,
+	    &err) < 0 ||
+	    e->space->ops->regions(e->space, &r, &err) < 0) {
+		close_space(rq, e);
+		regions_release(&r);
+		return http_error(rs, &err);
+	}
+	whatif_compute(&r, &c, &res);
+	whatif_compute(&r, &cur, &res_cur);
+	o = json_cost(e->id, e->space, &c, &res, &cur, &res_cur);
+	close_space(rq, e);
+	regions_release(&r);
 	return http_json(rs, 200, o);
 }
 

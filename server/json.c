@@ -11,10 +11,12 @@
 
 #include "daemon.h"
 #include "desc-fields.h"
-#include "procfs-maps.h"
+#include "procfs.h"
+#include "region.h"
 #include "registry.h"
 #include "sim.h"
 #include "space.h"
+#include "whatif.h"
 #include "xalloc.h"
 
 void
@@ -488,67 +490,6 @@ json_ranges(const char *id, const struct space *s, const struct pt_ranges *r,
 }
 
 cJSON *
-json_regions_ranges(const char *id, const struct space *s,
-    const struct pt_ranges *r)
-{
-	cJSON *o = table_head(id, s);
-	cJSON *a = cJSON_AddArrayToObject(o, "regions"), *cur = NULL;
-	uint64_t end = 0, pages = 0;
-	bool markers = false;
-
-	for (size_t i = 0; i < r->n; i++)
-		markers |= r->v[i].marker != NULL;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct pt_range *x = &r->v[i];
-		bool start = cur == NULL || (markers ? x->marker != NULL :
-		    x->start != end);
-
-		if (start) {
-			if (cur)
-				json_add_u64(cur, "present_pages", pages);
-			cur = cJSON_CreateObject();
-			cJSON_AddItemToArray(a, cur);
-			json_add_hex(cur, "start", x->start);
-			cJSON_AddStringToObject(cur, "name",
-			    x->marker ? x->marker : "");
-			pages = 0;
-		}
-		pages += x->pages;
-		end = x->end;
-		cJSON_DeleteItemFromObject(cur, "end");
-		json_add_hex(cur, "end", end);
-	}
-	if (cur)
-		json_add_u64(cur, "present_pages", pages);
-	return o;
-}
-
-cJSON *
-json_regions_vmas(const char *id, const struct space *s,
-    const struct procfs_vmas *v)
-{
-	cJSON *o = table_head(id, s);
-	cJSON *a = cJSON_AddArrayToObject(o, "regions");
-
-	for (size_t i = 0; i < v->n; i++) {
-		const struct procfs_vma *m = &v->v[i];
-		cJSON *x = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(a, x);
-		json_add_hex(x, "start", m->start);
-		json_add_hex(x, "end", m->end);
-		cJSON_AddStringToObject(x, "name", m->name ? m->name : "");
-		cJSON_AddStringToObject(x, "perms", m->perms);
-		json_add_hex(x, "offset", m->offset);
-		json_add_u64(x, "present_pages", m->present_pages);
-		json_add_u64(x, "swapped_pages", m->swapped_pages);
-		if (m->page_size)
-			json_add_u64(x, "page_size", m->page_size);
-	}
-	return o;
-}
-
-cJSON *
 json_op_result(const struct space_op_result *res, cJSON *forked)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -752,4 +693,124 @@ json_print(const cJSON *o)
 		abort();
 	}
 	return s;
+}
+
+/* Counts per existing level of a: {"pgd":N,...}. */
+static void
+json_add_level_counts(cJSON *o, const char *key, const struct arch *a,
+    const uint64_t *per_li)
+{
+	cJSON *t = cJSON_AddObjectToObject(o, key);
+
+	for (unsigned li = 0; li < a->nlevels; li++)
+		json_add_u64(t, a->levels[li].name, per_li[li]);
+}
+
+/* One region with its cost. */
+static cJSON *
+json_region(const struct region *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	json_add_hex(o, "start", r->start);
+	json_add_hex(o, "end", r->end);
+	cJSON_AddStringToObject(o, "name", r->name);
+	if (r->perms[0]) {
+		cJSON_AddStringToObject(o, "perms", r->perms);
+		json_add_hex(o, "offset", r->offset);
+	}
+	json_add_u64(o, "present_pages", r->present_pages);
+	json_add_u64(o, "swapped_pages", r->swapped_pages);
+	if (r->page_size)
+		json_add_u64(o, "page_size", r->page_size);
+	json_add_u64(o, "rss_kb", r->rss_bytes / 1024);
+	json_add_u64(o, "anon_kb", r->anon_bytes / 1024);
+	json_add_u64(o, "file_kb", r->file_bytes / 1024);
+	json_add_u64(o, "swap_kb", r->swap_bytes / 1024);
+	json_add_u64(o, "thp_kb", r->thp_bytes / 1024);
+	json_add_u64(o, "hugetlb_kb", r->hugetlb_bytes / 1024);
+	json_add_u64(o, "table_pages", r->table_pages);
+	json_add_u64(o, "deposited_tables", r->deposited_tables);
+	return o;
+}
+
+cJSON *
+json_regions(const char *id, const struct space *s, const struct regions *rs)
+{
+	cJSON *o = table_head(id, s);
+	cJSON *a = cJSON_AddArrayToObject(o, "regions");
+	uint64_t charged = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		cJSON_AddItemToArray(a, json_region(&rs->v[i]));
+		charged += rs->v[i].table_pages;
+	}
+	json_add_level_counts(o, "tables", rs->arch, rs->tables);
+	json_add_u64(o, "charged_table_pages", charged);
+	json_add_u64(o, "deposited_tables", rs->deposited);
+	return o;
+}
+
+static cJSON *
+json_whatif(const struct whatif_config *c, const struct whatif_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "arch", c->arch->id);
+	cJSON_AddStringToObject(o, "thp", whatif_thp_name(c->thp));
+	json_add_u64(o, "page_size", c->page_size);
+	json_add_level_counts(o, "tables", c->arch, r->tables);
+	json_add_u64(o, "table_pages", r->table_pages);
+	json_add_u64(o, "table_bytes", r->table_bytes);
+	json_add_u64(o, "deposited_tables", r->deposited);
+	json_add_u64(o, "vm_pte_bytes", r->vm_pte_bytes);
+	json_add_u64(o, "present_bytes", r->present_bytes);
+	json_add_u64(o, "blocks", r->blocks);
+	json_add_u64(o, "thp_blocks", r->thp_blocks);
+	json_add_u64(o, "unplaced_pages", r->unplaced_pages);
+	return o;
+}
+
+cJSON *
+json_cost(const char *id, const struct space *s,
+    const struct whatif_config *c, const struct whatif_result *r,
+    const struct whatif_config *cur, const struct whatif_result *rcur)
+{
+	cJSON *o = json_whatif(c, r);
+
+	cJSON_AddStringToObject(o, "space", id);
+	cJSON_AddStringToObject(o, "source_arch", s->arch->id);
+	json_add_u64(o, "generation", s->generation);
+	cJSON_AddItemToObject(o, "current", json_whatif(cur, rcur));
+	return o;
+}
+
+/* n kB as bytes, or null when the kernel does not report it. */
+static void
+json_add_kb_bytes(cJSON *o, const char *key, bool has, uint64_t kb)
+{
+	if (has)
+		json_add_u64(o, key, kb * 1024);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *
+json_machine(const struct machine_tables *m, const struct proc_entry *top,
+    size_t ntop)
+{
+	cJSON *o = cJSON_CreateObject(), *t;
+
+	json_add_kb_bytes(o, "page_tables_bytes", m->has_page_tables,
+	    m->page_tables_kb);
+	json_add_kb_bytes(o, "sec_page_tables_bytes", m->has_sec,
+	    m->sec_page_tables_kb);
+	json_add_u64(o, "vm_pte_sum_bytes", m->vm_pte_sum_kb * 1024);
+	json_add_u64(o, "rss_sum_bytes", m->rss_sum_kb * 1024);
+	json_add_u64(o, "processes", m->processes);
+	t = json_processes(top, ntop);
+	cJSON_AddItemToObject(o, "top", cJSON_DetachItemFromObject(t,
+	    "processes"));
+	cJSON_Delete(t);
+	return o;
 }

@@ -22,11 +22,14 @@
 #include "zones.h"
 
 struct entry;
+struct machine_tables;
 struct proc_entry;
-struct procfs_vmas;
+struct regions;
 struct server;
 struct space;
 struct space_op_result;
+struct whatif_config;
+struct whatif_result;
 
 void	 json_add_hex(cJSON *obj, const char *key, uint64_t v);
 void	 json_add_u64(cJSON *obj, const char *key, uint64_t v);
@@ -56,17 +59,25 @@ cJSON	*json_walk(const char *id, const struct space *,
 	    const struct pt_walk *, bool hide);
 cJSON	*json_ranges(const char *id, const struct space *,
 	    const struct pt_ranges *, bool hide);
-/* Regions from ranges: the ptdump sections when the ranges carry markers,
-   else runs of adjacent ranges. */
-cJSON	*json_regions_ranges(const char *id, const struct space *,
-	    const struct pt_ranges *);
-/* Regions of a process: its VMAs, with how much of each is present. */
-cJSON	*json_regions_vmas(const char *id, const struct space *,
-	    const struct procfs_vmas *);
+/* "regions" (each with its cost), the space's "tables" per level,
+   "charged_table_pages" and "deposited_tables". */
+cJSON	*json_regions(const char *id, const struct space *,
+	    const struct regions *);
+/* GET .../cost: the what-if (arch, thp, page_size, tables per level,
+   totals) with "space", "source_arch", "generation" and "current", the
+   same for the space as it is. */
+cJSON	*json_cost(const char *id, const struct space *,
+	    const struct whatif_config *, const struct whatif_result *,
+	    const struct whatif_config *cur, const struct whatif_result *rcur);
 /* A simulator op's counts; forked (consumed, may be NULL) is the space
    object of the child a fork made. */
 cJSON	*json_op_result(const struct space_op_result *, cJSON *forked);
 cJSON	*json_zones(const struct zones_state *);
+/* GET /api/v1/machine: meminfo page tables beside the sum of VmPTE and
+   the top consumers. */
+cJSON	*json_machine(const struct machine_tables *,
+	    const struct proc_entry *top, size_t ntop);
+
 /* The space object: id, kind, arch, label, generation and backend info.
    Call with the entry locked. */
 cJSON	*json_space(const struct entry *);

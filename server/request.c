@@ -208,3 +208,65 @@ request_parse_op(const cJSON *b, struct space_op *op, struct pts_err *err)
 	op->memtype = mt ? mt->valuestring : "normal";
 	return 0;
 }
+
+int
+request_parse_cost(const struct arch *source, const char *arch,
+    const char *thp, const char *page_size, struct whatif_config *out,
+    struct pts_err *err)
+{
+	const struct arch *t = arch ? arch_find(arch) : source;
+	const struct arch_leaf *lf;
+	int th = thp ? whatif_thp_from_name(thp) : WHATIF_THP_ASIS;
+
+	memset(out, 0, sizeof *out);
+	if (t == NULL)
+		return pts_errf(err, PTS_EINVAL, "bad_arch", "There is no arch "
+		    "'%.40s' (see /api/v1/arches).", arch);
+	if (th < 0)
+		return pts_errf(err, PTS_EINVAL, "bad_thp",
+		    "thp must be never, always or asis.");
+	out->arch = t;
+	out->thp = (enum whatif_thp)th;
+	out->page_size = t->page_size;
+	out->page_li = t->nlevels - 1;
+	if (page_size == NULL)
+		return 0;
+	lf = arch_leaf_by_name(t, page_size, &out->page_li);
+	if (lf == NULL || lf->nentries != 1)
+		return pts_errf(err, PTS_EINVAL, "bad_page_size", "%s has no "
+		    "page size '%.20s' of one entry (see its levels' leaves "
+		    "in /api/v1/arches).", t->id, page_size);
+	out->page_size = lf->size;
+	return 0;
+}
+
+int
+request_parse_proc_query(const char *sort, const char *limit,
+    enum proc_sort *sort_out, size_t *limit_out, struct pts_err *err)
+{
+	static const char *const names[] = { "pid", "vm_pte", "rss" };
+	char *end;
+	unsigned long n;
+
+	*sort_out = PROC_SORT_PID;
+	*limit_out = PROC_LIMIT_NONE;
+	if (sort) {
+		unsigned i;
+
+		for (i = 0; i < 3 && strcmp(sort, names[i]); i++)
+			;
+		if (i == 3)
+			return pts_errf(err, PTS_EINVAL, "bad_sort",
+			    "sort must be pid, vm_pte or rss.");
+		*sort_out = (enum proc_sort)i;
+	}
+	if (limit == NULL)
+		return 0;
+	n = strtoul(limit, &end, 10);
+	if (limit[0] < '0' || limit[0] > '9' || *end || n < 1 ||
+	    n > 1000000)
+		return pts_errf(err, PTS_EINVAL, "bad_limit",
+		    "limit must be a number from 1 to 1000000.");
+	*limit_out = n;
+	return 0;
+}

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "pt.h"
 #include "space.h"
+#include "whatif.h"
 
 /* Parse "0x..." or decimal text as u64: 0, or -1 (no sign, no spaces, no
    trailing text, no overflow). */
@@ -41,5 +42,21 @@ int request_get_u64(const cJSON *obj, const char *key, bool required,
  * Returns 0, or PTS_EINVAL with err filled.
  */
 int request_parse_op(const cJSON *b, struct space_op *op, struct pts_err *err);
+
+/* GET .../cost?arch=&thp=&page_size=: arch NULL is the source's, thp NULL
+   "asis", page_size NULL the target's base page (else one of its leaf
+   names, "2m", "1g", "32m"...).  PTS_EINVAL bad_arch / bad_thp /
+   bad_page_size. */
+int request_parse_cost(const struct arch *source, const char *arch,
+    const char *thp, const char *page_size, struct whatif_config *out,
+    struct pts_err *err);
+
+/* GET /api/v1/processes?sort=&limit= */
+enum proc_sort { PROC_SORT_PID, PROC_SORT_VM_PTE, PROC_SORT_RSS };
+#define PROC_LIMIT_NONE 0
+/* sort NULL: pid; limit NULL: all (PROC_LIMIT_NONE), else 1..1000000.
+   PTS_EINVAL bad_sort / bad_limit. */
+int request_parse_proc_query(const char *sort, const char *limit,
+    enum proc_sort *sort_out, size_t *limit_out, struct pts_err *err);
 
 #endif

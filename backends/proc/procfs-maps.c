@@ -203,18 +203,6 @@ procfs_vmas_find(const struct procfs_vmas *l, uint64_t va)
 }
 
 void
-procfs_vmas_copy(struct procfs_vmas *dst, const struct procfs_vmas *src)
-{
-	dst->n = dst->cap = src->n;
-	dst->v = src->n ? xcalloc(src->n, sizeof *dst->v) : NULL;
-	for (size_t i = 0; i < src->n; i++) {
-		dst->v[i] = src->v[i];
-		dst->v[i].name = src->v[i].name ? xstrdup(src->v[i].name) :
-		    NULL;
-	}
-}
-
-void
 procfs_vmas_release(struct procfs_vmas *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -48,9 +48,6 @@ int procfs_maps_parse(const char *text, struct procfs_vmas *out,
 /* Index of the VMA containing va, or -1 (binary search; list sorted). */
 long procfs_vmas_find(const struct procfs_vmas *, uint64_t va);
 
-/* Deep copy of src into dst (dst is overwritten, not released). */
-void procfs_vmas_copy(struct procfs_vmas *dst, const struct procfs_vmas *src);
-
 void procfs_vmas_release(struct procfs_vmas *);
 
 #endif

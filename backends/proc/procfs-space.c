@@ -231,6 +231,17 @@ ps_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 	return procfs_model_ranges(&ps->model, out, err);
 }
 
+/* The regions op. */
+static int
+ps_regions(struct space *s, struct regions *out, struct pts_err *err)
+{
+	struct procfs_space *ps = (struct procfs_space *)s;
+
+	(void)err;
+	procfs_model_regions(&ps->model, out);
+	return 0;
+}
+
 /* Add "key" from /proc/PID/file as u64 kB, or null when unreadable. */
 static void
 ps_info_kb(struct procfs_space *ps, struct space_info *si, const char *key,
@@ -305,6 +316,7 @@ static const struct space_ops procfs_space_ops = {
 	.tree = ps_tree,
 	.walk = ps_walk,
 	.ranges = ps_ranges,
+	.regions = ps_regions,
 	.zones = NULL,
 	.refresh = ps_refresh,
 	.op = NULL,
@@ -426,15 +438,4 @@ procfs_space_pid(const struct space *s)
 	if (s == NULL || s->ops != &procfs_space_ops)
 		return -1;
 	return ((const struct procfs_space *)s)->pid;
-}
-
-int
-procfs_space_vmas(struct space *s, struct procfs_vmas *out,
-    struct pts_err *err)
-{
-	if (s == NULL || s->ops != &procfs_space_ops)
-		return pts_errf(err, PTS_ENOTSUP, "not_a_process",
-		    "Only process spaces have a VMA list.");
-	procfs_vmas_copy(out, &((struct procfs_space *)s)->model.vmas);
-	return 0;
 }

@@ -18,15 +18,4 @@ int procfs_space_new(const char *proc_root, int pid, struct space **out,
 /* The pid a process space is attached to, or -1 for other spaces. */
 int procfs_space_pid(const struct space *);
 
-/*
- * The VMAs of a process space as of its last refresh (for the viewer's
- * overview, GET /api/v1/spaces/{id}/regions): struct procfs_vma in
- * procfs-maps.h has start, end, perms, offset, dev, inode, name (path,
- * "[heap]", "[stack]", "[vdso]", ... or NULL), the hugetlb page size when
- * known, present_pages and swapped_pages.  *out is a copy the caller
- * releases with procfs_vmas_release().  PTS_ENOTSUP for non-process spaces.
- */
-int procfs_space_vmas(struct space *, struct procfs_vmas *out,
-    struct pts_err *err);
-
 #endif

@@ -241,6 +241,54 @@ procfs_model_build(struct procfs_model *m, const struct arch *a,
 	tr_summarize(m);
 }
 
+/* Private anonymous memory, which THP may back: no file, not hugetlb, not
+   a special mapping other than the heap, the stack and named anon. */
+static bool
+tr_vma_anon(const struct procfs_vma *v)
+{
+	if (v->perms[3] != 'p' || v->inode != 0 || v->page_size != 0)
+		return false;
+	return v->name == NULL || !strcmp(v->name, "[heap]") ||
+	    !strcmp(v->name, "[stack]") || !strncmp(v->name, "[anon:", 6);
+}
+
+void
+procfs_model_regions(const struct procfs_model *m, struct regions *out)
+{
+	const struct arch *a = m->arch;
+
+	memset(out, 0, sizeof *out);
+	out->arch = a;
+	for (size_t i = 0; i < m->vmas.n; i++) {
+		const struct procfs_vma *v = &m->vmas.v[i];
+		struct region *r = regions_add(out, v->start, v->end, v->name);
+
+		memcpy(r->perms, v->perms, sizeof r->perms);
+		r->offset = v->offset;
+		r->page_size = v->page_size > a->page_size ? v->page_size : 0;
+		r->anon = tr_vma_anon(v);
+	}
+	for (size_t i = 0; i < m->nsegs; i++) {
+		const struct procfs_seg *s = &m->segs[i];
+		const struct procfs_vma *v = &m->vmas.v[s->vma];
+		struct region_span sp = { 0 };
+
+		sp.start = s->start;
+		sp.end = s->end;
+		sp.region = (size_t)s->vma;
+		sp.li = s->li;
+		sp.kind = (s->cats & PSC_PRESENT) ? RSPAN_PRESENT :
+		    (s->cats & PSC_GUARD) ? RSPAN_MARKER : RSPAN_SWAP;
+		sp.file = (s->cats & PSC_FILE) != 0;
+		sp.zero = (s->cats & PSC_PFNZERO) != 0;
+		/* the deposit rule of tr_summarize() */
+		sp.deposit = (s->cats & PSC_HUGE) && !(s->cats & PSC_FILE) &&
+		    s->li + 1 == tr_last(a) && v->page_size <= a->page_size;
+		regions_add_span(out, &sp);
+	}
+	regions_account(out);
+}
+
 void
 procfs_model_release(struct procfs_model *m)
 {

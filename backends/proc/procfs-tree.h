@@ -24,6 +24,7 @@
 #include "procfs-maps.h"
 #include "procfs-scan.h"
 #include "pt.h"
+#include "region.h"
 
 /* A run of leaves of one level inside one VMA. */
 struct procfs_seg {
@@ -69,6 +70,10 @@ void procfs_model_release(struct procfs_model *m);
    deposited pte table per anonymous PMD-mapped THP or huge zero page
    (mm/huge_memory.c: pgtable_trans_huge_deposit + mm_inc_nr_ptes). */
 uint64_t procfs_model_vmpte_tables(const struct procfs_model *m);
+
+/* The regions op: one region per VMA, spans from the model's segments,
+   accounted (region.h). */
+void procfs_model_regions(const struct procfs_model *m, struct regions *out);
 
 /* The tree op (see space.h); d may be NULL. */
 int procfs_model_tree(const struct procfs_model *m,

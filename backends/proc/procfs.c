@@ -218,3 +218,22 @@ procfs_list(const char *proc_root, struct proc_entry **out, size_t *n,
 	*n = k;
 	return 0;
 }
+
+void
+procfs_machine_tables(const char *proc_root, const struct proc_entry *v,
+    size_t n, struct machine_tables *out)
+{
+	char path[256];
+
+	memset(out, 0, sizeof *out);
+	snprintf(path, sizeof path, "%s/meminfo", proc_root);
+	out->has_page_tables = procfs_status_kb(path, "PageTables",
+	    &out->page_tables_kb);
+	out->has_sec = procfs_status_kb(path, "SecPageTables",
+	    &out->sec_page_tables_kb);
+	for (size_t i = 0; i < n; i++) {
+		out->vm_pte_sum_kb += v[i].vm_pte_kb;
+		out->rss_sum_kb += v[i].rss_kb;
+	}
+	out->processes = n;
+}

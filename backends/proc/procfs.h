@@ -41,6 +41,18 @@ struct proc_entry {
 int procfs_list(const char *proc_root, struct proc_entry **out, size_t *n,
     struct pts_err *err);
 
+/* Machine-wide page-table memory: /proc/meminfo PageTables and
+   SecPageTables (Linux 6.0+; has_sec false when absent) in kB, and the sum
+   of VmPTE over the processes listed. */
+struct machine_tables {
+	bool has_page_tables, has_sec;
+	uint64_t page_tables_kb, sec_page_tables_kb;
+	uint64_t vm_pte_sum_kb, rss_sum_kb;
+	size_t processes;
+};
+void procfs_machine_tables(const char *proc_root,
+    const struct proc_entry *v, size_t n, struct machine_tables *out);
+
 /* Whether pagemap read by this process shows PFNs (CAP_SYS_ADMIN). */
 bool procfs_pfn_visible(const char *proc_root);
 

@@ -401,6 +401,7 @@ static const struct space_ops ptdump_upload_ops = {
 	.tree = ps_tree,
 	.walk = ps_walk,
 	.ranges = ps_ranges,
+	.regions = space_regions_by_ranges,
 	.info = ps_info,
 	.free = ps_free,
 };
@@ -410,6 +411,7 @@ static const struct space_ops ptdump_kernel_ops = {
 	.tree = ps_tree,
 	.walk = ps_walk,
 	.ranges = ps_ranges,
+	.regions = space_regions_by_ranges,
 	.refresh = ps_refresh,
 	.info = ps_info,
 	.free = ps_free,

@@ -73,7 +73,7 @@ thp_leaf(const struct arch *a)
 	return NULL;
 }
 
-struct region {
+struct scen_region {
 	uint64_t off;		/* in pages from the region base */
 	uint64_t pages;
 	unsigned prot;
@@ -81,7 +81,7 @@ struct region {
 
 /* Map a list of regions of base pages at base. */
 static int
-map_regions(struct sim_space *sp, uint64_t base, const struct region *r,
+map_regions(struct sim_space *sp, uint64_t base, const struct scen_region *r,
     size_t n, unsigned at, struct pts_err *err)
 {
 	const struct arch *a = sp->base.arch;
@@ -99,11 +99,11 @@ map_regions(struct sim_space *sp, uint64_t base, const struct region *r,
 static int
 scen_process(struct sim_space *sp, struct pts_err *err)
 {
-	static const struct region exe[] = {
+	static const struct scen_region exe[] = {
 		{ 0, 8, DA_X }, { 8, 4, 0 }, { 12, 2, DA_W }, { 14, 3, DA_W },
 		{ 96, 33, DA_W },			/* heap */
 	};
-	static const struct region libs[] = {
+	static const struct scen_region libs[] = {
 		{ 0, 8, DA_X }, { 8, 2, DA_W },		/* ld.so */
 		{ 16, 4, 0 }, { 20, 40, DA_X }, { 60, 4, 0 }, { 64, 2, DA_W },
 	};
@@ -208,10 +208,10 @@ map_image(struct sim_space *sp, uint64_t va, struct pts_err *err)
 static int
 scen_kernel(struct sim_space *sp, struct pts_err *err)
 {
-	static const struct region vm[] = {
+	static const struct scen_region vm[] = {
 		{ 0, 4, DA_W }, { 5, 16, DA_W },	/* a guard page between */
 	};
-	static const struct region mod[] = { { 0, 8, DA_X }, { 8, 4, DA_W } };
+	static const struct scen_region mod[] = { { 0, 8, DA_X }, { 8, 4, DA_W } };
 	const struct arch *a = sp->base.arch;
 	struct klayout k = { .lowmem = sp->m->ram_size };
 	int rc;

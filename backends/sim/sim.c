@@ -384,6 +384,7 @@ static const struct space_ops sim_ops = {
 	.tree = sim_tree,
 	.walk = sim_walk,
 	.ranges = sim_ranges,
+	.regions = space_regions_by_ranges,
 	.zones = sim_zones,
 	.refresh = NULL,
 	.op = sim_op,
