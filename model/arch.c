@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * arch.c: the page-table geometry of the 16 arch ids of the API contract.
+ * arch.c: the page-table geometry of the 16 arch ids of the API contract,
+ * then the ids added since (arm64-4k-52, arm64-16k-52: FEAT_LPA2).
  *
  * Every value below comes from the kernel's own definitions (PGDIR_SHIFT,
  * P4D_SHIFT, PUD_SHIFT, PMD_SHIFT, PTRS_PER_*) or the architecture manuals;
@@ -281,6 +282,36 @@ static const struct arch arches[] = {
 		RV_PMD, RV_PTE,
 	},
 	SIGNEXT_RANGES(57), .page_offset = UINT64_C(0xff60000000000000),
+}, {
+	/* FEAT_LPA2 (Linux 6.9+, CONFIG_ARM64_VA_BITS_52 with 4K pages):
+	   ARM64_HW_PGTABLE_LEVELS(52) = (52 - 4) / 9 = 5, PGDIR_SHIFT =
+	   ARM64_HW_PGTABLE_LEVEL_SHIFT(-1) = 48, PTRS_PER_PGD = 1 << (52 - 48) */
+	.id = "arm64-4k-52", .family = "arm64",
+	.desc = "arm64, 4 KiB granule, 52-bit VA (FEAT_LPA2), 5 levels (L-1-L3)",
+	.page_shift = 12, .page_size = 4096, .va_bits = 52, .pa_bits = 52,
+	.entry_bytes = 8, .nlevels = 5, .folded = 0,
+	.levels = {
+		PGD(48, 4, 8, 0, "L-1"),
+		P4D(39, 9, 8, 0, "L0"),
+		PUD(30, 9, 8, SZ_G(1), "L1", L_BLK_1G),
+		PMD(21, 9, 8, SZ_M(2), "L2", A4K_PMD),
+		PTE(12, 9, 8, 0, "L3", A4K_PTE),
+	},
+	ARM64_RANGES(52),
+}, {
+	/* FEAT_LPA2 with 16K pages: (52 - 4) / 11 = 4 levels, PGDIR_SHIFT =
+	   ARM64_HW_PGTABLE_LEVEL_SHIFT(0) = 47, PTRS_PER_PGD = 1 << 5 */
+	.id = "arm64-16k-52", .family = "arm64",
+	.desc = "arm64, 16 KiB granule, 52-bit VA (FEAT_LPA2), 4 levels (L0-L3)",
+	.page_shift = 14, .page_size = 16384, .va_bits = 52, .pa_bits = 52,
+	.entry_bytes = 8, .nlevels = 4, .folded = FOLD(PT_P4D),
+	.levels = {
+		PGD(47, 5, 8, 0, "L0"),
+		PUD(36, 11, 8, 0, "L1"),
+		PMD(25, 11, 8, SZ_M(32), "L2", A16K_PMD),
+		PTE(14, 11, 8, 0, "L3", A16K_PTE),
+	},
+	ARM64_RANGES(52),
 },
 };
 

@@ -18,6 +18,32 @@
 #define A64_PXN		BIT(53)
 #define A64_UXN		BIT(54)
 #define A64_DIRTY	BIT(55)
+/* table descriptors: PXNTable / UXNTable (pgtable-hwdef.h PMD_TABLE_PXN,
+   PMD_TABLE_UXN); p?d_populate() sets UXNTable on init_mm's tables and
+   PXNTable on user tables since v5.13 (asm/pgalloc.h) */
+#define A64_TABLE_PXN	BIT(59)
+#define A64_TABLE_UXN	BIT(60)
+/* FEAT_LPA2 (TCR_EL1.DS = 1): OA[49:PAGE_SHIFT] stay in place, OA[51:50]
+   move to bits 9:8 where SH was (pgtable-hwdef.h PTE_ADDR_HIGH 0x3 << 8,
+   PTE_ADDR_HIGH_SHIFT 42); shareability comes from TCR_EL1.SH1/SH0, so
+   PTE_MAYBE_SHARED is 0 (pgtable-prot.h) */
+#define LPA2_ADDR_LOW	(BIT(50) - 1)
+#define LPA2_ADDR_HIGH_SHIFT	42
+
+/* An output or table address in the LPA2 layout. */
+static uint64_t
+lpa2_addr(uint64_t pa)
+{
+	return (pa & LPA2_ADDR_LOW) | ((pa >> LPA2_ADDR_HIGH_SHIFT) & (3u << 8));
+}
+
+/* The address an LPA2 descriptor holds. */
+static uint64_t
+lpa2_pa(uint64_t e, unsigned page_shift)
+{
+	return (e & LPA2_ADDR_LOW & ~((UINT64_C(1) << page_shift) - 1)) |
+	    ((e & (3u << 8)) << LPA2_ADDR_HIGH_SHIFT);
+}
 
 /* arm64 and LPAE leaf: type, AttrIndx, AP, SH, AF, nG, DBM, PXN/UXN, dirty. */
 uint64_t
@@ -25,9 +51,14 @@ desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
 {
 	unsigned mt = (l->at & DA_MT_MASK) >> DA_MT_SHIFT;
 	bool user = l->at & DA_USER;
-	uint64_t v = l->pa | (l->block ? 0x1 : 0x3) | A64_AF | A64_SH;
+	bool a64 = desc_is_arm64(f);
+	uint64_t v = (l->block ? 0x1 : 0x3) | A64_AF;
 
-	if (f == DF_ARM64)	/* MT_NORMAL 0, MT_NORMAL_NC 2, MT_DEVICE_nGnRE 4 */
+	if (f == DF_ARM64_LPA2)
+		v |= lpa2_addr(l->pa);
+	else
+		v |= l->pa | A64_SH;
+	if (a64)		/* MT_NORMAL 0, MT_NORMAL_NC 2, MT_DEVICE_nGnRE 4 */
 		v |= (uint64_t)(mt == DA_MT_DEVICE ? 4 : mt == DA_MT_NOCACHE ?
 		    2 : 0) << 2;
 	else			/* LPAE: WRITEALLOC 7, BUFFERABLE 1, DEV_SHARED 4 */
@@ -38,7 +69,7 @@ desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
 	if (!(l->at & DA_GLOBAL))
 		v |= A64_NG;
 	if (desc_hw_writable(l->at)) {
-		if (f == DF_ARM64)
+		if (a64)
 			v |= A64_WRITE;
 		if (user && !(l->at & DA_DIRTY))
 			v |= A64_RDONLY;	/* clean: first write faults */
@@ -49,7 +80,7 @@ desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
 		if ((l->at & DA_DIRTY) && user)
 			v |= A64_DIRTY;		/* wrprotect keeps it in sw */
 	}
-	if (f == DF_ARM64) {
+	if (a64) {
 		if (user || !(l->at & DA_X))
 			v |= A64_PXN;
 		if (!user || !(l->at & DA_X))
@@ -57,9 +88,22 @@ desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
 	} else if (!(l->at & DA_X)) {
 		v |= A64_UXN;			/* L_PTE_XN, bit 54 */
 	}
-	if ((l->at & DA_GRP) && f == DF_ARM64)
+	if ((l->at & DA_GRP) && a64)
 		v |= A64_CONT;
 	return v;
+}
+
+/* arm64 and LPAE table descriptor: type 0b11 and, on arm64, the XN
+   table bit p?d_populate() sets for the half (see A64_TABLE_PXN). */
+uint64_t
+desc_long_table(enum desc_family f, uint64_t child_pa, bool user)
+{
+	uint64_t v = 0x3;
+
+	if (f == DF_LPAE)
+		return child_pa | v;
+	v |= user ? A64_TABLE_PXN : A64_TABLE_UXN;
+	return v | (f == DF_ARM64_LPA2 ? lpa2_addr(child_pa) : child_pa);
 }
 
 
@@ -69,12 +113,13 @@ desc_long_flags(enum desc_family f, uint64_t e, char *attrs, size_t n)
 	uint32_t fl = PTF_PRESENT | PTF_READ;
 	unsigned idx = (unsigned)(e >> 2) & 7;
 	bool user = e & A64_USER;
+	bool a64 = desc_is_arm64(f);
 
-	if (f == DF_ARM64 ? (e & A64_WRITE) != 0 : !(e & A64_RDONLY))
+	if (a64 ? (e & A64_WRITE) != 0 : !(e & A64_RDONLY))
 		fl |= PTF_WRITE;
 	if (user)
 		fl |= PTF_USER;
-	if (user ? !(e & A64_UXN) : (f == DF_ARM64 ? !(e & A64_PXN) :
+	if (user ? !(e & A64_UXN) : (a64 ? !(e & A64_PXN) :
 	    !(e & A64_UXN)))
 		fl |= PTF_EXEC;
 	if (!(e & A64_NG))
@@ -83,7 +128,7 @@ desc_long_flags(enum desc_family f, uint64_t e, char *attrs, size_t n)
 		fl |= PTF_ACCESSED;
 	if ((e & A64_DIRTY) || ((e & A64_WRITE) && !(e & A64_RDONLY)))
 		fl |= PTF_DIRTY;
-	if (f == DF_ARM64) {
+	if (a64) {
 		if (idx == 2)
 			fl |= PTF_NOCACHE;
 		if (idx == 3 || idx == 4)
@@ -99,7 +144,8 @@ desc_long_flags(enum desc_family f, uint64_t e, char *attrs, size_t n)
 			fl |= PTF_DEVICE;
 	}
 	desc_attr_add(attrs, n, "AttrIndx=%u", idx);
-	desc_attr_add(attrs, n, "SH=%u", (unsigned)(e >> 8) & 3);
+	if (f != DF_ARM64_LPA2)		/* LPA2: bits 9:8 are OA[51:50] */
+		desc_attr_add(attrs, n, "SH=%u", (unsigned)(e >> 8) & 3);
 	desc_attr_add(attrs, n, "AP=%u", (unsigned)((e >> 7) & 1) * 10 +
 	    (unsigned)((e >> 6) & 1));
 	return fl;
@@ -108,9 +154,13 @@ desc_long_flags(enum desc_family f, uint64_t e, char *attrs, size_t n)
 
 /* The output address a long-descriptor leaf holds. */
 uint64_t
-desc_long_leaf_pa(uint64_t e, unsigned page_shift)
+desc_long_leaf_pa(enum desc_family f, uint64_t e, unsigned page_shift)
 {
-	uint64_t pa = e & UINT64_C(0x0000ffffffffffff) &
+	uint64_t pa;
+
+	if (f == DF_ARM64_LPA2)
+		return lpa2_pa(e, page_shift);
+	pa = e & UINT64_C(0x0000ffffffffffff) &
 	    ~((UINT64_C(1) << page_shift) - 1);
 
 	if (page_shift == 16)	/* 52-bit PA: OA[51:48] in 15:12 */
@@ -120,8 +170,10 @@ desc_long_leaf_pa(uint64_t e, unsigned page_shift)
 
 /* The table address a long-descriptor table entry holds. */
 uint64_t
-desc_long_table_pa(uint64_t e, unsigned page_shift)
+desc_long_table_pa(enum desc_family f, uint64_t e, unsigned page_shift)
 {
+	if (f == DF_ARM64_LPA2)
+		return lpa2_pa(e, page_shift);
 	return e & UINT64_C(0x0000fffffffff000) &
 	    ~((UINT64_C(1) << page_shift) - 1);
 }

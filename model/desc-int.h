@@ -32,11 +32,12 @@ uint32_t desc_x86_flags(enum desc_family, uint64_t e, char *attrs, size_t n);
 uint64_t desc_x86_leaf_pa(enum desc_family, bool block, uint64_t e);
 uint64_t desc_x86_table_pa(enum desc_family, uint64_t e);
 
-/* long descriptors: arm64 and LPAE (desc-arm64.c) */
+/* long descriptors: arm64 (both formats) and LPAE (desc-arm64.c) */
 uint64_t desc_long_leaf(enum desc_family, const struct desc_leaf *);
 uint32_t desc_long_flags(enum desc_family, uint64_t e, char *attrs, size_t n);
-uint64_t desc_long_leaf_pa(uint64_t e, unsigned page_shift);
-uint64_t desc_long_table_pa(uint64_t e, unsigned page_shift);
+uint64_t desc_long_table(enum desc_family, uint64_t child_pa, bool user);
+uint64_t desc_long_leaf_pa(enum desc_family, uint64_t e, unsigned page_shift);
+uint64_t desc_long_table_pa(enum desc_family, uint64_t e, unsigned page_shift);
 
 /* RISC-V (desc-riscv.c) */
 uint64_t desc_riscv_leaf(const struct desc_leaf *);

@@ -14,8 +14,9 @@ desc_family_of(const struct arch *a)
 		return DF_X86_64;
 	if (strcmp(a->family, "x86") == 0)
 		return a->entry_bytes == 4 ? DF_X86_32 : DF_X86_PAE;
-	if (strcmp(a->family, "arm64") == 0)
-		return DF_ARM64;
+	if (strcmp(a->family, "arm64") == 0)	/* 64K/52 keeps FEAT_LPA */
+		return a->pa_bits == 52 && a->page_shift != 16 ?
+		    DF_ARM64_LPA2 : DF_ARM64;
 	if (strcmp(a->family, "armv7") == 0)
 		return a->entry_bytes == 4 ? DF_ARMV7 : DF_LPAE;
 	return DF_RISCV;
@@ -34,6 +35,7 @@ desc_encode_leaf(enum desc_family f, const struct desc_leaf *l, uint32_t *linux_
 	case DF_X86_PAE:
 		return desc_x86_leaf(f, l);
 	case DF_ARM64:
+	case DF_ARM64_LPA2:
 	case DF_LPAE:
 		return desc_long_leaf(f, l);
 	case DF_RISCV:
@@ -61,8 +63,9 @@ desc_encode_table(enum desc_family f, unsigned li, uint64_t child_pa, bool user,
 	case DF_X86_32:
 		return desc_x86_table(f, li, child_pa, user);
 	case DF_ARM64:
+	case DF_ARM64_LPA2:
 	case DF_LPAE:
-		return child_pa | 0x3;
+		return desc_long_table(f, child_pa, user);
 	case DF_RISCV:
 		return (child_pa >> 12) << 10 | 0x1;	/* V */
 	case DF_ARMV7:			/* _PAGE_USER_TABLE / _KERNEL_TABLE */
@@ -99,6 +102,7 @@ desc_decode_flags(enum desc_family f, bool block, uint64_t e, uint32_t lx,
 	case DF_X86_PAE:
 		return desc_x86_flags(f, e, attrs, n);
 	case DF_ARM64:
+	case DF_ARM64_LPA2:
 	case DF_LPAE:
 		return desc_long_flags(f, e, attrs, n);
 	case DF_RISCV:
@@ -120,8 +124,9 @@ desc_leaf_pa(enum desc_family f, bool block, uint64_t e, uint32_t lx,
 	case DF_X86_32:
 		return desc_x86_leaf_pa(f, block, e);
 	case DF_ARM64:
+	case DF_ARM64_LPA2:
 	case DF_LPAE:
-		return desc_long_leaf_pa(e, page_shift);
+		return desc_long_leaf_pa(f, e, page_shift);
 	case DF_RISCV:
 		return desc_riscv_leaf_pa(e);
 	case DF_ARMV7:
@@ -144,8 +149,9 @@ desc_table_pa(enum desc_family f, uint64_t e, unsigned page_shift)
 	case DF_X86_PAE:
 		return desc_x86_table_pa(f, e);
 	case DF_ARM64:
+	case DF_ARM64_LPA2:
 	case DF_LPAE:
-		return desc_long_table_pa(e, page_shift);
+		return desc_long_table_pa(f, e, page_shift);
 	}
 	return 0;
 }

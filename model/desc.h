@@ -17,7 +17,15 @@
 #include "arch.h"
 
 enum desc_family { DF_X86_64, DF_X86_32, DF_X86_PAE, DF_ARM64, DF_ARMV7,
-    DF_LPAE, DF_RISCV };
+    DF_LPAE, DF_RISCV,
+    DF_ARM64_LPA2 };	/* arm64 4K/16K with 52-bit PA: OA[51:50] in bits 9:8 */
+
+/* Whether the family is arm64 in either descriptor format. */
+static inline bool
+desc_is_arm64(enum desc_family f)
+{
+	return f == DF_ARM64 || f == DF_ARM64_LPA2;
+}
 
 /* Abstract attributes of an entry (the simulator keeps 16 bits per entry). */
 #define DA_R		0x001u

@@ -169,6 +169,28 @@ static const struct exp_arch expected[] = {
 	  { "p4d", 39, 9, 512, 8, 0x8000000000, "VPN[3]", "p4d_offset",
 	    "512g:0x8000000000:1:terapage" },
 	  RV_PUD, RV_PMD, RV_PTE } },
+	/* FEAT_LPA2, CONFIG_ARM64_VA_BITS_52 + 4K pages (Linux 6.9+):
+	   arch/arm64/include/asm/pgtable-hwdef.h ARM64_HW_PGTABLE_LEVELS(52)
+	   = (52 - 4) / (12 - 3) = 5; ARM64_HW_PGTABLE_LEVEL_SHIFT(n) =
+	   (12 - 3) * (4 - n) + 3: L-1 48, L0 39, L1 30, L2 21;
+	   PTRS_PER_PGD = 1 << (VA_BITS - PGDIR_SHIFT) = 16; kernel VAs from
+	   _PAGE_OFFSET(52) = -(1 << 52) (asm/memory.h). */
+	{ "arm64-4k-52", "arm64", 12, 4096, 52, 52, 8, 5, "", false,
+	  true, 0xfffffffffffff, 0xfff0000000000000, ~0ull, 0xfff0000000000000, {
+	  { "pgd", 48, 4, 16, 8, 0, "L-1", "pgd_offset", "" },
+	  { "p4d", 39, 9, 512, 8, 0, "L0", "p4d_offset", "" },
+	  { "pud", 30, 9, 512, 8, 0x40000000, "L1", "pud_offset",
+	    "1g:0x40000000:1:block" },
+	  A4_PMD, A4_PTE } },
+	/* FEAT_LPA2 + 16K pages: (52 - 4) / (14 - 3) = 4 levels; shifts
+	   (14 - 3) * (4 - n) + 3: L0 47, L1 36, L2 25; PTRS_PER_PGD =
+	   1 << (52 - 47) = 32; no PUD blocks (pud_sect_supported() is
+	   PAGE_SIZE == SZ_4K, asm/pgtable.h). */
+	{ "arm64-16k-52", "arm64", 14, 16384, 52, 52, 8, 4, "p4d", false,
+	  true, 0xfffffffffffff, 0xfff0000000000000, ~0ull, 0xfff0000000000000, {
+	  { "pgd", 47, 5, 32, 8, 0, "L0", "pgd_offset", "" },
+	  { "pud", 36, 11, 2048, 8, 0, "L1", "pud_offset", "" },
+	  A16_PMD, A16_PTE } },
 };
 
 #define NEXP (sizeof expected / sizeof expected[0])
@@ -267,15 +289,16 @@ check_arch(const struct exp_arch *e, const struct arch *a)
 
 START_TEST(test_table_every_arch)
 {
-	ck_assert_uint_eq(arch_count(), 16);
-	ck_assert_uint_eq(NEXP, 16);
+	/* the contract's 16 ids, then the two LPA2 ids */
+	ck_assert_uint_eq(arch_count(), 18);
+	ck_assert_uint_eq(NEXP, 18);
 	for (size_t i = 0; i < NEXP; i++) {
 		/* contract order */
 		ck_assert_ptr_nonnull(arch_get(i));
 		ck_assert_str_eq(arch_get(i)->id, expected[i].id);
 		check_arch(&expected[i], arch_get(i));
 	}
-	ck_assert_ptr_null(arch_get(16));
+	ck_assert_ptr_null(arch_get(18));
 	ck_assert_ptr_null(arch_get((size_t)-1));
 }
 END_TEST
@@ -285,7 +308,7 @@ START_TEST(test_table_levels_cover_va)
 	/* The index fields plus the page offset must add up to va_bits and
 	   every existing level must be unfolded, every missing one folded. */
 	static const unsigned sums[] = { 48, 57, 32, 32, 39, 48, 47, 48, 42,
-	    48, 52, 32, 32, 39, 48, 57 };
+	    48, 52, 32, 32, 39, 48, 57, 52, 52 };
 
 	for (size_t i = 0; i < NEXP; i++) {
 		const struct arch *a = arch_get(i);
@@ -309,7 +332,7 @@ END_TEST
 START_TEST(test_find)
 {
 	ck_assert_ptr_null(arch_find("x86_64"));
-	ck_assert_ptr_null(arch_find("arm64-4k-52"));
+	ck_assert_ptr_null(arch_find("arm64-4k-51"));
 	ck_assert_ptr_null(arch_find(""));
 	ck_assert_ptr_null(arch_find(NULL));
 	ck_assert_ptr_null(arch_find("X86_64-4L"));
@@ -442,6 +465,14 @@ START_TEST(test_index_arm64)
 	/* 64K/52: [51:42]=0x3fb, [41:29]=0xe5d, [28:16]=0x987 */
 	SPLIT("arm64-64k-52", 0xfedcba9870000, 1019, 3677, 2439);
 	SPLIT("arm64-64k-52", 0xfff0000000010000, 0, 0, 1);
+	/* 4K/52 (LPA2): 0xfedcba9876000: [51:48]=0xf, [47:39]=0x1db,
+	   [38:30]=0x12e, [29:21]=0x14c, [20:12]=0x076 */
+	SPLIT("arm64-4k-52", 0xfedcba9876000, 15, 475, 302, 332, 118);
+	/* kernel half from 0xfff0000000000000: lin 0 */
+	SPLIT("arm64-4k-52", 0xfff0000000000000, 0, 0, 0, 0, 0);
+	/* 16K/52: 0xfedcba9874000: [51:47]=0x1f, [46:36]=0x6dc,
+	   [35:25]=0x5d4, [24:14]=0x61d */
+	SPLIT("arm64-16k-52", 0xfedcba9874000, 31, 1756, 1492, 1565);
 }
 END_TEST
 

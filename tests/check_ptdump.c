@@ -528,6 +528,76 @@ START_TEST(test_unknown_token)
 }
 END_TEST
 
+/*
+ * A real FEAT_LPA2 dump (pwndbg issue #3285, QEMU -cpu max, 4K pages,
+ * 52-bit VA): the linear map starts at -(1 << 52) = 0xfff0000000000000
+ * (arch/arm64/include/asm/memory.h _PAGE_OFFSET(VA_BITS)), there is a P4D
+ * level (5 levels: ARM64_HW_PGTABLE_LEVELS(52) = (52 - 4) / 9 = 5 in
+ * pgtable-hwdef.h) and no SHD token (PTE_MAYBE_SHARED is 0 with LPA2,
+ * pgtable-prot.h).
+ */
+START_TEST(test_arm64_lpa2_fixture)
+{
+	struct ptdump_dump d;
+	const struct pt_range *v;
+	const uint32_t kdata = P | PTF_WRITE | PTF_GLOBAL | PTF_ACCESSED |
+	    PTF_PXN;
+
+	parse_fixture("arm64-4k-52-lpa2-pwndbg3285.txt", NULL, &d);
+	v = d.ranges.v;
+	ck_assert(d.guessed);
+	ck_assert_str_eq(d.arch->id, "arm64-4k-52");
+	ck_assert_uint_eq(d.nlines, 28);
+	ck_assert_uint_eq(d.nholes, 10);	/* 27 range lines, 10 empty */
+	ck_assert_uint_eq(d.ranges.n, 17);
+	ck_assert_uint_eq(d.nwarnings, 0);
+	/* MEM/NORMAL-TAGGED (MT_NORMAL_TAGGED, MTE) kept as printed */
+	ck_range(&v[0], 0xfff0000000000000, 0xfff0000000210000, PT_PTE,
+	    kdata, "RW NX AF UXN MEM/NORMAL-TAGGED", "Linear Mapping start");
+	/* 0x210000 = 2112K: 528 pages */
+	ck_assert_uint_eq(v[0].pages, 528);
+	ck_range(&v[2], 0xfff0000000400000, 0xfff0000002200000, PT_PMD,
+	    P | PTF_GLOBAL | PTF_ACCESSED | PTF_PXN,
+	    "ro NX AF BLK UXN MEM/NORMAL", NULL);
+	ck_range(&v[9], 0xffff800082da5000, 0xffff800082da6000, PT_PTE,
+	    kdata | PTF_DEVICE, "RW NX AF UXN DEVICE/nGnRE", NULL);
+	ptdump_dump_release(&d);
+}
+END_TEST
+
+/* The guess reads the VA size off the lowest kernel address and the
+   granule off the page and block boundaries (pgtable-hwdef.h). */
+START_TEST(test_guess_arm64)
+{
+	static const struct { const char *text, *arch; } cases[] = {
+		/* -(1 << 52), 16K pages, 32M block: 16K/52 */
+		{ "0xfff0000000000000-0xfff0000002000000   32M PMD   RW NX AF"
+		  "   BLK UXN    MEM/NORMAL\n"
+		  "0xfff0000002000000-0xfff0000002004000   16K PTE   RW NX AF"
+		  "   UXN    MEM/NORMAL\n", "arm64-16k-52" },
+		/* -(1 << 52) with 64K pages: FEAT_LVA, 64K/52 */
+		{ "0xfff0000000000000-0xfff0000000010000   64K PTE   RW NX SHD"
+		  " AF   UXN    MEM/NORMAL\n", "arm64-64k-52" },
+		/* -(1 << 39), 4K pages: 4K/39 */
+		{ "0xffffff8000000000-0xffffff8000001000    4K PTE   RW NX SHD"
+		  " AF   UXN    MEM/NORMAL\n", "arm64-4k-39" },
+		/* -(1 << 48) with a 4K page: 4K/48 */
+		{ "0xffff000000000000-0xffff000000001000    4K PTE   RW NX SHD"
+		  " AF   UXN    MEM/NORMAL\n", "arm64-4k-48" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ptdump_dump d = { 0 };
+		struct pts_err err = { 0 };
+
+		ck_assert_msg(ptdump_dump_parse(cases[i].text,
+		    strlen(cases[i].text), NULL, &d, &err) == 0, "%s", err.msg);
+		ck_assert_str_eq(d.arch->id, cases[i].arch);
+		ptdump_dump_release(&d);
+	}
+}
+END_TEST
+
 START_TEST(test_guess)
 {
 	const char *t5 = "0xff11000000000000-0xff11000000001000  4K  RW NX pte\n";
@@ -620,6 +690,8 @@ ptdump_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_unknown_token);
 	tcase_add_test(tc, test_guess);
+	tcase_add_test(tc, test_guess_arm64);
+	tcase_add_test(tc, test_arm64_lpa2_fixture);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_fixture_round_trip);

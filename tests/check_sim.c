@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "desc.h"
 #include "sim.h"
 #include "zones.h"
 
@@ -68,7 +69,7 @@ walk(struct space *s, uint64_t va)
 
 /* ---- walks on every arch --------------------------------------------------- */
 
-enum tfmt { T_X86, T_X86_PAE, T_LONG, T_RISCV, T_ARMV7 };
+enum tfmt { T_X86, T_X86_PAE, T_LONG, T_RISCV, T_ARMV7, T_A64, T_LPA2 };
 
 struct wcase {
 	const char *arch;
@@ -105,19 +106,29 @@ static const struct wcase wcases[] = {
 	{ "x86-pae", 0x4a5b6000, 3, { 1, 82, 438 }, 0x8000000000000067,
 	    T_X86_PAE },
 	{ "arm64-4k-39", 0x5555550000, 3, { 341, 170, 336 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
 	{ "arm64-4k-48", 0xaaaabbbb0000, 4, { 341, 170, 477, 432 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
 	{ "arm64-16k-47", 0x555555550000, 3, { 1365, 682, 1364 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
 	{ "arm64-16k-48", 0xaaaabbbb0000, 4, { 1, 682, 1373, 1772 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
 	{ "arm64-64k-42", 0x2aabbbb0000, 2, { 5461, 7099 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
 	{ "arm64-64k-48", 0xaaaabbbb0000, 3, { 42, 5461, 7099 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
 	{ "arm64-64k-52", 0xaaaaabbbb0000, 3, { 682, 5461, 7099 },
-	    0x00e8000000000f43, T_LONG },
+	    0x00e8000000000f43, T_A64 },
+	/* LPA2: no SH bits (TCR_EL1.DS = 1: bits 9:8 are OA[51:50]), so the
+	   low bits are 0xc43; 0xaaaaabbbb0000 >> 48 = 0xa, >> 39 & 511 =
+	   0x155, >> 30 & 511 = 0x0aa, >> 21 & 511 = 0x1dd, >> 12 & 511 =
+	   0x1b0 */
+	{ "arm64-4k-52", 0xaaaaabbbb0000, 5, { 10, 341, 170, 477, 432 },
+	    0x00e8000000000c43, T_LPA2 },
+	/* 16K/52: >> 47 = 0x15, >> 36 & 2047 = 0x2aa, >> 25 & 2047 = 0x55d,
+	   >> 14 & 2047 = 0x6ec */
+	{ "arm64-16k-52", 0xaaaaabbbb0000, 4, { 21, 682, 1373, 1772 },
+	    0x00e8000000000c43, T_LPA2 },
 	/* Linux pgd: >> 21 = 0x252 = 594; pte: >> 12 & 511 = 438 */
 	{ "armv7-2l", 0x4a5b6000, 2, { 594, 438 }, 0x75f, T_ARMV7 },
 	{ "armv7-lpae", 0x4a5b6000, 3, { 1, 82, 438 }, 0x00c0000000000f5f,
@@ -141,7 +152,12 @@ table_desc(enum tfmt tf, unsigned step, uint64_t pa)
 	case T_X86:
 		return pa | 0x067;	/* _PAGE_TABLE: P|RW|US|A|D */
 	case T_LONG:
-		return pa | 0x3;	/* table descriptor */
+		return pa | 0x3;	/* LPAE table descriptor */
+	case T_A64:
+	case T_LPA2:	/* a user table: PXNTable, bit 59, as pmd_populate()
+			   and p?d_populate() set it since v5.13
+			   (arch/arm64/include/asm/pgalloc.h) */
+		return pa | 0x3 | (UINT64_C(1) << 59);
 	case T_RISCV:
 		return (pa >> 12) << 10 | 0x1;	/* V only: non-leaf */
 	case T_ARMV7:
@@ -849,6 +865,9 @@ static const struct kcase kcases[] = {
 	{ "arm64-64k-42", 0x40000000, 0x20000000, 0x701, 0x0068, 0xffff },
 	{ "arm64-64k-48", 0x40000000, 0x20000000, 0x701, 0x0068, 0xffff },
 	{ "arm64-64k-52", 0x40000000, 0x20000000, 0x701, 0x0068, 0xffff },
+	/* LPA2: no SH (bits 9:8 = OA[51:50] = 0 below 2^50): 0b01 | AF */
+	{ "arm64-4k-52", 0x40000000, 0x40000000, 0x401, 0x0068, 0xfff },
+	{ "arm64-16k-52", 0x40000000, 0x40000000, 0x401, 0x0078, 0x3fff },
 	{ "armv7-2l", 0x60000000, 0x1000000, 0x5141e, 0, 0xffffff },
 	{ "armv7-lpae", 0x60000000, 0x200000, 0x71d, 0x0040, 0xfff },
 	{ "riscv-sv39", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
@@ -874,7 +893,45 @@ START_TEST(test_kernel_scenario_every_arch)
 	ck_assert(st->flags & PTF_GLOBAL);
 	ck_assert(!(st->flags & PTF_USER));
 	ck_assert(!(st->flags & PTF_EXEC) || strcmp(k->arch, "x86-32") == 0);
+	/* arm64 kernel tables: UXNTable (bit 60) without PXNTable (59), as
+	   p?d_populate() sets them for init_mm and the early page-table
+	   code (arch/arm64/mm/mmu.c, PMD_TABLE_UXN) */
+	for (unsigned i = 0; i + 1 < w.nsteps &&
+	    strncmp(k->arch, "arm64", 5) == 0; i++)
+		ck_assert_msg((w.steps[i].entry >> 59 & 3) == 2,
+		    "%s step %u: 0x%" PRIx64, k->arch, i, w.steps[i].entry);
 	space_free(s);
+}
+END_TEST
+
+/*
+ * The LPA2 codec with an output address above 2^50: OA[49:12] stay in
+ * place, OA[51:50] go to bits 9:8 (pgtable-hwdef.h PTE_ADDR_HIGH
+ * 0x3 << 8, PTE_ADDR_HIGH_SHIFT 42), and the same holds for tables.
+ */
+START_TEST(test_lpa2_codec)
+{
+	const struct arch *a = arch_find("arm64-4k-52");
+	enum desc_family f = desc_family_of(a);
+	uint64_t pa = UINT64_C(0xc123456789000);	/* bits 51, 50 set */
+	struct desc_leaf l = { .at = DA_R | DA_W | DA_USER | DA_DIRTY,
+	    .pa = pa, .grp_pa = pa };
+	uint64_t e = desc_encode_leaf(f, &l, NULL), t;
+
+	ck_assert_int_eq(f, DF_ARM64_LPA2);
+	ck_assert_int_eq(desc_family_of(arch_find("arm64-16k-52")),
+	    DF_ARM64_LPA2);
+	ck_assert_int_eq(desc_family_of(arch_find("arm64-64k-52")), DF_ARM64);
+	/* 0x0123456789000 in 49:12, 0b11 in 9:8, page 0b11, AP[1], AF, nG */
+	ck_assert_uint_eq(e & UINT64_C(0x3fffffffffff), UINT64_C(0x123456789f43));
+	ck_assert_uint_eq(desc_leaf_pa(f, false, e, 0, 12), pa);
+	t = desc_encode_table(f, 1, pa, false, 0);
+	ck_assert_uint_eq(t, UINT64_C(0x1000123456789303));	/* UXNTable */
+	ck_assert_uint_eq(desc_table_pa(f, t, 12), pa);
+	/* 16K granule: OA[49:14] in place, bits 13:10 are attributes */
+	l.pa = l.grp_pa = pa & ~UINT64_C(0x3fff);
+	e = desc_encode_leaf(f, &l, NULL);
+	ck_assert_uint_eq(desc_leaf_pa(f, false, e, 0, 14), l.pa);
 }
 END_TEST
 
@@ -954,6 +1011,7 @@ sim_suite(void)
 	    sizeof wcases / sizeof wcases[0]);
 	tcase_add_test(tc, test_x86_blocks_and_kernel);
 	tcase_add_test(tc, test_arm64_cont_and_blocks);
+	tcase_add_test(tc, test_lpa2_codec);
 	tcase_add_test(tc, test_riscv_napot_and_armv7_sections);
 	tcase_add_test(tc, test_x86_32_pse);
 	suite_add_tcase(s, tc);

@@ -91,7 +91,9 @@ class Serve(TestCase):
             'x86_64-4l', 'x86_64-5l', 'x86-32', 'x86-pae', 'arm64-4k-39',
             'arm64-4k-48', 'arm64-16k-47', 'arm64-16k-48', 'arm64-64k-42',
             'arm64-64k-48', 'arm64-64k-52', 'armv7-2l', 'armv7-lpae',
-            'riscv-sv39', 'riscv-sv48', 'riscv-sv57'])
+            'riscv-sv39', 'riscv-sv48', 'riscv-sv57',
+            # added by issue 19 (FEAT_LPA2, Linux 6.9+)
+            'arm64-4k-52', 'arm64-16k-52'])
         x = o['arches'][0]
         self.assertEqual(x['page_size'], 4096)
         self.assertEqual(x['va_bits'], 48)

@@ -218,7 +218,7 @@ class RoundTrip(TestCase):
 
         with Daemon() as d:
             st, obj = d.get_json('/api/v1/arches')
-            self.assertEqual(len(obj['arches']), 16)
+            self.assertEqual(len(obj['arches']), 18)
             for arch in [a['id'] for a in obj['arches']]:
                 fam = ('x86' if arch.startswith('x86') else
                        'riscv' if arch.startswith('riscv') else 'arm64')

@@ -421,6 +421,69 @@ pd_canonical(uint64_t va, unsigned bits)
 	return top == 0 || top == (UINT64_MAX >> (bits - 1));
 }
 
+/* Bits needed to hold va in its half: arm64 kernel VAs start at
+   -(1 << VA_BITS) (TTBR1), user VAs end below 1 << VA_BITS. */
+static unsigned
+pd_arm64_bits(uint64_t va)
+{
+	uint64_t v = (va >> 63) ? ~va : va;
+
+	return v == 0 ? 0 : 64 - (unsigned)__builtin_clzll(v);
+}
+
+/* The granule the page and block lines fit: 64K pages with 512M blocks,
+   16K with 32M, else 4K (arm64's ARM64_HW_PGTABLE_LEVEL_SHIFT(2)). */
+static uint64_t
+pd_arm64_granule(const struct pd_scan *s)
+{
+	uint64_t pte = 0, pmd = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pd_line *l = &s->v[i];
+
+		if (l->level == PT_PTE)
+			pte |= l->start | l->end;
+		else if (l->level == PT_PMD)
+			pmd |= l->start | l->end;
+	}
+	if ((pte & 0xffff) == 0 && (pmd & ((UINT64_C(1) << 29) - 1)) == 0)
+		return 65536;
+	if ((pte & 0x3fff) == 0 && (pmd & ((UINT64_C(1) << 25) - 1)) == 0)
+		return 16384;
+	return 4096;
+}
+
+/* arm64: the smallest VA size of the granule that holds every address
+   (the kernel's lowest line starts at PAGE_OFFSET = -(1 << VA_BITS)),
+   so 52-bit dumps (FEAT_LVA, FEAT_LPA2) are told from 48-bit ones. */
+static const struct arch *
+pd_guess_arm64(const struct pd_scan *s)
+{
+	uint64_t granule = pd_arm64_granule(s);
+	const struct arch *best = NULL;
+	unsigned need = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		unsigned b = pd_arm64_bits(s->v[i].start);
+
+		if (b > need)
+			need = b;
+		if (s->v[i].end != 0 && !(s->v[i].end >> 63) &&
+		    (b = pd_arm64_bits(s->v[i].end - 1)) > need)
+			need = b;
+	}
+	for (size_t i = 0; i < arch_count(); i++) {
+		const struct arch *a = arch_get(i);
+
+		if (strcmp(a->family, "arm64") != 0 || a->page_size != granule ||
+		    a->va_bits < need)
+			continue;
+		if (best == NULL || a->va_bits < best->va_bits)
+			best = a;
+	}
+	return best ? best : arch_find("arm64-4k-48");
+}
+
 /* Guess the arch from the format and the addresses. */
 static const struct arch *
 pd_guess(const struct pd_scan *s)
@@ -441,7 +504,7 @@ pd_guess(const struct pd_scan *s)
 			need = 57;
 	}
 	if (fmt == PTDUMP_FMT_ARM64)
-		return arch_find("arm64-4k-48");
+		return pd_guess_arm64(s);
 	if (fmt == PTDUMP_FMT_X86)
 		return arch_find(need == 57 ? "x86_64-5l" : "x86_64-4l");
 	return arch_find(need == 57 ? "riscv-sv57" :

@@ -65,7 +65,8 @@ static uint64_t
 machine_ram_base(enum desc_family f)
 {
 	switch (f) {
-	case DF_ARM64:	return UINT64_C(0x40000000);
+	case DF_ARM64:
+	case DF_ARM64_LPA2:	return UINT64_C(0x40000000);
 	case DF_ARMV7:
 	case DF_LPAE:	return UINT64_C(0x60000000);
 	case DF_RISCV:	return UINT64_C(0x80000000);
@@ -106,6 +107,7 @@ machine_zones(struct sim_machine *m)
 		zone_add(m, "HighMem", MB(896), END, true);
 		break;
 	case DF_ARM64:		/* ZONE_DMA up to 4 GiB without DT limits */
+	case DF_ARM64_LPA2:
 		zone_add(m, "DMA", 0, G4, false);
 		zone_add(m, "Normal", G4, END, false);
 		break;

@@ -155,7 +155,7 @@ layout_64(struct sim_space *sp, struct klayout *k)
 		    UINT64_C(0xffffc90000000000);
 		k->fixmap = UINT64_C(0xffffffffff7fd000);
 		k->device_pa = UINT64_C(0xfee00000);
-	} else if (f == DF_ARM64) {
+	} else if (desc_is_arm64(f)) {
 		uint64_t vmemmap = ~UINT64_C(0) << (a->va_bits -
 		    (a->page_shift - 6));
 
