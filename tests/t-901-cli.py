@@ -177,7 +177,8 @@ class Sim(TestCase):
             'x86_64-4l', 'x86_64-5l', 'x86-32', 'x86-pae', 'arm64-4k-39',
             'arm64-4k-48', 'arm64-16k-47', 'arm64-16k-48', 'arm64-64k-42',
             'arm64-64k-48', 'arm64-64k-52', 'armv7-2l', 'armv7-lpae',
-            'riscv-sv39', 'riscv-sv48', 'riscv-sv57']))
+            'riscv-sv39', 'riscv-sv48', 'riscv-sv57',
+            'arm64-4k-52', 'arm64-16k-52']))
         x = o['arches'][ids.index('x86_64-4l')]
         self.assertEqual([(l['name'], l['shift'], l['entries'])
                           for l in x['levels']],

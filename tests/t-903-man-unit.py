@@ -90,7 +90,7 @@ class ManPage(TestCase):
     def test_every_arch_and_exit_status(self):
         import json
         arches = json.loads(run([PTSCOPE, 'arches']).stdout)['arches']
-        self.assertEqual(len(arches), 16)
+        self.assertEqual(len(arches), 18)  # 16 of the contract + 2 LPA2
         for a in arches:
             self.assertIn(a['id'], self.flat)
         exit_section = self.text.split('\nEXIT STATUS\n')[1].split('\n\n\n')[0]

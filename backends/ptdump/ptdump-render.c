@@ -11,6 +11,7 @@
 #include "ptdump.h"
 #include "ptdump-int.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -41,8 +42,8 @@ pr_level(const struct pr_state *st, unsigned li, bool leaf, char name[4])
 			lv++;
 	memcpy(name, arch_level_name((enum pt_level)lv), 4);
 	if (st->fmt != PTDUMP_FMT_X86)
-		for (int i = 0; i < 3; i++)
-			name[i] = (char)(name[i] - 'a' + 'A');
+		for (int i = 0; i < 3; i++)	/* "p4d" -> "P4D" */
+			name[i] = (char)toupper((unsigned char)name[i]);
 }
 
 /* Print the address columns and the size with the kernel's units. */
