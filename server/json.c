@@ -11,6 +11,7 @@
 
 #include "daemon.h"
 #include "desc-fields.h"
+#include "desc-linux.h"
 #include "procfs.h"
 #include "region.h"
 #include "registry.h"
@@ -361,12 +362,36 @@ decoded_word(const struct space *s, unsigned li, uint64_t w,
 	return o;
 }
 
+/* "linux" of a walk step: what p?d_none/present/bad/leaf say of the entry
+   and the populate call that wrote a table entry (model/desc-linux.h). */
+static cJSON *
+linux_helpers(const struct space *s, unsigned li, uint64_t w, bool user)
+{
+	struct desc_linux dl;
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	desc_linux_eval(s->arch, li, w, user, &dl);
+	a = cJSON_AddArrayToObject(o, "tests");
+	for (unsigned i = 0; i < dl.n; i++) {
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, t);
+		cJSON_AddStringToObject(t, "name", dl.t[i].name);
+		cJSON_AddBoolToObject(t, "value", dl.t[i].value);
+		cJSON_AddStringToObject(t, "rule", dl.t[i].rule);
+	}
+	if (dl.populate[0])
+		cJSON_AddStringToObject(o, "populate", dl.populate);
+	cJSON_AddStringToObject(o, "source", dl.source ? dl.source : "");
+	return o;
+}
+
 /* "decoded" of a walk step: the entry split into fields; on armv7-2l the
    hardware words get "hw_decoded" (pgd: both first-level descriptors;
    pte: the hardware pte beside the Linux pte in "decoded"). */
 static void
 add_step_fields(cJSON *x, const struct space *s,
-    const struct pt_walk_step *st)
+    const struct pt_walk_step *st, bool user)
 {
 	int li = arch_level_pos(s->arch, st->level);
 	bool v7 = strcmp(s->arch->id, "armv7-2l") == 0;
@@ -374,6 +399,8 @@ add_step_fields(cJSON *x, const struct space *s,
 
 	if (li < 0 || st->entry == PT_UNKNOWN)
 		return;
+	cJSON_AddItemToObject(x, "linux", linux_helpers(s, (unsigned)li,
+	    v7 && st->nhw && li == 0 ? st->hw[0] : st->entry, user));
 	if (!v7 || st->nhw == 0) {
 		cJSON_AddItemToObject(x, "decoded", decoded_word(s, (unsigned)li,
 		    st->entry, DESC_WORD_HW));
@@ -418,7 +445,8 @@ add_walk(cJSON *o, const struct space *sp, const struct pt_walk *w, bool hide)
 		if (s->size)
 			json_add_hex(x, "size", s->size);
 		if (!hide)
-			add_step_fields(x, sp, s);
+			add_step_fields(x, sp, s, arch_va_is_user(sp->arch,
+			    w->va));
 	}
 }
 

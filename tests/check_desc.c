@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "desc-fields.h"
+#include "desc-linux.h"
 #include "desc.h"
 
 /* Fields sorted by lo cover 0..bits-1 exactly once and give the word back. */
@@ -316,6 +317,68 @@ START_TEST(agrees_with_codec)
 }
 END_TEST
 
+
+/* The value of helper name in the evaluation of word. */
+static bool
+helper(const char *arch, unsigned li, uint64_t w, bool user, const char *name,
+    struct desc_linux *dl)
+{
+	const struct arch *a = arch_find(arch);
+
+	desc_linux_eval(a, li, w, user, dl);
+	for (unsigned i = 0; i < dl->n; i++)
+		if (strcmp(dl->t[i].name, name) == 0)
+			return dl->t[i].value;
+	ck_abort_msg("%s: no helper %s", arch, name);
+	return false;
+}
+
+/* Expected values worked out from the kernel headers cited in
+   model/desc-linux.c, by hand. */
+START_TEST(linux_helpers)
+{
+	struct desc_linux dl;
+
+	/* arm64: a block is pmd_bad (not a table) and pmd_leaf */
+	ck_assert(helper("arm64-4k-48", 2, 0x0060000040200701u, false, "pmd_bad", &dl));
+	ck_assert(helper("arm64-4k-48", 2, 0x0060000040200701u, false, "pmd_leaf", &dl));
+	ck_assert(!helper("arm64-4k-48", 2, 0x41234003u, false, "pmd_bad", &dl));
+	ck_assert_str_eq(dl.populate, "__pmd_populate(pmdp, next_phys, "
+	    "PMD_TYPE_TABLE | PMD_TABLE_UXN)");
+	helper("arm64-4k-48", 2, 0x41234003u, true, "pmd_bad", &dl);
+	ck_assert(strstr(dl.populate, "PMD_TABLE_PXN") != NULL);
+	/* the 4-level PML4/L0 entries are tested as p4d (pgd folded away) */
+	ck_assert(!helper("arm64-4k-48", 0, 0x41230003u, false, "p4d_none", &dl));
+	/* PROT_NONE pte: Valid clear, PTE_PRESENT_INVALID (nG) set */
+	ck_assert(helper("arm64-4k-48", 3, 0x0060000041235c00u, true, "pte_present", &dl));
+	ck_assert(!helper("arm64-4k-48", 3, 0x0060000041235c00u, true, "pte_none", &dl));
+	/* x86: a 2 MiB page is pmd_bad (flags != _KERNPG_TABLE) and pmd_leaf */
+	ck_assert(helper("x86_64-4l", 2, 0x400000e3u, false, "pmd_bad", &dl));
+	ck_assert(helper("x86_64-4l", 2, 0x400000e3u, false, "pmd_leaf", &dl));
+	ck_assert(!helper("x86_64-4l", 2, 0x12345067u, true, "pmd_bad", &dl));
+	ck_assert(!helper("x86_64-4l", 2, 0x12345063u, false, "pmd_bad", &dl));
+	ck_assert(strstr(dl.populate, "_KERNPG_TABLE") != NULL);
+	ck_assert(helper("x86_64-4l", 2, UINT64_C(0x8000000012345063), false, "pmd_bad", &dl));
+	/* A and D alone are still pmd_none (the KNL erratum mask) */
+	ck_assert(helper("x86_64-4l", 2, 0x60u, false, "pmd_none", &dl));
+	/* PROT_NONE pte: P clear, _PAGE_PROTNONE (G) set */
+	ck_assert(helper("x86_64-4l", 3, 0x12345100u, true, "pte_present", &dl));
+	/* 4-level: PML4 entries are p4d_*, with NX ignored (PTI) */
+	ck_assert(!helper("x86_64-4l", 0, UINT64_C(0x8000000012345067), true, "p4d_bad", &dl));
+	/* ARMv7: pgd entries are tested with pmd_*; a section is pmd_bad */
+	ck_assert(helper("armv7-2l", 0, 0x60000412u, false, "pmd_bad", &dl));
+	ck_assert(!helper("armv7-2l", 0, 0x8f404831u, true, "pmd_bad", &dl));
+	ck_assert(strstr(dl.populate, "_PAGE_USER_TABLE") != NULL);
+	/* RISC-V: a pmd with R set is a leaf, and pmd_bad */
+	ck_assert(helper("riscv-sv39", 1, (UINT64_C(0x80200) << 10) | 0xcf, false, "pmd_leaf", &dl));
+	ck_assert(helper("riscv-sv39", 1, (UINT64_C(0x80200) << 10) | 0xcf, false, "pmd_bad", &dl));
+	/* a PROT_NONE pmd (G only) is present to Linux */
+	ck_assert(helper("riscv-sv39", 1, (UINT64_C(0x80200) << 10) | 0x20, true, "pmd_present", &dl));
+	/* Sv39 pgd entries are tested with pud_* (p4d and pud folded) */
+	ck_assert(!helper("riscv-sv39", 0, (UINT64_C(0x80201) << 10) | 1, true, "pud_bad", &dl));
+}
+END_TEST
+
 static Suite *
 desc_suite(void)
 {
@@ -331,6 +394,7 @@ desc_suite(void)
 	tcase_add_test(tc, armv7_words);
 	tcase_add_test(tc, riscv_words);
 	tcase_add_test(tc, agrees_with_codec);
+	tcase_add_test(tc, linux_helpers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -121,6 +121,21 @@ const steps = [
 			check(bits.includes(`${i} (0x${i.toString(16)})`), `bits show the ${lv} index ${i}`);
 		await shot(page, 'walk', true);
 	}],
+	['each walk step decodes its entry bit by bit, as the API does', async () => {
+		const r = await api(base, 'GET', `/api/v1/spaces/${sim}/walk?va=${VA}`);
+		const pmd = r.json.steps.find(s => s.level === 'pmd');
+		const step = page.locator('#walk-steps .step[data-level=pmd]');
+		await step.locator('details.decode summary').click();
+		const names = await step.locator('table.fields tbody tr').evaluateAll(rows =>
+			rows.map(tr => tr.dataset.field));
+		eq(names.join(','), pmd.decoded.fields.map(f => f.name).reverse().join(','), 'field rows');
+		const text = await step.locator('.dec-format').textContent();
+		check(text.includes(pmd.decoded.next_table_pa), 'next table PA shown');
+		check(text.includes(pmd.decoded.next_table_va), 'its __va shown');
+		const bad = await step.locator('[data-helper=pmd_bad] code').textContent();
+		eq(bad, 'pmd_bad() = false', 'pmd_bad of a table entry');
+		await shot(page, 'walk-decode', true);
+	}],
 	['an unmapped VA says where the walk stops', async () => {
 		await page.fill('#walk-va', '0x1000');
 		await page.click('#walk-form button[type=submit]');

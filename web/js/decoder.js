@@ -33,9 +33,21 @@ export function fieldsTable(d, caption) {
 			h('tbody', {}, rows)));
 }
 
+// What Linux's helpers answer for the entry, and the call that wrote it.
+export function linuxHelpers(l) {
+	if (!l) return null;
+	return h('div', { class: 'linux-helpers' },
+		h('ul', { class: 'helpers' }, (l.tests || []).map(t =>
+			h('li', { class: t.value ? 'yes' : 'no', title: t.rule, dataset: { helper: t.name } },
+				h('code', {}, `${t.name}() = ${t.value ? 'true' : 'false'}`), ' ', h('span', { class: 'hint' }, t.rule)))),
+		l.populate ? h('p', {}, 'Written by ', h('code', { class: 'populate' }, l.populate)) : null,
+		l.source ? h('p', { class: 'hint' }, 'Rules from ', h('code', {}, l.source), ' (Linux 6.x).') : null);
+}
+
 // A collapsible "Decode" section for a walk step (decoded by the daemon).
 export function stepDecoded(s) {
 	const parts = [];
+	if (s.linux) parts.push(linuxHelpers(s.linux));
 	if (s.decoded) parts.push(fieldsTable(s.decoded, s.hw_decoded ? 'Linux entry' : null));
 	(s.hw_decoded || []).forEach((d, i) => parts.push(fieldsTable(d,
 		s.hw_decoded.length > 1 ? `hardware first-level descriptor ${i} (section ${2 * s.index + i})` : 'hardware entry')));
