@@ -12,7 +12,8 @@ from ptstest import Daemon, TestCase, main
 
 ARCHES = ['x86_64-4l', 'x86_64-5l', 'x86-32', 'x86-pae', 'arm64-4k-39',
           'arm64-4k-48', 'arm64-16k-47', 'arm64-16k-48', 'arm64-64k-42',
-          'arm64-64k-48', 'arm64-64k-52', 'armv7-2l', 'armv7-lpae',
+          'arm64-64k-48', 'arm64-64k-52', 'arm64-4k-52', 'arm64-16k-52',
+          'armv7-2l', 'armv7-lpae',
           'riscv-sv39', 'riscv-sv48', 'riscv-sv57']
 
 
