@@ -240,8 +240,6 @@ class RoundTrip(TestCase):
         with Daemon() as d:
             st, sp = d.post_json('/api/v1/spaces',
                                  {'kind': 'process', 'pid': os.getpid()})
-            if st == 403:
-                raise SystemExit(77)
             self.assertIn(st, (200, 201), sp)
             first = ranges_of(d, sp['id'])
             self.assertGreater(len(first), 0)
