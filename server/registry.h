@@ -12,6 +12,7 @@
 #define PTS_REGISTRY_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,7 +24,12 @@ struct entry {
 	pthread_mutex_t lock;	/* held around ops on space */
 	int refs;		/* guarded by the registry lock */
 	bool removed;
-	bool gone;		/* live process exited */
+	/*
+	 * Live process exited.  Atomic: set under the entry lock by
+	 * entry_refresh, read under the registry lock (registry_find_pid)
+	 * and by readers that hold neither (metrics).
+	 */
+	atomic_bool gone;
 	int pid;		/* process spaces, else 0 */
 	uint64_t last_refresh_ms;
 };

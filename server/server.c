@@ -161,8 +161,8 @@ setup(struct server *srv, struct pts_err *err)
 static void
 teardown(struct server *srv)
 {
+	http_stop(srv->http);	/* requests call ws_notify(srv->ws) */
 	ws_stop(srv->ws);
-	http_stop(srv->http);
 	registry_release(&srv->reg);
 	metrics_release(&srv->metrics);
 	log_access_close();
@@ -218,17 +218,22 @@ server_main(int argc, char **argv)
 		return 2;
 	}
 	block_signals(&set);
+	/*
+	 * WebSocket first: HTTP requests read srv.ws and srv.ws_url, so both
+	 * are written before the first HTTP thread exists.
+	 */
 	if (setup(&srv, &err) < 0 ||
-	    http_start(&srv, &srv.http, &err) < 0 ||
-	    ws_start(&srv, &srv.ws, &err) < 0) {
+	    ws_start(&srv, &srv.ws, &err) < 0 ||
+	    http_start(&srv, &srv.http, &err) < 0) {
 		log_error("%s", err.msg);
 		teardown(&srv);
 		return err.code == PTS_EPERM ? 2 : 1;
 	}
-	printf("http: %s\nws: %s\n", srv.http_url, srv.ws_url);
-	fflush(stdout);
+	/* the log line first: whoever read the URLs may read the log next */
 	log_info("serving %s (web root %s), WebSocket %s", srv.http_url,
 	    srv.opt.web_root, srv.ws_url);
+	printf("http: %s\nws: %s\n", srv.http_url, srv.ws_url);
+	fflush(stdout);
 	wait_for_stop(&set, &sig);
 	log_info("stopping on signal %d", sig);
 	teardown(&srv);

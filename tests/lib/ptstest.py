@@ -142,6 +142,7 @@ class Daemon:
         os.unlink(self.stderr_path)
         if rc != 0 or 'ERROR: AddressSanitizer' in err or \
                 'runtime error:' in err or 'LeakSanitizer' in err or \
+                'ThreadSanitizer' in err or \
                 'definitely lost: ' in err and \
                 'definitely lost: 0 bytes' not in err:
             raise AssertionError('daemon exited with %s\nstderr:\n%s'
