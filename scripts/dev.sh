@@ -95,8 +95,8 @@ test)
 	(cd "$build" && make -j"$(nproc)" check) || rc=$?
 	if [ $rc -ne 0 ]; then
 		# show what failed, then the counts
-		for f in "$build"/tests/*.log; do
-			if grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
+		for f in "$build"/tests/*.log "$build"/tests/*/*.log; do
+			if grep -qE '^:test-result: (FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
 				echo "==== $f"; tail -n 60 "$f"
 			fi
 		done

@@ -94,8 +94,9 @@ class Daemon:
             if left <= 0 or (self.proc.poll() is not None and
                              self._q.empty()):
                 self.proc.kill()
-                raise RuntimeError('daemon did not start: %s\nstderr:\n%s'
-                                   % (cmd, self.stderr()))
+                raise RuntimeError('daemon did not start (exit status %s): '
+                                   '%s\nstderr:\n%s'
+                                   % (self.proc.wait(), cmd, self.stderr()))
             try:
                 line = self._q.get(timeout=min(left, 0.2))
             except queue.Empty:
