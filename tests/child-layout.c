@@ -126,8 +126,9 @@ main(void)
 	thp_ok = make_thp(thp);
 	file = map_file();
 	pn = mmap(NULL, 4 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	g = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* 4-page aligned: the four pages share one page table (t-200 looks
+	 * up entries i..i+2 in the table of page 0) */
+	g = map_aligned(4 * PG, 4 * PG);
 	g[0] = 1;
 	guard_ok = madvise(g + 2 * PG, PG, CL_MADV_GUARD_INSTALL) == 0;
 	hi = mmap((void *)(uintptr_t)0x500000000000, PG, PROT_READ | PROT_WRITE,
