@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * live-bench-floor.c: the two baselines for the live backend benchmark.
- *   live-bench-floor scan PID START LEN N   PAGEMAP_SCAN loop only (the floor)
+ * live-bench-floor.c: the baselines for the live backend benchmark.
+ *   live-bench-floor scan PID START LEN N   the floor: the cheapest
+ *       PAGEMAP_SCAN loop that gives the tree summary's present ranges
+ *       (category_mask = PRESENT, return_mask = PRESENT|HUGE)
+ *   live-bench-floor full PID START LEN N   the one-pass scanner's call
+ *       (anyof PRESENT|SWAPPED, return FILE|PRESENT|SWAPPED|PFNZERO|HUGE|
+ *       SOFT_DIRTY|GUARD): what ptscope asked before the two-pass scan
  *   live-bench-floor read PID START LEN N   plain full pread of pagemap
- * Each runs N times and prints the mean milliseconds per run.
+ * Each opens pagemap and runs N times; prints the mean milliseconds per run.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -30,8 +35,12 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+#define IS_PRESENT 0x08
+#define IS_SWAPPED 0x10
+#define IS_HUGE 0x40
+
 static long
-do_scan(int fd, uint64_t s, uint64_t e)
+do_scan(int fd, uint64_t s, uint64_t e, int full)
 {
 	static struct region vec[1024];
 	struct scan_arg a;
@@ -46,8 +55,13 @@ do_scan(int fd, uint64_t s, uint64_t e)
 		a.end = e;
 		a.vec = (uintptr_t)vec;
 		a.vec_len = 1024;
-		a.category_anyof_mask = 0x18;
-		a.return_mask = 0x1fc;
+		if (full) {
+			a.category_anyof_mask = IS_PRESENT | IS_SWAPPED;
+			a.return_mask = 0x1fc;
+		} else {
+			a.category_mask = IS_PRESENT;
+			a.return_mask = IS_PRESENT | IS_HUGE;
+		}
 		if ((r = ioctl(fd, SCAN, &a)) < 0) {
 			perror("PAGEMAP_SCAN");
 			exit(1);
@@ -85,7 +99,8 @@ main(int argc, char **argv)
 	long x = 0;
 
 	if (argc != 6)
-		return fprintf(stderr, "usage: %s scan|read PID START LEN N\n",
+		return fprintf(stderr, "usage: %s scan|full|read PID START "
+		    "LEN N\n",
 		    argv[0]), 2;
 	snprintf(path, sizeof path, "/proc/%s/pagemap", argv[2]);
 	s = strtoull(argv[3], NULL, 0);
@@ -95,8 +110,11 @@ main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		if ((fd = open(path, O_RDONLY)) < 0)
 			return perror(path), 1;
-		x += strcmp(argv[1], "scan") == 0 ? do_scan(fd, s, s + len) :
-		    do_read(fd, s, s + len);
+		if (strcmp(argv[1], "read") == 0)
+			x += do_read(fd, s, s + len);
+		else
+			x += do_scan(fd, s, s + len,
+			    strcmp(argv[1], "full") == 0);
 		close(fd);
 	}
 	printf("%.3f\n", (now_ms() - t) / n);

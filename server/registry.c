@@ -214,7 +214,9 @@ entry_refresh(struct entry *e, unsigned min_ms, struct pts_err *err)
 	    (min_ms && now - e->last_refresh_ms < min_ms))
 		return 0;
 	r = e->space->ops->refresh(e->space, err);
-	e->last_refresh_ms = now;
+	/* timed from the end of the scan: when a scan takes longer than
+	   min_ms, requests still get min_ms between scans, not a rescan each */
+	e->last_refresh_ms = now_ms();
 	if (r == PTS_EGONE)
 		e->gone = true;
 	return r;

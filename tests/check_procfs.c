@@ -396,7 +396,7 @@ START_TEST(tree_ranges)
 	struct pt_ranges r = { 0, 0, NULL };
 
 	build_model(&m);
-	ck_assert_int_eq(procfs_model_ranges(&m, &r, NULL), 0);
+	ck_assert_int_eq(procfs_model_ranges(&m, NULL, &r, NULL), 0);
 	ck_assert_uint_eq(r.n, 6);
 	ck_assert_uint_eq(r.v[0].start, 0x10000);
 	ck_assert_str_eq(r.v[0].attrs, "/bin/x");

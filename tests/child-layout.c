@@ -13,6 +13,17 @@
  *   prot_none  4 pages PROT_NONE
  *   guard  4 pages rw, page 0 written, page 2 a MADV_GUARD_INSTALL marker
  *   high   one page at 0x500000000000 (above 2^46), written
+ * With the argument "more-kinds" it also maps (for the two-pass scan test):
+ *   zero   16 pages in their own 2 MiB span, MADV_NOHUGEPAGE: pages 0-7
+ *          read only (the shared zero page), 8-11 written
+ *   cow    a 4-page temporary file mapped private read-write, all pages
+ *          read, pages 1 and 3 written (copied on write: anonymous)
+ *   hzero  2 MiB, 2 MiB-aligned, MADV_HUGEPAGE, read only (the huge zero
+ *          page when the kernel uses it)
+ *   swap   8 written pages given to MADV_PAGEOUT (swapped only when the
+ *          machine has swap: "swap_ok" says whether page 0 was)
+ *   and then clears the soft-dirty bits (/proc/self/clear_refs "4") and
+ *   writes zero page 8 and cow page 1 again, so only they are soft-dirty.
  */
 #include "config.h"
 
@@ -27,6 +38,7 @@
 
 #define MiB ((size_t)1 << 20)
 #define PG 4096
+#define CL_MADV_PAGEOUT 21
 #define CL_MADV_COLLAPSE 25
 #define CL_MADV_GUARD_INSTALL 102
 
@@ -110,13 +122,91 @@ map_file(void)
 	return p;
 }
 
+/* A 4-page temporary file mapped private rw; pages read, 1 and 3 written. */
+static char *
+map_cow(void)
+{
+	char path[] = "/tmp/ptscope-child-XXXXXX", buf[PG];
+	int fd = mkstemp(path);
+	volatile char sink;
+	char *p;
+
+	if (fd < 0)
+		return NULL;
+	unlink(path);
+	memset(buf, 'y', sizeof buf);
+	for (int i = 0; i < 4; i++)
+		if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf)
+			return NULL;
+	p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	for (int i = 0; i < 4; i++)
+		sink = p[i * PG];
+	(void)sink;
+	p[1 * PG] = p[3 * PG] = 1;
+	return p;
+}
+
+/* Whether our own page at p is a swap entry now (pagemap bit 62). */
+static int
+is_swapped(const char *p)
+{
+	uint64_t w = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &w, 8, (off_t)((uintptr_t)p / PG * 8)) != 8)
+		w = 0;
+	close(fd);
+	return (int)((w >> 62) & 1);
+}
+
+/* The more-kinds regions; prints their part of the JSON line into buf. */
+static void
+more_kinds(char *buf, size_t len)
+{
+	char *z = map_aligned(2 * MiB, 2 * MiB), *cow = map_cow(), *hz, *sw;
+	volatile char sink = 0;
+	int fd, swap_ok;
+
+	madvise(z, 2 * MiB, MADV_NOHUGEPAGE);
+	for (int i = 0; i < 8; i++)
+		sink += z[i * PG];
+	for (int i = 8; i < 12; i++)
+		z[i * PG] = 1;
+	hz = map_aligned(2 * MiB, 2 * MiB);
+	madvise(hz, 2 * MiB, MADV_HUGEPAGE);
+	sink += hz[0];
+	sw = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (int i = 0; i < 8; i++)
+		sw[i * PG] = 1;
+	madvise(sw, 8 * PG, CL_MADV_PAGEOUT);
+	swap_ok = is_swapped(sw);
+	(void)sink;
+	if ((fd = open("/proc/self/clear_refs", O_WRONLY)) >= 0) {
+		if (write(fd, "4", 1) != 1)
+			perror("clear_refs");
+		close(fd);
+	}
+	z[8 * PG] = 2;
+	if (cow)
+		cow[1 * PG] = 2;
+	snprintf(buf, len, ",\"zero\":\"%p\",\"cow\":\"%p\",\"hzero\":"
+	    "\"%p\",\"swap\":\"%p\",\"swap_ok\":%s", (void *)z,
+	    (void *)cow, (void *)hz, (void *)sw, swap_ok ? "true" : "false");
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char *anon = map_aligned(4 * MiB, 2 * MiB), *thp, *file, *pn, *g, *hi;
 	static const int touch[] = { 0, 1, 7, 100, 511 };
 	int thp_ok, guard_ok;
-	char high[40];
+	char high[40], more[400] = "";
 	sigset_t block, old;
 
 	madvise(anon, 4 * MiB, MADV_NOHUGEPAGE);
@@ -138,15 +228,17 @@ main(void)
 		hi[0] = 1;
 		snprintf(high, sizeof high, "\"%p\"", (void *)hi);
 	}
+	if (argc > 1 && strcmp(argv[1], "more-kinds") == 0)
+		more_kinds(more, sizeof more);
 	signal(SIGUSR1, on_usr1);
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	printf("{\"pid\":%d,\"anon\":\"%p\",\"thp\":\"%p\",\"thp_ok\":%s,"
 	    "\"file\":\"%p\",\"prot_none\":\"%p\",\"guard\":\"%p\","
-	    "\"guard_ok\":%s,\"high\":%s}\n", (int)getpid(), (void *)anon,
+	    "\"guard_ok\":%s,\"high\":%s%s}\n", (int)getpid(), (void *)anon,
 	    (void *)thp, thp_ok ? "true" : "false", (void *)file, (void *)pn,
-	    (void *)g, guard_ok ? "true" : "false", high);
+	    (void *)g, guard_ok ? "true" : "false", high, more);
 	fflush(stdout);
 	for (;;) {
 		sigsuspend(&old);

@@ -96,14 +96,14 @@ scan_probe_guard(struct procfs_scanner *s, uint64_t start)
 /* The PAGEMAP_SCAN path; returns 1 when the caller must fall back. */
 static int
 scan_ioctl(struct procfs_scanner *s, uint64_t start, uint64_t end,
-    struct procfs_runs *out, struct pts_err *err)
+    uint32_t want, struct procfs_runs *out, struct pts_err *err)
 {
 	struct pts_page_region *vec = xcalloc(SCAN_VEC, sizeof *vec);
-	uint32_t mask = PSC_RETURN;
+	uint32_t mask = want & PSC_RETURN;
 	uint64_t at = start, we;
 	int r = 0;
 
-	if (!s->probed)
+	if (!s->probed && (mask & PSC_GUARD))
 		scan_probe_guard(s, start);
 	if (!s->guard_cat)
 		mask &= ~PSC_GUARD;
@@ -184,16 +184,19 @@ scan_words_huge(struct procfs_scanner *s, const uint64_t *w, size_t n)
 	    (kf & ((UINT64_C(1) << KPF_THP) | (UINT64_C(1) << KPF_HUGE)));
 }
 
-/* Categories of word i of a pmd-aligned chunk, with HUGE and PFNZERO. */
+/* Categories in want of word i of a pmd-aligned chunk, with HUGE and
+   PFNZERO (kpageflags is read for PFNZERO only when want has it). */
 static uint32_t
-scan_word_full(struct procfs_scanner *s, uint64_t w, bool huge)
+scan_word_full(struct procfs_scanner *s, uint64_t w, bool huge,
+    uint32_t want)
 {
-	uint32_t c = procfs_scan_word_cats(w);
+	uint32_t c = procfs_scan_word_cats(w) & want;
 	uint64_t kf;
 
 	if ((c & PSC_PRESENT) && huge)
-		c |= PSC_HUGE;
-	if ((c & PSC_PRESENT) && !huge && !(c & PSC_FILE) &&
+		c |= PSC_HUGE & want;
+	if ((c & PSC_PRESENT) && !huge && (want & PSC_PFNZERO) &&
+	    !(w & PM_FILE) &&
 	    !(w & PM_MMAP_EXCLUSIVE) && procfs_scan_kpageflags(s, w & PM_PFN_MASK, &kf) &&
 	    (kf & (UINT64_C(1) << KPF_ZERO_PAGE)))
 		c |= PSC_PFNZERO;
@@ -203,7 +206,7 @@ scan_word_full(struct procfs_scanner *s, uint64_t w, bool huge)
 /* The pread path: words in batches of whole pte tables. */
 static int
 scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
-    struct procfs_runs *out, struct pts_err *err)
+    uint32_t want, struct procfs_runs *out, struct pts_err *err)
 {
 	size_t per = (size_t)1 << (s->page_shift - 3);	/* entries/table */
 	size_t batch = per * PREAD_TABLES;
@@ -226,7 +229,8 @@ scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
 				chunk = n - i;
 			huge = chunk == per && scan_words_huge(s, w + i, per);
 			for (size_t j = i; j < i + chunk; j++) {
-				uint32_t c = scan_word_full(s, w[j], huge);
+				uint32_t c = scan_word_full(s, w[j], huge,
+				    want);
 
 				if (c)
 					procfs_runs_add(out,
@@ -242,34 +246,42 @@ scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
 }
 
 int
-procfs_scan(struct procfs_scanner *s, uint64_t start, uint64_t end,
-    struct procfs_runs *out, struct pts_err *err)
+procfs_scan_cats(struct procfs_scanner *s, uint64_t start, uint64_t end,
+    uint32_t want, struct procfs_runs *out, struct pts_err *err)
 {
 	int r;
 
 	if (start >= end)
 		return 0;
 	if (!s->force_pread) {
-		r = scan_ioctl(s, start, end, out, err);
+		r = scan_ioctl(s, start, end, want, out, err);
 		if (r <= 0) {
 			s->used_ioctl = true;
 			return r;
 		}
 	}
 	s->used_ioctl = false;
-	return scan_pread_all(s, start, end, out, err);
+	return scan_pread_all(s, start, end, want, out, err);
+}
+
+int
+procfs_scan(struct procfs_scanner *s, uint64_t start, uint64_t end,
+    struct procfs_runs *out, struct pts_err *err)
+{
+	return procfs_scan_cats(s, start, end, PSC_RETURN, out, err);
 }
 
 int
 procfs_scan_vmas(struct procfs_scanner *s, const struct procfs_vmas *l,
-    struct procfs_runs *out, struct pts_err *err)
+    uint32_t want, struct procfs_runs *out, struct pts_err *err)
 {
 	int r;
 
 	if (l->n == 0)
 		return 0;
 	if (!s->force_pread) {
-		r = scan_ioctl(s, l->v[0].start, l->v[l->n - 1].end, out, err);
+		r = scan_ioctl(s, l->v[0].start, l->v[l->n - 1].end, want, out,
+		    err);
 		if (r <= 0) {
 			s->used_ioctl = true;
 			return r;
@@ -278,9 +290,34 @@ procfs_scan_vmas(struct procfs_scanner *s, const struct procfs_vmas *l,
 	}
 	s->used_ioctl = false;
 	for (size_t i = 0; i < l->n; i++)
-		if ((r = scan_pread_all(s, l->v[i].start, l->v[i].end, out,
-		    err)) < 0)
+		if ((r = scan_pread_all(s, l->v[i].start, l->v[i].end, want,
+		    out, err)) < 0)
 			return r;
+	return 0;
+}
+
+int
+procfs_scan_refine(struct procfs_scanner *s, struct procfs_runs *runs,
+    uint32_t which, uint32_t want, struct pts_err *err)
+{
+	struct procfs_runs out = { 0, 0, NULL };
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < runs->n; i++) {
+		const struct procfs_run *x = &runs->v[i];
+
+		if (x->cats & which)
+			r = procfs_scan_cats(s, x->start, x->end, want, &out,
+			    err);
+		else
+			procfs_runs_add(&out, x->start, x->end, x->cats);
+	}
+	if (r < 0) {
+		procfs_runs_release(&out);
+		return r;
+	}
+	procfs_runs_release(runs);
+	*runs = out;
 	return 0;
 }
 

@@ -85,18 +85,41 @@ struct procfs_scanner {
 	bool probed;		/* guard_cat has been probed */
 };
 
-/* Categories returned by a scan (both paths produce exactly these). */
+/* Categories returned by a full scan (both paths produce exactly these). */
 #define PSC_RETURN (PSC_FILE | PSC_PRESENT | PSC_SWAPPED | PSC_PFNZERO | \
     PSC_HUGE | PSC_SOFT_DIRTY | PSC_GUARD)
 
-/* Append the non-empty pages of [start, end) to *out as runs. */
+/*
+ * The categories the tree summary needs (present, swapped, guard and huge
+ * ranges: which tables exist, their page and block counts).  None of them
+ * makes the kernel look at a page's struct page (PAGE_IS_FILE does: it
+ * needs vm_normal_page() and PageAnon() per pte), and fewer bits give longer
+ * runs.  The rest of PSC_RETURN is read only for what a request expands.
+ */
+#define PSC_SUMMARY (PSC_PRESENT | PSC_SWAPPED | PSC_HUGE | PSC_GUARD)
+
+/* Append the non-empty pages of [start, end) to *out as runs (PSC_RETURN). */
 int procfs_scan(struct procfs_scanner *, uint64_t start, uint64_t end,
     struct procfs_runs *out, struct pts_err *err);
 
+/* The same with only the categories in want (a subset of PSC_RETURN that
+   holds PSC_PRESENT and PSC_SWAPPED); runs equal in those merge. */
+int procfs_scan_cats(struct procfs_scanner *, uint64_t start, uint64_t end,
+    uint32_t want, struct procfs_runs *out, struct pts_err *err);
+
 /* Scan every VMA of the list (one ioctl pass over the whole span; the pread
-   fallback reads VMA by VMA, never the holes between them). */
+   fallback reads VMA by VMA, never the holes between them), asking for the
+   categories in want. */
 int procfs_scan_vmas(struct procfs_scanner *, const struct procfs_vmas *,
-    struct procfs_runs *out, struct pts_err *err);
+    uint32_t want, struct procfs_runs *out, struct pts_err *err);
+
+/*
+ * Replace each run in *runs that has a category of which by the runs of a
+ * fresh scan of its range asking for want (the summary scan's PMD-mapped
+ * huge runs get FILE and PFNZERO this way: one PMD each, not 512 ptes).
+ */
+int procfs_scan_refine(struct procfs_scanner *, struct procfs_runs *runs,
+    uint32_t which, uint32_t want, struct pts_err *err);
 
 /* Read the pagemap words of n pages from va into words[]. */
 int procfs_scan_detail(struct procfs_scanner *, uint64_t va, size_t n,

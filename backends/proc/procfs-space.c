@@ -31,6 +31,9 @@ struct procfs_space {
 	struct procfs_scanner sc;
 	struct procfs_model model;
 	bool pfn_visible;
+	bool one_pass;		/* PTSCOPE_ONE_PASS: every category at refresh
+				   (the reference the two-pass tests compare
+				   against) */
 	uint64_t scans;		/* refreshes done */
 };
 
@@ -133,13 +136,19 @@ static int
 ps_scan(struct procfs_space *ps, const struct procfs_vmas *vl,
     struct procfs_runs *runs, struct pts_err *err)
 {
-	int r = procfs_scan_vmas(&ps->sc, vl, runs, err);
+	uint32_t want = ps->one_pass ? PSC_RETURN : PSC_SUMMARY;
+	int r = procfs_scan_vmas(&ps->sc, vl, want, runs, err);
 
 	if (r < 0 && ps_check_alive(ps, NULL) == 0 &&
 	    ps_reopen_pagemap(ps, NULL) == 0) {
 		procfs_runs_release(runs);
-		r = procfs_scan_vmas(&ps->sc, vl, runs, err);
+		r = procfs_scan_vmas(&ps->sc, vl, want, runs, err);
 	}
+	/* huge runs are one pmd per 2 MiB: their FILE and PFNZERO (which
+	   AnonHugePages and the deposited tables depend on) cost little */
+	if (r == 0 && !ps->one_pass)
+		r = procfs_scan_refine(&ps->sc, runs, PSC_HUGE, PSC_RETURN,
+		    err);
 	return r;
 }
 
@@ -192,12 +201,23 @@ ps_kpageflags(void *ctx, uint64_t pfn, uint64_t *f)
 	return procfs_scan_kpageflags(&ps->sc, pfn, f);
 }
 
+/* Detail supplier: every category of [lo, hi), read now. */
+static int
+ps_cats(void *ctx, uint64_t lo, uint64_t hi, struct procfs_runs *out,
+    struct pts_err *err)
+{
+	struct procfs_space *ps = ctx;
+
+	return procfs_scan_cats(&ps->sc, lo, hi, PSC_RETURN, out, err);
+}
+
 /* The detail supplier for this space. */
 static struct procfs_detail
 ps_detail(struct procfs_space *ps)
 {
-	return (struct procfs_detail){ ps, ps_words, ps_kpageflags,
-	    ps->pfn_visible };
+	return (struct procfs_detail){ .ctx = ps, .words = ps_words,
+	    .kpageflags = ps_kpageflags, .pfn_visible = ps->pfn_visible,
+	    .cats = ps->one_pass ? NULL : ps_cats };
 }
 
 /* The tree op. */
@@ -227,8 +247,9 @@ static int
 ps_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 {
 	struct procfs_space *ps = (struct procfs_space *)s;
+	struct procfs_detail d = ps_detail(ps);
 
-	return procfs_model_ranges(&ps->model, out, err);
+	return procfs_model_ranges(&ps->model, &d, out, err);
 }
 
 /* The regions op. */
@@ -294,6 +315,8 @@ ps_info(struct space *s, struct space_info *si)
 	space_info_bool(si, "live.pfn", ps->pfn_visible);
 	space_info_bool(si, "live.pagemap_scan", ps->sc.used_ioctl);
 	space_info_bool(si, "live.kpageflags", ps->sc.kpageflags_fd >= 0);
+	space_info_str(si, "live.scan", "%s", ps->one_pass ? "one-pass" :
+	    "two-pass");
 }
 
 /* The free op. */
@@ -421,6 +444,7 @@ procfs_space_new(const char *proc_root, int pid, struct space **out,
 	ps->sc.pagemap_fd = fd;
 	ps->sc.page_shift = a->page_shift;
 	ps->sc.force_pread = getenv("PTSCOPE_FORCE_PREAD") != NULL;
+	ps->one_pass = getenv("PTSCOPE_ONE_PASS") != NULL;
 	snprintf(path, sizeof path, "%s/kpageflags", proc_root);
 	ps->sc.kpageflags_fd = open(path, O_RDONLY | O_CLOEXEC);
 	ps->pfn_visible = procfs_pfn_visible(proc_root);

@@ -139,6 +139,95 @@ tr_first_seg(const struct procfs_model *m, uint64_t lo)
 	return a;
 }
 
+/*
+ * Push the part of model segment s inside [lo, hi), taking the detail
+ * categories (those outside PSC_SUMMARY) from the runs read now where their
+ * summary categories still agree; *k is the first run not wholly before s.
+ * The summary stays the model's, so a tree never contradicts its own stats.
+ */
+static void
+tr_push_detailed(struct procfs_model *out, const struct procfs_seg *s,
+    uint64_t lo, uint64_t hi, const struct procfs_runs *runs, size_t *k)
+{
+	uint64_t x = s->start > lo ? s->start : lo;
+	uint64_t y = s->end < hi ? s->end : hi, at = x;
+
+	while (*k < runs->n && runs->v[*k].end <= x)
+		(*k)++;
+	for (size_t i = *k; i < runs->n && runs->v[i].start < y && at < y;
+	    i++) {
+		const struct procfs_run *r = &runs->v[i];
+		uint64_t rs = r->start > at ? r->start : at;
+		uint64_t re = r->end < y ? r->end : y;
+		uint32_t c = s->cats;
+
+		if (rs >= re)
+			continue;
+		if ((r->cats & PSC_SUMMARY) == (s->cats & PSC_SUMMARY))
+			c = r->cats;
+		tr_seg_push(out, at, rs, s->cats, s->li, s->vma);
+		tr_seg_push(out, rs, re, c, s->li, s->vma);
+		at = re;
+	}
+	tr_seg_push(out, at, y, s->cats, s->li, s->vma);
+}
+
+/*
+ * The model's segments inside [lo, hi) into *out (which shares m's arch and
+ * VMAs: release only out->segs), with the full categories of the leaves at
+ * levels[li] (every level when li < 0) read through d->cats: one read per
+ * stretch of consecutive such segments.  Without d->cats, *out is m itself.
+ */
+static int
+tr_refine(const struct procfs_model *m, const struct procfs_detail *d, int li,
+    uint64_t lo, uint64_t hi, struct procfs_model *out, struct pts_err *err)
+{
+	struct procfs_runs runs = { 0, 0, NULL };
+	size_t i = tr_first_seg(m, lo), end = i;
+	int r = 0;
+
+	bool any = false;
+
+	*out = *m;
+	if (d == NULL || d->cats == NULL)
+		return 0;
+	for (; end < m->nsegs && m->segs[end].start < hi; end++)
+		any |= li < 0 || m->segs[end].li == (unsigned)li;
+	if (!any)
+		return 0;
+	out->segs = NULL;
+	out->nsegs = out->capsegs = 0;
+	while (r == 0 && i < end) {
+		size_t j = i, k = 0;
+
+		if (li >= 0 && m->segs[i].li != (unsigned)li) {
+			/* not a leaf of interest: copied as it is */
+			struct procfs_runs none = { 0, 0, NULL };
+
+			tr_push_detailed(out, &m->segs[i++], lo, hi, &none, &k);
+			continue;
+		}
+		while (j + 1 < end && (li < 0 || m->segs[j + 1].li ==
+		    (unsigned)li))
+			j++;
+		runs.n = 0;
+		r = d->cats(d->ctx, m->segs[i].start > lo ? m->segs[i].start :
+		    lo, m->segs[j].end < hi ? m->segs[j].end : hi, &runs, err);
+		for (; r == 0 && i <= j; i++)
+			tr_push_detailed(out, &m->segs[i], lo, hi, &runs, &k);
+	}
+	procfs_runs_release(&runs);
+	return r;
+}
+
+/* Release what tr_refine() allocated. */
+static void
+tr_refined_release(const struct procfs_model *m, struct procfs_model *v)
+{
+	if (v->segs != m->segs)
+		free(v->segs);
+}
+
 /* Stats of the table at levels[li] spanning [lo, hi). */
 static void
 tr_stats(const struct procfs_model *m, unsigned li, uint64_t lo, uint64_t hi,
@@ -391,14 +480,15 @@ static struct pt_node *tr_node(const struct procfs_model *,
 
 /* Children of a pte table: one per page or swap entry. */
 static int
-tr_pte_children(const struct procfs_model *m, const struct procfs_detail *d,
+tr_pte_children(const struct procfs_model *pm, const struct procfs_detail *d,
     struct pt_node *n, struct pts_err *err)
 {
-	const struct arch *a = m->arch;
+	const struct arch *a = pm->arch;
 	uint64_t *w = xcalloc(n->entries, sizeof *w), hi = n->va + n->span;
-	int r = 0;
+	struct procfs_model v, *m = &v;
+	int r = tr_refine(pm, d, (int)tr_last(a), n->va, hi, &v, err);
 
-	if (d && d->words)
+	if (r == 0 && d && d->words)
 		r = d->words(d->ctx, n->va, n->entries, w, err);
 	for (size_t i = tr_first_seg(m, n->va); r == 0 && i < m->nsegs &&
 	    m->segs[i].start < hi; i++) {
@@ -415,19 +505,24 @@ tr_pte_children(const struct procfs_model *m, const struct procfs_detail *d,
 			tr_leaf_child(m, d, s, c, w[k]);
 		}
 	}
+	tr_refined_release(pm, &v);
 	free(w);
 	return r;
 }
 
 /* Children of a higher table: blocks and next-level tables. */
 static int
-tr_upper_children(const struct procfs_model *m, const struct procfs_detail *d,
+tr_upper_children(const struct procfs_model *pm, const struct procfs_detail *d,
     unsigned li, struct pt_node *n, unsigned depth, struct pts_err *err)
 {
-	uint64_t es = tr_espan(m->arch, li), hi = n->va + n->span;
+	uint64_t es = tr_espan(pm->arch, li), hi = n->va + n->span;
 	uint64_t next = 0;	/* first index not yet listed */
-	int r = 0;
+	struct procfs_model v, *m = &v;
+	int r;
 
+	if (hi < n->va)
+		hi = UINT64_MAX;
+	r = tr_refine(pm, d, (int)li, n->va, hi, &v, err);
 	for (size_t i = tr_first_seg(m, n->va); r == 0 && i < m->nsegs &&
 	    m->segs[i].start < hi; i++) {
 		const struct procfs_seg *s = &m->segs[i];
@@ -449,12 +544,13 @@ tr_upper_children(const struct procfs_model *m, const struct procfs_detail *d,
 			} else {
 				c->kind = PT_KIND_TABLE;
 				c->flags = PTF_PRESENT;
-				c->table = tr_node(m, d, li + 1, c->va,
+				c->table = tr_node(pm, d, li + 1, c->va,
 				    depth - 1, err, &r);
 			}
 		}
 		next = l + 1;
 	}
+	tr_refined_release(pm, &v);
 	return r;
 }
 
@@ -566,11 +662,19 @@ tr_walk_leaf(const struct procfs_model *m, const struct procfs_detail *d,
 	uint64_t word = 0, pm = m->arch->page_size - 1;
 	int r;
 
+	uint64_t es = tr_espan(m->arch, s->li), lo = w->va & ~(es - 1);
+	const struct procfs_seg *vs;
+	struct procfs_model v;
+
 	memset(&c, 0, sizeof c);
 	c.pa = PT_UNKNOWN;
-	if ((r = tr_word(d, w->va & ~pm, &word, err)) < 0)
+	if ((r = tr_word(d, w->va & ~pm, &word, err)) < 0 ||
+	    (r = tr_refine(m, d, (int)s->li, lo, lo + es, &v, err)) < 0)
 		return r;
-	tr_leaf_child(m, d, s, &c, word);
+	if ((vs = tr_seg_at(&v, w->va)) == NULL)
+		vs = s;
+	tr_leaf_child(m, d, vs, &c, word);
+	tr_refined_release(m, &v);
 	free(c.attrs);
 	st->kind = c.kind;
 	st->flags = c.flags;
@@ -632,13 +736,14 @@ tr_streq(const char *x, const char *y)
 }
 
 int
-procfs_model_ranges(const struct procfs_model *m, struct pt_ranges *out,
-    struct pts_err *err)
+procfs_model_ranges(const struct procfs_model *pm,
+    const struct procfs_detail *d, struct pt_ranges *out, struct pts_err *err)
 {
-	const struct arch *a = m->arch;
+	const struct arch *a = pm->arch;
+	struct procfs_model v, *m = &v;
+	int r = tr_refine(pm, d, -1, 0, UINT64_MAX, &v, err);
 
-	(void)err;
-	for (size_t i = 0; i < m->nsegs; i++) {
+	for (size_t i = 0; r == 0 && i < m->nsegs; i++) {
 		const struct procfs_seg *s = &m->segs[i];
 		const char *name = s->vma >= 0 ? m->vmas.v[s->vma].name : NULL;
 		uint32_t f = tr_leaf_flags(m, s);
@@ -658,5 +763,6 @@ procfs_model_ranges(const struct procfs_model *m, struct pt_ranges *out,
 		p->pages = (s->end - s->start) >> a->page_shift;
 		p->flags = f;
 	}
-	return 0;
+	tr_refined_release(pm, &v);
+	return r;
 }

@@ -34,13 +34,21 @@ struct procfs_seg {
 	long vma;		/* index into the model's VMAs, or -1 */
 };
 
-/* Per-page detail supplier (pagemap words, kpageflags); may be absent. */
+/*
+ * Per-page detail supplier (pagemap words, kpageflags); may be absent.
+ * cats, when set, reads the full categories (PSC_RETURN) of [lo, hi) now:
+ * the model was then built from a summary scan (PSC_SUMMARY) and the tree,
+ * walk and ranges ops take FILE, PFNZERO and SOFT_DIRTY of the leaves they
+ * list from it.  Left NULL, the model's own categories are used as they are.
+ */
 struct procfs_detail {
 	void *ctx;
 	int (*words)(void *ctx, uint64_t va, size_t n, uint64_t *w,
 	    struct pts_err *);
 	bool (*kpageflags)(void *ctx, uint64_t pfn, uint64_t *flags);
 	bool pfn_visible;	/* PFNs in the words are real */
+	int (*cats)(void *ctx, uint64_t lo, uint64_t hi,
+	    struct procfs_runs *out, struct pts_err *);
 };
 
 struct procfs_model {
@@ -85,8 +93,9 @@ int procfs_model_walk(const struct procfs_model *m,
     const struct procfs_detail *d, uint64_t va, struct pt_walk *out,
     struct pts_err *err);
 
-/* The ranges op. */
-int procfs_model_ranges(const struct procfs_model *m, struct pt_ranges *out,
+/* The ranges op; d may be NULL. */
+int procfs_model_ranges(const struct procfs_model *m,
+    const struct procfs_detail *d, struct pt_ranges *out,
     struct pts_err *err);
 
 #endif

@@ -83,7 +83,7 @@ query_model(struct procfs_vmas *v, const uint8_t *data, size_t size)
 		    &node, NULL) == 0)
 			pt_node_free(node);
 	}
-	if (procfs_model_ranges(&m, &r, NULL) == 0)
+	if (procfs_model_ranges(&m, NULL, &r, NULL) == 0)
 		for (size_t i = 1; i < r.n; i++)
 			if (r.v[i].start < r.v[i - 1].end)
 				abort();
