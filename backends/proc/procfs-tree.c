@@ -668,9 +668,12 @@ tr_walk_leaf(const struct procfs_model *m, const struct procfs_detail *d,
 
 	memset(&c, 0, sizeof c);
 	c.pa = PT_UNKNOWN;
-	if ((r = tr_word(d, w->va & ~pm, &word, err)) < 0 ||
-	    (r = tr_refine(m, d, (int)s->li, lo, lo + es, &v, err)) < 0)
+	if ((r = tr_word(d, w->va & ~pm, &word, err)) < 0)
 		return r;
+	if ((r = tr_refine(m, d, (int)s->li, lo, lo + es, &v, err)) < 0) {
+		tr_refined_release(m, &v);
+		return r;
+	}
 	if ((vs = tr_seg_at(&v, w->va)) == NULL)
 		vs = s;
 	tr_leaf_child(m, d, vs, &c, word);
