@@ -9,7 +9,8 @@ at every refresh (the old scanner).  Both attach to one tests/child-layout
 more-kinds child (anonymous, THP, shared file, private file with
 copied-on-write pages, zero pages, huge zero page, guard marker, swap when
 the machine has swap, soft-dirty on two pages only); every tree, expanded
-table, walk, ranges answer and reconstructed count must be equal, and the
+table, walk, ranges, regions and cost answer and reconstructed count
+must be equal, and the
 per-page flags must match what the child's own pagemap says.
 """
 import json
@@ -106,7 +107,9 @@ class TwoPassTest(TestCase):
     def answers(self, d):
         """Everything the comparison looks at, from daemon d."""
         full = self.get(d, '/tree', '?depth=4')
-        out = {'tree': full, 'ranges': self.get(d, '/ranges')}
+        out = {'tree': full, 'ranges': self.get(d, '/ranges'),
+               'regions': self.get(d, '/regions'),
+               'cost': self.get(d, '/cost')}
         for level, va in tables(full['node'], []):
             out['%s:%s' % (level, va)] = self.get(
                 d, '/tree', '?node=%s:%s&depth=1' % (level, va))

@@ -257,10 +257,9 @@ static int
 ps_regions(struct space *s, struct regions *out, struct pts_err *err)
 {
 	struct procfs_space *ps = (struct procfs_space *)s;
+	struct procfs_detail d = ps_detail(ps);
 
-	(void)err;
-	procfs_model_regions(&ps->model, out);
-	return 0;
+	return procfs_model_regions(&ps->model, &d, out, err);
 }
 
 /* Add "key" from /proc/PID/file as u64 kB, or null when unreadable. */

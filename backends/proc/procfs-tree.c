@@ -341,11 +341,19 @@ tr_vma_anon(const struct procfs_vma *v)
 	    !strcmp(v->name, "[stack]") || !strncmp(v->name, "[anon:", 6);
 }
 
-void
-procfs_model_regions(const struct procfs_model *m, struct regions *out)
+int
+procfs_model_regions(const struct procfs_model *pm,
+    const struct procfs_detail *d, struct regions *out, struct pts_err *err)
 {
-	const struct arch *a = m->arch;
+	const struct arch *a = pm->arch;
+	struct procfs_model rv, *m = &rv;
+	int rc;
 
+	/* file and zero page of every leaf: the full categories, read now */
+	if ((rc = tr_refine(pm, d, -1, 0, UINT64_MAX, &rv, err)) < 0) {
+		tr_refined_release(pm, &rv);
+		return rc;
+	}
 	memset(out, 0, sizeof *out);
 	out->arch = a;
 	for (size_t i = 0; i < m->vmas.n; i++) {
@@ -376,6 +384,8 @@ procfs_model_regions(const struct procfs_model *m, struct regions *out)
 		regions_add_span(out, &sp);
 	}
 	regions_account(out);
+	tr_refined_release(pm, &rv);
+	return 0;
 }
 
 void

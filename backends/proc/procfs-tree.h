@@ -80,8 +80,10 @@ void procfs_model_release(struct procfs_model *m);
 uint64_t procfs_model_vmpte_tables(const struct procfs_model *m);
 
 /* The regions op: one region per VMA, spans from the model's segments,
-   accounted (region.h). */
-void procfs_model_regions(const struct procfs_model *m, struct regions *out);
+   accounted (region.h); d may be NULL (with d->cats the leaves' file and
+   zero-page categories are read now, a full scan). */
+int procfs_model_regions(const struct procfs_model *m,
+    const struct procfs_detail *d, struct regions *out, struct pts_err *err);
 
 /* The tree op (see space.h); d may be NULL. */
 int procfs_model_tree(const struct procfs_model *m,
