@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* options.c: defaults, config file and command-line flags of `serve`. */
+/* options.c: the options of `serve` in one table (opt_table), which
+   drives defaults, the config file, the flags, --help and the man page. */
 #include "config.h"
 #include "options.h"
 
@@ -9,43 +10,13 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "strbuf.h"
-
-const char options_usage[] =
-"usage: ptscope serve [--listen HOST:PORT] [--ws-listen HOST:PORT]\n"
-"                     [--web-root DIR] [--proc-root DIR] [--pid N]...\n"
-"                     [--config FILE] [--token-file FILE | --insecure-no-auth]\n"
-"                     [--show-physical] [--allow-uid LIST] [--allow-pid LIST]\n"
-"                     [--access-log FILE|-] [--quiet | --verbose]\n"
-"                     [--max-body BYTES] [--max-conns N] [--max-conns-per-ip N]\n"
-"                     [--conn-timeout SECONDS] [--max-subs N] [--max-ws-msg BYTES]\n"
-"                     [--max-ws-clients N] [--max-spaces N] [--ws-queue N]\n";
-
-void
-options_defaults(struct options *o)
-{
-	memset(o, 0, sizeof *o);
-	snprintf(o->http_host, sizeof o->http_host, "127.0.0.1");
-	o->http_port = 8080;
-	o->ws_port = -1;
-	snprintf(o->proc_root, sizeof o->proc_root, "/proc");
-	o->verbosity = 1;
-	o->max_body = 64u << 20;
-	o->max_conns = 1024;
-	o->max_conns_per_ip = 512;
-	o->conn_timeout = 30;
-	o->max_subs = 16;
-	o->max_ws_msg = 64u << 10;
-	o->max_ws_clients = 512;
-	o->max_spaces = 256;
-	o->ws_queue = 64;
-	o->min_interval_ms = 100;
-}
 
 /*
  * Only literal loopback addresses count: a name such as
@@ -144,19 +115,84 @@ parse_uint(const char *key, const char *v, unsigned *out, struct pts_err *err)
 	return 0;
 }
 
+/* Boolean options take "", "true/yes/1" or "false/no/0". */
 static int
-set_path(char *dst, size_t len, const char *key, const char *v,
+parse_bool(const char *key, const char *v, bool *out, struct pts_err *err)
+{
+	if (!*v || !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
+		*out = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+		*out = false;
+	else
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "%s wants true or false, not '%s'", key, v);
+	return 0;
+}
+
+/*
+ * The setters of the table's rows.  A generic one stores into the field
+ * of struct options at the row's offset (a string: its size); the others
+ * know their fields.
+ */
+#define FIELD(f) offsetof(struct options, f), sizeof(((struct options *)0)->f)
+
+static void *
+field(struct options *o, const struct opt_spec *r)
+{
+	return (char *)o + r->off;
+}
+
+static int
+set_string(struct options *o, const struct opt_spec *r, const char *v,
     struct pts_err *err)
 {
-	if (strlen(v) >= len)
+	if (strlen(v) >= r->size)
 		return pts_errf(err, PTS_EINVAL, "bad_option",
-		    "--%s: path too long", key);
-	snprintf(dst, len, "%s", v);
+		    "--%s: path too long", r->doc.name);
+	snprintf(field(o, r), r->size, "%s", v);
 	return 0;
 }
 
 static int
-add_pid(struct options *o, const char *v, struct pts_err *err)
+set_size(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return parse_size(r->doc.name, v, field(o, r), err);
+}
+
+static int
+set_unsigned(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return parse_uint(r->doc.name, v, field(o, r), err);
+}
+
+static int
+set_bool(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return parse_bool(r->doc.name, v, field(o, r), err);
+}
+
+static int
+set_listen(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return options_parse_hostport(v, o->http_host, sizeof o->http_host,
+	    &o->http_port, err);
+}
+
+static int
+set_ws_listen(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return options_parse_hostport(v, o->ws_host, sizeof o->ws_host,
+	    &o->ws_port, err);
+}
+
+static int
+set_pid(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
 {
 	char *end;
 	long p;
@@ -173,79 +209,165 @@ add_pid(struct options *o, const char *v, struct pts_err *err)
 	return 0;
 }
 
-/* Boolean options take "", "true/yes/1" or "false/no/0". */
+/* --quiet and --verbose: a true value sets the verbosity of the row. */
 static int
-parse_bool(const char *key, const char *v, bool *out, struct pts_err *err)
+set_verbosity(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
 {
-	if (!*v || !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
-		*out = true;
-	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
-		*out = false;
-	else
-		return pts_errf(err, PTS_EINVAL, "bad_option",
-		    "%s wants true or false, not '%s'", key, v);
+	bool b;
+
+	if (parse_bool(r->doc.name, v, &b, err) < 0)
+		return PTS_EINVAL;
+	if (b)
+		o->verbosity = (int)r->off;
 	return 0;
+}
+
+/*
+ * Every option of `ptscope serve`, in the order of --help and the man
+ * page.  One row drives getopt, the config file (the same name without
+ * dashes, unless OPT_CMDLINE), --help, the man page's SERVE OPTIONS
+ * (`ptscope serve --help-man`) and the default.  Adding an option is adding
+ * a row here (and its field in struct options); docs/architecture.md.
+ */
+static const struct opt_spec opt_table[] = {
+	{ { "listen", 0, "HOST:PORT", "127.0.0.1:8080",
+	    "Address of the HTTP API, the viewer and /metrics. An IPv6 host "
+	    "is written in brackets, [::1]:8080. Port 0 picks a free port." },
+	  set_listen, 0, 0, 0 },
+	{ { "ws-listen", 0, "HOST:PORT", NULL,
+	    "Address of the WebSocket stream. Default: the --listen host and "
+	    "its port + 1 (port 0 stays 0)." },
+	  set_ws_listen, 0, 0, 0 },
+	{ { "config", 0, "FILE", NULL,
+	    "Read settings from <FILE> instead of </etc/ptscope.conf> (under "
+	    "the installation's sysconfdir). A missing <FILE> is an error; a "
+	    "missing </etc/ptscope.conf> is not. Not a config-file key." },
+	  NULL, 0, 0, OPT_CMDLINE },
+	{ { "web-root", 0, "DIR", NULL,
+	    "Serve the viewer from <DIR>. Default: the installed files "
+	    "(<PREFIX/share/ptscope/web>), or <web/> next to the binary when "
+	    "those are missing." },
+	  set_string, FIELD(web_root), 0 },
+	{ { "proc-root", 0, "DIR", "/proc",
+	    "Read <DIR> instead of </proc> (processes, zones, capabilities)." },
+	  set_string, FIELD(proc_root), 0 },
+	{ { "pid", 0, "N", NULL,
+	    "Attach to process <N> at start, as space *pid-N*. May be given up "
+	    "to 32 times (in the config file: one line each). A pid that "
+	    "cannot be attached stops the daemon." },
+	  set_pid, 0, 0, 0 },
+	{ { "token-file", 0, "FILE", NULL,
+	    "Require the token held in <FILE> (one line, 1 to 255 "
+	    "characters) from every API, metrics and WebSocket client, as "
+	    "the header *Authorization: Bearer* <TOKEN> or the cookie "
+	    "*ptscope_token=*<TOKEN>. The viewer's own files are served without "
+	    "it." },
+	  set_string, FIELD(token_file), 0 },
+	{ { "insecure-no-auth", 0, NULL, NULL,
+	    "Allow a non-loopback --listen or --ws-listen address without "
+	    "--token-file. Without either, such an address is refused (exit "
+	    "status 2)." },
+	  set_bool, FIELD(insecure_no_auth), 0 },
+	{ { "show-physical", 0, NULL, NULL,
+	    "Send physical addresses (physical frame numbers) of live "
+	    "processes to clients. Off by default: they are a kernel secret "
+	    "that helps attacks such as Rowhammer. Simulated and uploaded "
+	    "spaces always show theirs." },
+	  set_bool, FIELD(show_physical), 0 },
+	{ { "allow-uid", 0, "LIST", NULL,
+	    "Only attach to processes whose real uid is in the "
+	    "comma-separated <LIST>. Default: any process the daemon may "
+	    "read." },
+	  set_string, FIELD(allow_uid), 0 },
+	{ { "allow-pid", 0, "LIST", NULL,
+	    "Only attach to the pids in the comma-separated <LIST>." },
+	  set_string, FIELD(allow_pid), 0 },
+	{ { "access-log", 0, "FILE|-", NULL,
+	    "Append one line per HTTP request to <FILE> (or write it to "
+	    "standard output for -): client address, time (UTC), method and "
+	    "path, status, bytes and milliseconds." },
+	  set_string, FIELD(access_log), 0 },
+	{ { "quiet", 0, NULL, NULL, "Log errors only." },
+	  set_verbosity, 0, 0, 0 },
+	{ { "verbose", 0, NULL, NULL, "Also log debug messages." },
+	  set_verbosity, 2, 0, 0 },
+	{ { "max-body", 0, "BYTES", "64M",
+	    "Largest request body, for example a ptdump upload (413 beyond). "
+	    "Sizes take a k, M or G suffix." },
+	  set_size, FIELD(max_body), 0 },
+	{ { "max-conns", 0, "N", "1024", "HTTP connections at once." },
+	  set_unsigned, FIELD(max_conns), 0 },
+	{ { "max-conns-per-ip", 0, "N", "512",
+	    "HTTP connections at once from one address." },
+	  set_unsigned, FIELD(max_conns_per_ip), 0 },
+	{ { "conn-timeout", 0, "SECONDS", "30",
+	    "Close an idle HTTP connection after this long." },
+	  set_unsigned, FIELD(conn_timeout), 0 },
+	{ { "max-subs", 0, "N", "16", "Subscriptions per WebSocket client." },
+	  set_unsigned, FIELD(max_subs), 0 },
+	{ { "max-ws-msg", 0, "BYTES", "64k",
+	    "Largest incoming WebSocket message." },
+	  set_size, FIELD(max_ws_msg), 0 },
+	{ { "max-ws-clients", 0, "N", "512", "WebSocket clients at once." },
+	  set_unsigned, FIELD(max_ws_clients), 0 },
+	{ { "max-spaces", 0, "N", "256", "Spaces hosted at once." },
+	  set_unsigned, FIELD(max_spaces), 0 },
+	{ { "ws-queue", 0, "N", "64",
+	    "Messages queued for one WebSocket client; a client that falls "
+	    "further behind is sent a fresh snapshot instead." },
+	  set_unsigned, FIELD(ws_queue), 0 },
+	{ { "help", 'h', NULL, NULL,
+	    "Print the options of *serve* and exit." },
+	  NULL, 0, 0, OPT_CMDLINE },
+	{ { "help-man", 0, NULL, NULL,
+	    "Print the man page's SERVE OPTIONS entries (roff) and exit." },
+	  NULL, 0, 0, OPT_CMDLINE | OPT_HIDDEN },
+};
+
+#define OPT_NROWS (sizeof opt_table / sizeof opt_table[0])
+
+/* The row of a config-file key or long option, or NULL. */
+static const struct opt_spec *
+find_row(const char *name)
+{
+	for (size_t i = 0; i < OPT_NROWS; i++)
+		if (!strcmp(opt_table[i].doc.name, name))
+			return &opt_table[i];
+	return NULL;
 }
 
 int
 options_set(struct options *o, const char *k, const char *v,
     struct pts_err *err)
 {
-	bool b;
+	const struct opt_spec *r = find_row(k);
 
-	if (!strcmp(k, "listen"))
-		return options_parse_hostport(v, o->http_host,
-		    sizeof o->http_host, &o->http_port, err);
-	if (!strcmp(k, "ws-listen"))
-		return options_parse_hostport(v, o->ws_host, sizeof o->ws_host,
-		    &o->ws_port, err);
-	if (!strcmp(k, "web-root"))
-		return set_path(o->web_root, sizeof o->web_root, k, v, err);
-	if (!strcmp(k, "proc-root"))
-		return set_path(o->proc_root, sizeof o->proc_root, k, v, err);
-	if (!strcmp(k, "token-file"))
-		return set_path(o->token_file, sizeof o->token_file, k, v, err);
-	if (!strcmp(k, "access-log"))
-		return set_path(o->access_log, sizeof o->access_log, k, v, err);
-	if (!strcmp(k, "allow-uid"))
-		return set_path(o->allow_uid, sizeof o->allow_uid, k, v, err);
-	if (!strcmp(k, "allow-pid"))
-		return set_path(o->allow_pid, sizeof o->allow_pid, k, v, err);
-	if (!strcmp(k, "pid"))
-		return add_pid(o, v, err);
-	if (!strcmp(k, "insecure-no-auth"))
-		return parse_bool(k, v, &o->insecure_no_auth, err);
-	if (!strcmp(k, "show-physical"))
-		return parse_bool(k, v, &o->show_physical, err);
-	if (!strcmp(k, "quiet") || !strcmp(k, "verbose")) {
-		if (parse_bool(k, v, &b, err) < 0)
-			return PTS_EINVAL;
-		if (b)
-			o->verbosity = k[0] == 'q' ? 0 : 2;
-		return 0;
-	}
-	if (!strcmp(k, "max-body"))
-		return parse_size(k, v, &o->max_body, err);
-	if (!strcmp(k, "max-ws-msg"))
-		return parse_size(k, v, &o->max_ws_msg, err);
-	if (!strcmp(k, "max-conns"))
-		return parse_uint(k, v, &o->max_conns, err);
-	if (!strcmp(k, "max-conns-per-ip"))
-		return parse_uint(k, v, &o->max_conns_per_ip, err);
-	if (!strcmp(k, "conn-timeout"))
-		return parse_uint(k, v, &o->conn_timeout, err);
-	if (!strcmp(k, "max-subs"))
-		return parse_uint(k, v, &o->max_subs, err);
-	if (!strcmp(k, "max-ws-clients"))
-		return parse_uint(k, v, &o->max_ws_clients, err);
-	if (!strcmp(k, "max-spaces"))
-		return parse_uint(k, v, &o->max_spaces, err);
-	if (!strcmp(k, "ws-queue"))
-		return parse_uint(k, v, &o->ws_queue, err);
-	return pts_errf(err, PTS_EINVAL, "unknown_option",
-	    "unknown option '%s'", k);
+	if (r == NULL || r->set == NULL || (r->flags & OPT_CMDLINE))
+		return pts_errf(err, PTS_EINVAL, "unknown_option",
+		    "unknown option '%s'", k);
+	return r->set(o, r, v, err);
 }
 
+void
+options_defaults(struct options *o)
+{
+	struct pts_err err;
+
+	memset(o, 0, sizeof *o);
+	o->ws_port = -1;
+	o->verbosity = 1;
+	o->min_interval_ms = 100;
+	for (size_t i = 0; i < OPT_NROWS; i++) {
+		const struct opt_spec *r = &opt_table[i];
+
+		if (r->doc.def && r->set(o, r, r->doc.def, &err) < 0) {
+			/* a bad default in the table: a bug, found by any run */
+			fprintf(stderr, "ptscope: bad default: %s\n", err.msg);
+			abort();
+		}
+	}
+}
 /* Trim leading and trailing white space in place. */
 static char *
 trim(char *s)
@@ -310,34 +432,6 @@ options_read_file(struct options *o, const char *path, struct pts_err *err)
 	return r;
 }
 
-static const struct option long_opts[] = {
-	{ "listen", required_argument, NULL, 0 },
-	{ "ws-listen", required_argument, NULL, 0 },
-	{ "web-root", required_argument, NULL, 0 },
-	{ "proc-root", required_argument, NULL, 0 },
-	{ "pid", required_argument, NULL, 0 },
-	{ "config", required_argument, NULL, 0 },
-	{ "token-file", required_argument, NULL, 0 },
-	{ "insecure-no-auth", no_argument, NULL, 0 },
-	{ "show-physical", no_argument, NULL, 0 },
-	{ "allow-uid", required_argument, NULL, 0 },
-	{ "allow-pid", required_argument, NULL, 0 },
-	{ "access-log", required_argument, NULL, 0 },
-	{ "quiet", no_argument, NULL, 0 },
-	{ "verbose", no_argument, NULL, 0 },
-	{ "max-body", required_argument, NULL, 0 },
-	{ "max-conns", required_argument, NULL, 0 },
-	{ "max-conns-per-ip", required_argument, NULL, 0 },
-	{ "conn-timeout", required_argument, NULL, 0 },
-	{ "max-subs", required_argument, NULL, 0 },
-	{ "max-ws-msg", required_argument, NULL, 0 },
-	{ "max-ws-clients", required_argument, NULL, 0 },
-	{ "max-spaces", required_argument, NULL, 0 },
-	{ "ws-queue", required_argument, NULL, 0 },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 /* Find --config among the flags without consuming anything. */
 static const char *
 find_config_flag(int argc, char **argv)
@@ -351,40 +445,85 @@ find_config_flag(int argc, char **argv)
 	return NULL;
 }
 
-int
-options_parse(struct options *o, int argc, char **argv, struct pts_err *err)
+/* The config file: --config FILE, else SYSCONFDIR/ptscope.conf if any. */
+static int
+read_config(struct options *o, int argc, char **argv, struct pts_err *err)
 {
 	const char *cfg = find_config_flag(argc, argv);
-	int c, idx, r;
 
 	if (cfg) {
 		snprintf(o->config, sizeof o->config, "%s", cfg);
-		if ((r = options_read_file(o, cfg, err)) < 0)
-			return PTS_EINVAL;
-	} else if (access(SYSCONFDIR "/ptscope.conf", F_OK) == 0) {
-		/*
-		 * Not R_OK: access() drops capabilities for a non-root user,
-		 * so the unit's CAP_DAC_READ_SEARCH would not count and a
-		 * root-only file would be skipped in silence.  An existing
-		 * file that cannot be read is an error.
-		 */
-		if ((r = options_read_file(o, SYSCONFDIR "/ptscope.conf",
-		    err)) < 0)
-			return PTS_EINVAL;
+		return options_read_file(o, cfg, err) < 0 ? PTS_EINVAL : 0;
 	}
+	/*
+	 * Not R_OK: access() drops capabilities for a non-root user, so the
+	 * unit's CAP_DAC_READ_SEARCH would not count and a root-only file
+	 * would be skipped in silence.  An existing file that cannot be read
+	 * is an error.
+	 */
+	if (access(SYSCONFDIR "/ptscope.conf", F_OK) == 0 &&
+	    options_read_file(o, SYSCONFDIR "/ptscope.conf", err) < 0)
+		return PTS_EINVAL;
+	return 0;
+}
+
+/* getopt_long's view of the table: option i has val 256 + i. */
+static void
+getopt_table(struct option *lo, char *shorts)
+{
+	size_t ns = 0;
+
+	shorts[ns++] = '+';
+	for (size_t i = 0; i < OPT_NROWS; i++) {
+		const struct opt_doc *d = &opt_table[i].doc;
+
+		lo[i] = (struct option){ d->name, d->arg ? required_argument :
+		    no_argument, NULL, (int)(256 + i) };
+		if (d->short_name) {
+			shorts[ns++] = d->short_name;
+			if (d->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	lo[OPT_NROWS] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[ns] = '\0';
+}
+
+/* The row getopt_long returned c for, or NULL. */
+static const struct opt_spec *
+row_of(int c)
+{
+	if (c >= 256 && (size_t)(c - 256) < OPT_NROWS)
+		return &opt_table[c - 256];
+	for (size_t i = 0; c > 0 && i < OPT_NROWS; i++)
+		if (opt_table[i].doc.short_name == c)
+			return &opt_table[i];
+	return NULL;
+}
+
+int
+options_parse(struct options *o, int argc, char **argv, struct pts_err *err)
+{
+	struct option lo[OPT_NROWS + 1];
+	char shorts[2 * OPT_NROWS + 2];
+	const struct opt_spec *r;
+	int c;
+
+	if (read_config(o, argc, argv, err) < 0)
+		return PTS_EINVAL;
+	getopt_table(lo, shorts);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", long_opts, &idx)) != -1) {
-		if (c == 'h')
-			return 1;
-		if (c != 0)
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		if ((r = row_of(c)) == NULL)
 			return pts_errf(err, PTS_EINVAL, "usage",
 			    "unknown or incomplete option '%s'",
 			    argv[optind - 1]);
-		if (!strcmp(long_opts[idx].name, "config"))
-			continue;
-		if (options_set(o, long_opts[idx].name, optarg ? optarg : "",
-		    err) < 0)
+		if (!strcmp(r->doc.name, "help"))
+			return OPTIONS_HELP;
+		if (!strcmp(r->doc.name, "help-man"))
+			return OPTIONS_HELP_MAN;
+		if (r->set && r->set(o, r, optarg ? optarg : "", err) < 0)
 			return PTS_EINVAL;
 	}
 	if (optind < argc)
@@ -399,6 +538,145 @@ options_parse(struct options *o, int argc, char **argv, struct pts_err *err)
 	return 0;
 }
 
+/* Text with <X> and *X* marks as --help shows it: marks dropped. */
+static void
+put_plain(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++)
+		if (*s != '<' && *s != '>' && *s != '*')
+			strbuf_addc(sb, *s);
+}
+
+/* Print text wrapped at 79 columns, each line indented by ind. */
+static void
+put_wrapped(FILE *f, const char *text, int ind)
+{
+	const char *p = text;
+	int col = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (col > ind && col + 1 + (int)n > 79) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (col == 0)
+			col = fprintf(f, "%*s", ind, "");
+		else
+			col += fprintf(f, " ");
+		col += fprintf(f, "%.*s", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	if (col)
+		fputc('\n', f);
+}
+
+void
+options_doc_help(FILE *f, const struct opt_doc *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	fprintf(f, "  --%s", d->name);
+	if (d->short_name)
+		fprintf(f, ", -%c", d->short_name);
+	if (d->arg)
+		fprintf(f, " %s", d->arg);
+	fputc('\n', f);
+	put_plain(&sb, d->help);
+	if (d->def)
+		strbuf_addf(&sb, " Default: %s.", d->def);
+	put_wrapped(f, sb.buf, 8);
+	strbuf_release(&sb);
+}
+
+/* roff for plain text: \- for every hyphen, --NAME bold, <X> italic, *X*
+   bold, quotes and backslashes escaped. */
+static void
+put_roff(FILE *f, const char *s)
+{
+	bool bold = false;
+
+	for (; *s; s++) {
+		if (s[0] == '-' && s[1] == '-' && !bold &&
+		    (s[2] >= 'a' && s[2] <= 'z')) {
+			fputs("\\fB\\-\\-", f);
+			for (s += 2; (*s >= 'a' && *s <= 'z') || *s == '-'; s++)
+				if (*s == '-')
+					fputs("\\-", f);
+				else
+					fputc(*s, f);
+			fputs("\\fR", f);
+			s--;
+		} else if (*s == '<')
+			fputs("\\fI", f);
+		else if (*s == '>')
+			fputs("\\fR", f);
+		else if (*s == '*')
+			fputs((bold = !bold) ? "\\fB" : "\\fR", f);
+		else if (s[0] == '.' && s[1] == ' ' && s[2] >= 'A' &&
+		    s[2] <= 'Z') {
+			fputs(".\n", f);	/* a sentence per line */
+			s++;
+		} else if (*s == '-')
+			fputs("\\-", f);
+		else if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '"')
+			fputs("\\(dq", f);
+		else if (*s == '\'')
+			fputs("\\(aq", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+void
+options_doc_man(FILE *f, const struct opt_doc *d)
+{
+	fputs(".TP\n", f);
+	fputs(d->arg ? ".BI " : d->short_name ? ".BR " : ".B ", f);
+	fputs("\\-\\-", f);
+	put_roff(f, d->name);
+	if (d->arg) {
+		fputs(" \" ", f);
+		put_roff(f, d->arg);
+		fputc('"', f);
+	}
+	if (d->short_name)
+		fprintf(f, " \", \" \\-%c", d->short_name);
+	fputc('\n', f);
+	put_roff(f, d->help);
+	if (d->def) {
+		fputs("\nDefault: \\fB", f);
+		put_roff(f, d->def);
+		fputs("\\fR.", f);
+	}
+	fputc('\n', f);
+}
+
+void
+options_help(FILE *f)
+{
+	fputs("usage: ptscope serve [OPTIONS]\n"
+	    "\n"
+	    "Run the daemon until SIGINT or SIGTERM.  Every option but --config "
+	    "and --help\ncan also be a line \"NAME = VALUE\" of the config "
+	    "file.\n\noptions:\n", f);
+	for (size_t i = 0; i < OPT_NROWS; i++)
+		if (!(opt_table[i].flags & OPT_HIDDEN))
+			options_doc_help(f, &opt_table[i].doc);
+}
+
+void
+options_man(FILE *f)
+{
+	for (size_t i = 0; i < OPT_NROWS; i++)
+		if (!(opt_table[i].flags & OPT_HIDDEN))
+			options_doc_man(f, &opt_table[i].doc);
+}
 bool
 options_list_contains(const char *list, long v)
 {

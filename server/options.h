@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -44,16 +45,46 @@ struct options {
 	unsigned min_interval_ms;
 };
 
+/* How one option is documented; --help and the man page are made from
+   this. */
+struct opt_doc {
+	const char *name;	/* long name without dashes: --NAME */
+	char short_name;	/* -X, or 0 */
+	const char *arg;	/* "HOST:PORT"; NULL for a switch */
+	const char *def;	/* the default as a value; NULL when help says */
+	/* Plain sentences; in the man page --NAME is bold, <X> italic and
+	   *X* bold (--help drops the marks). */
+	const char *help;
+};
+
+struct opt_spec;
+typedef int opt_setter(struct options *, const struct opt_spec *,
+    const char *value, struct pts_err *);
+
+/* One row of the options table of `serve` (options.c). */
+struct opt_spec {
+	struct opt_doc doc;
+	opt_setter *set;	/* NULL: handled by options_parse */
+	size_t off, size;	/* the field a generic setter fills */
+	unsigned flags;
+};
+#define OPT_CMDLINE	1u	/* a flag only, not a config-file key */
+#define OPT_HIDDEN	2u	/* not in --help nor the man page */
+
+/* Defaults (the table's, and those the help text describes). */
 void options_defaults(struct options *);
 
+#define OPTIONS_HELP		1
+#define OPTIONS_HELP_MAN	2
 /*
  * Parse `serve` arguments (argv[0] is "serve").  Reads the config file first
  * (the --config named one, or /etc/ptscope.conf when it exists), then the
- * flags.  Returns 0, 1 when --help was asked, or PTS_EINVAL with a message.
+ * flags.  Returns 0, OPTIONS_HELP for --help, OPTIONS_HELP_MAN for the
+ * hidden --help-man, or PTS_EINVAL with a message.
  */
 int options_parse(struct options *, int argc, char **argv, struct pts_err *);
 
-/* Apply one "key = value" line's key and value (also used for flags). */
+/* Apply one config-file line's key and value. */
 int options_set(struct options *, const char *key, const char *value,
     struct pts_err *);
 
@@ -70,6 +101,13 @@ bool options_host_is_loopback(const char *host);
 /* Is v in a comma-separated list of numbers ("1000,1001")? */
 bool options_list_contains(const char *list, long v);
 
-extern const char options_usage[];
+/* `ptscope serve --help`: usage and every option. */
+void options_help(FILE *);
+/* The man page's SERVE OPTIONS entries, as roff (--help-man). */
+void options_man(FILE *);
+/* One option's entry in --help / in the man page (also for the CLI's
+   commands). */
+void options_doc_help(FILE *, const struct opt_doc *);
+void options_doc_man(FILE *, const struct opt_doc *);
 
 #endif

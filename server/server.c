@@ -210,11 +210,12 @@ server_main(int argc, char **argv)
 
 	options_defaults(&srv.opt);
 	if ((r = options_parse(&srv.opt, argc, argv, &err)) != 0) {
-		if (r == 1) {
-			fputs(options_usage, stdout);
+		if (r == OPTIONS_HELP || r == OPTIONS_HELP_MAN) {
+			(r == OPTIONS_HELP ? options_help : options_man)(stdout);
 			return 0;
 		}
-		fprintf(stderr, "ptscope: %s\n%s", err.msg, options_usage);
+		fprintf(stderr, "ptscope: %s\nusage: ptscope serve [OPTIONS] "
+		    "(ptscope serve --help lists them)\n", err.msg);
 		return 2;
 	}
 	block_signals(&set);

@@ -32,6 +32,18 @@ def render_man(width=80):
     return r, text
 
 
+def help_defaults(helptext):
+    """{option: default} of the options whose --help text ends with
+    "Default: VALUE.", in --help's order."""
+    defaults = {}
+    for name, body in re.findall(r'(?m)^  --([a-z-]+)[^\n]*\n((?:    .*\n)*)',
+                                 helptext):
+        m = re.search(r'Default: (\S+)\.$', ' '.join(body.split()))
+        if m:
+            defaults[name] = m.group(1)
+    return defaults
+
+
 @unittest.skipIf(shutil.which('man') is None or shutil.which('groff') is None,
                  'man-db and groff-base are not installed')
 class ManPage(TestCase):
@@ -96,6 +108,56 @@ class ManPage(TestCase):
         exit_section = self.text.split('\nEXIT STATUS\n')[1].split('\n\n\n')[0]
         for code in ('0', '1', '2'):
             self.assertRegex(exit_section, r'(?m)^       %s\s' % code)
+
+
+class OptionsTable(TestCase):
+    """The man page's serve options and the example config agree with the
+    options table (needs neither man nor groff)."""
+
+    def test_serve_options_come_from_the_table(self):
+        """The SERVE OPTIONS entries between the marks are exactly what
+        `ptscope serve --help-man` makes from the options table, and name
+        the same options, arguments and defaults as `serve --help`."""
+        with open(MAN, encoding='utf-8') as f:
+            src = f.read()
+        begin, end = '.\\" BEGIN serve options\n', '.\\" END serve options\n'
+        self.assertEqual(src.count(begin), 1)
+        self.assertEqual(src.count(end), 1)
+        entries = src.split(begin)[1].split(end)[0]
+        r = run([PTSCOPE, 'serve', '--help-man'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(entries, r.stdout,
+                         'man page and options table disagree: '
+                         'run make update-man')
+        # the marks sit in SERVE OPTIONS, before CONFIG FILE
+        self.assertLess(src.index('.SH SERVE OPTIONS'), src.index(begin))
+        self.assertLess(src.index(end), src.index('.SH CONFIG FILE'))
+        # each .TP entry's head (roff) against --help's "  --NAME ARG" lines
+        heads = re.findall(r'(?m)^\.TP\n\.(?:BI|BR|B) (.*)$', entries)
+        from_man = []
+        for h in heads:
+            words = re.findall(r'"([^"]*)"|(\S+)', h)
+            text = ''.join(a or b for a, b in words).replace('\\-', '-')
+            from_man.append(' '.join(text.split()))
+        helptext = run([PTSCOPE, 'serve', '--help']).stdout
+        from_help = re.findall(r'(?m)^  (--\S.*)$', helptext)
+        self.assertEqual(from_man, from_help)
+        self.assertGreater(len(from_man), 20)
+        # defaults: the man page's and --help's are the same values
+        man_defs = re.findall(r'Default: \\fB(.*?)\\fR', entries)
+        self.assertEqual([d.replace('\\-', '-') for d in man_defs],
+                         list(help_defaults(helptext).values()))
+        self.assertGreater(len(man_defs), 8)
+
+    def test_example_config_shows_the_defaults(self):
+        """dist/ptscope.conf.example's commented values are the defaults
+        the options table gives (and --help prints)."""
+        defaults = help_defaults(run([PTSCOPE, 'serve', '--help']).stdout)
+        self.assertIn('max-body', defaults)
+        with open(os.path.join(SRCDIR, 'dist', 'ptscope.conf.example')) as f:
+            example = dict(re.findall(r'(?m)^#([a-z-]+) = (.*)$', f.read()))
+        for name, value in defaults.items():
+            self.assertEqual(example.get(name), value, name)
 
 
 class Unit(TestCase):
