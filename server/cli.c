@@ -11,6 +11,7 @@
 
 #include "daemon.h"
 #include "json.h"
+#include "options.h"
 #include "request.h"
 #include "procfs.h"
 #include "procfs-space.h"
@@ -36,6 +37,75 @@ static const char walk_usage[] =
 static const char zones_usage[] = "usage: ptscope zones [--proc-root DIR]\n";
 static const char arches_usage[] = "usage: ptscope arches\n";
 
+/* The commands, as bits of cli_opt.cmds. */
+#define CMD_DUMP	1u
+#define CMD_WALK	2u
+#define CMD_ZONES	4u
+#define CMD_ARCHES	8u
+
+/* The options of the commands: getopt and each command's --help are made
+   from this table. */
+static const struct cli_opt {
+	struct opt_doc doc;
+	int val;		/* getopt_long's value */
+	unsigned cmds;		/* the commands that take it */
+} cli_opts[] = {
+	{ { "pid", 0, "N", NULL,
+	    "Attach to process <N> through </proc>. Reading another user's "
+	    "process needs CAP_SYS_PTRACE; physical addresses need "
+	    "CAP_SYS_ADMIN. Give exactly one of --pid and --sim." },
+	  'p', CMD_DUMP | CMD_WALK },
+	{ { "sim", 0, "ARCH", NULL,
+	    "Build a simulated space of architecture <ARCH> (one of the ids "
+	    "*ptscope arches* prints)." },
+	  's', CMD_DUMP | CMD_WALK },
+	{ { "scenario", 0, "S", "process",
+	    "What the simulated space holds: *empty* (only the root table), "
+	    "*process* (a typical process: text, data, heap, libraries, "
+	    "stack) or *kernel* (a kernel's direct map, text and vmalloc "
+	    "area)." },
+	  'c', CMD_DUMP | CMD_WALK },
+	{ { "ram-mb", 0, "MB", NULL,
+	    "Size of the simulated machine's memory, in MiB (0 or absent: "
+	    "the simulator's default)." },
+	  'r', CMD_DUMP | CMD_WALK },
+	{ { "node", 0, "LEVEL:VA", NULL,
+	    "Start at the table of level <LEVEL> (pgd, p4d, pud, pmd, pte) "
+	    "that covers <VA>. Default: the root, pgd:0x0." },
+	  'n', CMD_DUMP },
+	{ { "depth", 0, "D", "1",
+	    "How many levels below the node to list: 0 gives the node with "
+	    "its statistics only, 1 lists its entries, 2 also the entries of "
+	    "the tables they point to, and so on up to 5." },
+	  'd', CMD_DUMP },
+	{ { "format", 0, "json|ptdump", "json",
+	    "The tree as JSON, or the space's mapped ranges as text in the "
+	    "style of the kernel's ptdump files." },
+	  'f', CMD_DUMP },
+	{ { "proc-root", 0, "DIR", "/proc",
+	    "Read <DIR> instead of </proc>." },
+	  'P', CMD_DUMP | CMD_WALK | CMD_ZONES },
+	{ { "help", 'h', NULL, NULL, "Print this help and exit." },
+	  'h', CMD_DUMP | CMD_WALK | CMD_ZONES | CMD_ARCHES },
+};
+
+#define CLI_NOPTS (sizeof cli_opts / sizeof cli_opts[0])
+
+/* getopt_long's table of the options of any command in cmds (--help is
+   only taken alone, by wants_help()). */
+static void
+getopt_table(struct option *lo, unsigned cmds)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < CLI_NOPTS; i++)
+		if ((cli_opts[i].cmds & cmds) && cli_opts[i].val != 'h')
+			lo[n++] = (struct option){ cli_opts[i].doc.name,
+			    cli_opts[i].doc.arg ? required_argument :
+			    no_argument, NULL, cli_opts[i].val };
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
 /* Print a command's usage to stderr with the reason; exit status 2. */
 static int
 usage(const char *text, const char *why)
@@ -46,33 +116,32 @@ usage(const char *text, const char *why)
 	return 2;
 }
 
-/* `ptscope CMD --help` (or -h) alone: print the usage to stdout. */
+/* `ptscope CMD --help` (or -h) alone: the usage, what the command does and
+   its options, to stdout. */
 static bool
-wants_help(int argc, char **argv, const char *text)
+wants_help(int argc, char **argv, const char *text, const char *what,
+    unsigned cmd)
 {
 	if (argc != 2 || (strcmp(argv[1], "--help") && strcmp(argv[1], "-h")))
 		return false;
 	fputs(text, stdout);
+	fputc('\n', stdout);
+	fputs(what, stdout);
+	fputs("\noptions:\n", stdout);
+	for (size_t i = 0; i < CLI_NOPTS; i++)
+		if (cli_opts[i].cmds & cmd)
+			options_doc_help(stdout, &cli_opts[i].doc);
 	return true;
 }
 
 static int
 parse_args(int argc, char **argv, struct cli_args *a, const char **why)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "sim", required_argument, NULL, 's' },
-		{ "scenario", required_argument, NULL, 'c' },
-		{ "ram-mb", required_argument, NULL, 'r' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "proc-root", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option opts[CLI_NOPTS + 1];
 	uint64_t v;
 	int c;
 
+	getopt_table(opts, CMD_DUMP | CMD_WALK);
 	memset(a, 0, sizeof *a);
 	a->scenario = "process";
 	a->proc_root = "/proc";
@@ -81,7 +150,8 @@ parse_args(int argc, char **argv, struct cli_args *a, const char **why)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (request_parse_u64(optarg, &v) || v == 0 || v > 0x7fffffff)
+			if (request_parse_u64(optarg, &v) || v == 0 ||
+			    v > 0x7fffffff)
 				return *why = "--pid wants a process id", -1;
 			a->pid = (int)v;
 			break;
@@ -197,7 +267,10 @@ cli_dump(int argc, char **argv)
 	char id[40];
 	int r;
 
-	if (wants_help(argc, argv, dump_usage))
+	if (wants_help(argc, argv, dump_usage,
+	    "Print the page-table tree of one space as JSON, as\n"
+	    "GET /api/v1/spaces/ID/tree answers (or, with --format ptdump, its "
+	    "mapped\nranges as ptdump text).\n", CMD_DUMP))
 		return 0;
 	if (parse_args(argc, argv, &a, &why) < 0)
 		return usage(dump_usage, why);
@@ -231,7 +304,10 @@ cli_walk(int argc, char **argv)
 	char id[40];
 	int r;
 
-	if (wants_help(argc, argv, walk_usage))
+	if (wants_help(argc, argv, walk_usage,
+	    "Walk the virtual address VA (0x... or decimal) through a space's "
+	    "tables and\nprint the steps as JSON, as "
+	    "GET /api/v1/spaces/ID/walk?va=VA answers.\n", CMD_WALK))
 		return 0;
 	if (parse_args(argc, argv, &a, &why) < 0)
 		return usage(walk_usage, why);
@@ -253,17 +329,17 @@ cli_walk(int argc, char **argv)
 int
 cli_zones(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "proc-root", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option opts[CLI_NOPTS + 1];
 	const char *root = "/proc";
 	struct zones_state zs = { 0 };
 	struct pts_err err = { 0 };
 	int c;
 
-	if (wants_help(argc, argv, zones_usage))
+	if (wants_help(argc, argv, zones_usage,
+	    "Print the machine's NUMA nodes, zones, watermarks and buddy free "
+	    "lists as\nJSON, as GET /api/v1/zones answers.\n", CMD_ZONES))
 		return 0;
+	getopt_table(opts, CMD_ZONES);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -283,7 +359,9 @@ cli_zones(int argc, char **argv)
 int
 cli_arches(int argc, char **argv)
 {
-	if (wants_help(argc, argv, arches_usage))
+	if (wants_help(argc, argv, arches_usage,
+	    "Print the page-table geometry of every architecture as JSON, as\n"
+	    "GET /api/v1/arches answers.\n", CMD_ARCHES))
 		return 0;
 	if (argc != 1)
 		return usage(arches_usage, "unexpected argument");

@@ -324,4 +324,66 @@ class ExitCodes(TestCase):
             self.assertEqual(r.stderr, '')
 
 
+# The options each command takes, as ptscope(1)'s SYNOPSIS gives them.
+OPTIONS = {
+    'dump': {'pid', 'sim', 'scenario', 'ram-mb', 'node', 'depth', 'format',
+             'proc-root', 'help'},
+    'walk': {'pid', 'sim', 'scenario', 'ram-mb', 'proc-root', 'help'},
+    'zones': {'proc-root', 'help'},
+    'arches': {'help'},
+}
+# A value each option accepts.
+SAMPLE = {'pid': NOT_A_PID, 'sim': 'x86_64-4l', 'scenario': 'empty',
+          'ram-mb': '64', 'node': 'pgd:0x0', 'depth': '0',
+          'format': 'json', 'proc-root': '/proc'}
+
+
+def help_entries(text):
+    """{option: description} of a --help text's "  --NAME ..." entries
+    (the description: the lines indented below it)."""
+    return {name: ' '.join(body.split()) for name, body in re.findall(
+        r'(?m)^  --([a-z][a-z-]*)[^\n]*\n((?:        \S.*\n)*)', text)}
+
+
+class Help(TestCase):
+    def test_every_command_describes_its_options(self):
+        """ptscope CMD --help has an entry with a description for every
+        option the command takes, and for nothing else; each option it
+        lists is one the command accepts."""
+        for c, want in OPTIONS.items():
+            text = cli(c, '--help').stdout
+            entries = help_entries(text)
+            self.assertEqual(set(entries), want, c)
+            for name, desc in entries.items():
+                self.assertGreaterEqual(len(desc.split()), 3,
+                                        '%s --%s: %r' % (c, name, desc))
+            usage = text.split('\n\n')[0]
+            for o in re.findall(r'--([a-z][a-z-]+)', usage):
+                self.assertIn(o, entries, c)
+            for name in want - {'help'}:
+                args = [c, '--' + name, SAMPLE[name]]
+                if c in ('dump', 'walk') and name not in ('pid', 'sim'):
+                    args += ['--sim', 'x86_64-4l']
+                if c == 'walk':
+                    args.append('0x1000')
+                r = cli(*args)
+                self.assertNotIn('unknown or incomplete option', r.stderr,
+                                 args)
+                self.assertIn(r.returncode, (0, 1), (args, r.stderr))
+
+    def test_serve_describes_its_options(self):
+        text = cli('serve', '--help').stdout
+        entries = help_entries(text)
+        self.assertGreater(len(entries), 20)
+        for name, desc in entries.items():
+            self.assertGreaterEqual(len(desc.split()), 3, name)
+        # the hidden man-page generator is not among them
+        self.assertNotIn('help-man', entries)
+        # every option is refused with its name when its value is bad,
+        # not as an unknown option (getopt and the table agree)
+        r = cli('serve', '--max-conns', 'many')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('--max-conns', r.stderr)
+
+
 main()
