@@ -132,6 +132,8 @@ struct pt_walk {
 	unsigned nsteps;
 	struct pt_walk_step steps[PT_MAX_STEPS];
 	char reason[200];	/* why the walk stopped, for people */
+	char region[48];	/* the kernel region va is in ("vmalloc() Area"),
+				   where the backend knows its layout, or "" */
 };
 
 /* A run of leaves with equal level and flags, as ptdump prints them. */

@@ -362,6 +362,28 @@ decoded_word(const struct space *s, unsigned li, uint64_t w,
 	return o;
 }
 
+/* "linear_map" of a walk that lands where __va() puts its PA: the formula
+   with the numbers filled in (PA = VA - PAGE_OFFSET + PHYS_OFFSET). */
+static void
+add_linear_map(cJSON *o, const struct space *s, const struct pt_walk *w,
+    bool hide)
+{
+	uint64_t lva;
+	cJSON *lm;
+	char f[160];
+
+	if (hide || !w->mapped || !space_linear_va(s, w->pa, &lva) ||
+	    lva != w->va)
+		return;
+	lm = cJSON_AddObjectToObject(o, "linear_map");
+	json_add_hex(lm, "page_offset", s->arch->page_offset);
+	json_add_hex(lm, "phys_offset", s->phys_offset);
+	snprintf(f, sizeof f, "PA = VA - PAGE_OFFSET + PHYS_OFFSET = 0x%" PRIx64
+	    " - 0x%" PRIx64 " + 0x%" PRIx64 " = 0x%" PRIx64, w->va,
+	    s->arch->page_offset, s->phys_offset, w->pa);
+	cJSON_AddStringToObject(lm, "formula", f);
+}
+
 /* "linux" of a walk step: what p?d_none/present/bad/leaf say of the entry
    and the populate call that wrote a table entry (model/desc-linux.h). */
 static cJSON *
@@ -427,6 +449,9 @@ add_walk(cJSON *o, const struct space *sp, const struct pt_walk *w, bool hide)
 	json_add_u64(o, "page_size", w->page_size);
 	if (w->reason[0])
 		cJSON_AddStringToObject(o, "reason", w->reason);
+	if (w->region[0])
+		cJSON_AddStringToObject(o, "region", w->region);
+	add_linear_map(o, sp, w, hide);
 	steps = cJSON_AddArrayToObject(o, "steps");
 	for (unsigned i = 0; i < w->nsteps; i++) {
 		const struct pt_walk_step *s = &w->steps[i];

@@ -81,6 +81,39 @@ class Decode(TestCase):
         self.assertEqual(field(d, 'L_PTE_USER'), 1)
         self.assertEqual(field(d, 'L_PTE_MT'), 7)   # WRITEALLOC 0111
 
+    def test_kernel_layout(self):
+        # PAGE_OFFSET: arm64 -(1 << VA_BITS) (arch/arm64/include/asm/memory.h);
+        # x86_64 0xffff888000000000 (Documentation/arch/x86/x86_64/mm.rst)
+        for arch, page_offset in (('arm64-4k-48', (-(1 << 48)) & (2**64 - 1)),
+                                  ('x86_64-4l', 0xffff888000000000)):
+            st, sp = self.d.post_json('/api/v1/spaces', {
+                'kind': 'sim', 'arch': arch, 'scenario': 'kernel'})
+            self.assertEqual(st, 201)
+            lay = sp['layout']
+            self.assertEqual(int(lay['page_offset'], 16), page_offset)
+            self.assertEqual(lay['phys_offset'], sp['ram_base'])
+            kv, kpa = int(lay['kimage_vaddr'], 16), int(lay['kimage_pa'], 16)
+            self.assertEqual(int(lay['kimage_voffset'], 16),
+                             (kv - kpa) & (2**64 - 1))
+            va = page_offset + 0x200000
+            st, w = self.d.get_json('/api/v1/spaces/%s/walk?va=0x%x'
+                                    % (sp['id'], va))
+            self.assertTrue(w['mapped'])
+            want = va - page_offset + int(sp['ram_base'], 16)
+            self.assertEqual(int(w['pa'], 16), want)
+            self.assertIn('linear_map', w)
+            self.assertTrue(w['linear_map']['formula'].endswith('0x%x' % want))
+            self.assertIn('Linear', w['region'])
+            # the image: __pa_symbol(x) = x - kimage_voffset
+            st, w = self.d.get_json('/api/v1/spaces/%s/walk?va=0x%x'
+                                    % (sp['id'], kv + 0x1000))
+            self.assertEqual(int(w['pa'], 16), kpa + 0x1000)
+            self.assertNotIn('linear_map', w)
+            # a user VA has no kernel region
+            st, w = self.d.get_json('/api/v1/spaces/%s/walk?va=0x1000'
+                                    % sp['id'])
+            self.assertNotIn('region', w)
+
     def test_bad_input(self):
         cases = [('/api/v1/arches/x86_64-4l/decode?level=p4d&entry=0x1', 400),
                  ('/api/v1/arches/x86_64-4l/decode?level=pte', 400),

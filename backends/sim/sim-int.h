@@ -78,6 +78,8 @@ struct sim_marker {
 struct sim_space {
 	struct space base;
 	struct sim_machine *m;
+	uint64_t kimage_va;		/* kernel scenario: KIMAGE_VADDR (where
+					   the image is mapped), else 0 */
 	struct sim_table *root[2];	/* [1]: arm64 kernel half (TTBR1) */
 	char scenario[16];
 	uint64_t data_pages;		/* owned base pages mapped here */

@@ -227,6 +227,9 @@ scen_kernel(struct sim_space *sp, struct pts_err *err)
 	if ((rc = scen_map(sp, a->page_offset, k.lowmem, DA_W, NULL,
 	    sp->m->ram_base, err)) != 0)
 		return rc;
+	/* KIMAGE_VADDR: its own mapping, or inside the linear map */
+	sp->kimage_va = k.image ? k.image : a->page_offset +
+	    (sp->m->kimage_pa - sp->m->ram_base);
 	if (k.image) {
 		marker_add(sp, k.image, "Kernel Mapping");
 		if ((rc = map_image(sp, k.image, err)) != 0)

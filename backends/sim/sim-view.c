@@ -213,6 +213,20 @@ walk_step(struct sim_space *sp, struct sim_table *t, uint64_t lin,
 	return i;
 }
 
+/* The layout region (the last marker at or below va) of a kernel VA. */
+static void
+walk_region(const struct sim_space *sp, uint64_t va, struct pt_walk *w)
+{
+	if (!arch_va_is_kernel(sp->base.arch, va))
+		return;
+	for (unsigned i = sp->nmarkers; i > 0; i--)
+		if (sp->markers[i - 1].va <= va) {
+			snprintf(w->region, sizeof w->region, "%s",
+			    sp->markers[i - 1].name);
+			return;
+		}
+}
+
 /* The steps of a walk of va from the root. */
 int
 simview_walk(struct sim_space *sp, uint64_t va, struct pt_walk *w,
@@ -228,6 +242,7 @@ simview_walk(struct sim_space *sp, uint64_t va, struct pt_walk *w,
 	memset(w, 0, sizeof *w);
 	w->va = va;
 	w->pa = PT_UNKNOWN;
+	walk_region(sp, va, w);
 	t = sp->root[simpt_root_of(sp, va)];
 	lin = arch_va_to_lin(a, va);
 	for (;;) {

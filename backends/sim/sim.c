@@ -256,6 +256,7 @@ op_fork(struct sim_space *sp, struct space_op_result *res, struct pts_err *err)
 	    sp->base.label);
 	memcpy(ch->markers, sp->markers, sizeof ch->markers);
 	ch->nmarkers = sp->nmarkers;
+	ch->kimage_va = sp->kimage_va;
 	ch->base.generation = 1;
 	sp->cnt.tables_allocated = ch->cnt.tables_allocated;
 	res->forked = &ch->base;
@@ -349,6 +350,15 @@ sim_info(struct space *s, struct space_info *si)
 
 	space_info_u64(si, "ram_mb", sp->m->ram_mb);
 	space_info_hex(si, "ram_base", sp->m->ram_base);
+	/* the numbers the kernel's __va()/__pa() and __pa_symbol() use */
+	space_info_hex(si, "layout.page_offset", a->page_offset);
+	space_info_hex(si, "layout.phys_offset", sp->base.phys_offset);
+	if (sp->kimage_va) {
+		space_info_hex(si, "layout.kimage_vaddr", sp->kimage_va);
+		space_info_hex(si, "layout.kimage_pa", sp->m->kimage_pa);
+		space_info_hex(si, "layout.kimage_voffset", sp->kimage_va -
+		    sp->m->kimage_pa);
+	}
 	space_info_str(si, "scenario", "%s", sp->scenario);
 	space_info_str(si, "root_user", "pgd:0x0");
 	space_info_str(si, "root_kernel", "pgd:0x%" PRIx64,

@@ -11,6 +11,7 @@ import * as overview from './overview.js';
 import * as walk from './walk.js';
 import * as zones from './zones.js';
 import * as sim from './sim.js';
+import * as layout from './layout.js';
 
 const VIEWS = { overview, tables, walk, zones, sim };
 
@@ -110,6 +111,7 @@ async function selectSpace(id, view, params = {}) {
 	physicalNotice();
 	for (const v of Object.values(VIEWS))
 		if (v.spaceChanged) v.spaceChanged(ctx);
+	layout.spaceChanged(ctx);
 	go(view || (ctx.view && ctx.view !== 'sim' ? ctx.view : 'tables'), params);
 }
 

@@ -61,7 +61,12 @@ export function show(c, params = {}) {
 	else if (cur) {
 		render();
 		focusCell(false);
-	} else open(rootSpec(false));
+	} else open(rootSpec(opensOnKernel(ctx.space)));
+}
+
+// Kernel spaces (a kernel scenario, a kernel dump) open on the kernel root.
+function opensOnKernel(s) {
+	return !!s && (s.scenario === 'kernel' || s.kind === 'kernel' || s.kind === 'ptdump');
 }
 
 // The root table of the user (or kernel) half.

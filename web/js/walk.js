@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, parseAddr, formError } from './util.js';
 import { LINUX_LEVELS, levelsOf, levelInfo, isFolded, helperOf, levelLabel } from './levels.js';
 import { stepDecoded } from './decoder.js';
+import { imageFormula } from './layout.js';
 
 let ctx = null;
 let last = null;	// {space, va}
@@ -167,7 +168,10 @@ function drawResult(w) {
 		setKids($('walk-result'), h('p', { class: 'ok' }, `${hex(w.va)} → `,
 			h('strong', { id: 'walk-pa', class: 'mono' }, w.pa ? hex(w.pa) : 'physical address hidden'),
 			w.page_size ? ` in a ${sizeName(w.page_size)} ${lastStep && lastStep.kind === 'block' ? 'block' : 'page'}` : ''),
-		w.reason ? h('p', { class: 'hint' }, w.reason) : null);
+		w.reason ? h('p', { class: 'hint' }, w.reason) : null,
+		w.region ? h('p', { id: 'walk-region' }, 'Kernel region: ', h('strong', {}, w.region)) : null,
+		w.linear_map ? h('p', { id: 'walk-linear', class: 'mono' }, 'Linear map: ' + w.linear_map.formula) : null,
+		imageFormula(w.va, w.pa) ? h('p', { id: 'walk-kimage', class: 'mono' }, 'Kernel image: ' + imageFormula(w.va, w.pa)) : null);
 		return;
 	}
 	const where = lastStep ? `at ${lastStep.level.toUpperCase()} entry ${lastStep.index}` : 'before the first level';
