@@ -216,13 +216,21 @@ class Zones(TestCase):
 class Process(TestCase):
     def setUp(self):
         self.child = subprocess.Popen(['sleep', '60'])
-        # wait until sleep has exec'd (its maps name the sleep binary)
+        # wait until sleep has exec'd AND finished loading: comm changes at
+        # exec, before ld.so maps and touches libc, so wait for it to block
+        # in nanosleep (state S) with its rss unchanged between two looks
         deadline = time.time() + 10
+        last = None
         while time.time() < deadline:
-            with open('/proc/%d/comm' % self.child.pid) as f:
-                if f.read().strip() == 'sleep':
-                    break
-            time.sleep(0.02)
+            with open('/proc/%d/stat' % self.child.pid) as f:
+                st = f.read()
+            with open('/proc/%d/statm' % self.child.pid) as f:
+                rss = f.read().split()[1]
+            state = st[st.rindex(')') + 2]
+            if '(sleep)' in st and state == 'S' and rss == last:
+                break
+            last = rss if state == 'S' else None
+            time.sleep(0.05)
 
     def tearDown(self):
         self.child.kill()
