@@ -23,6 +23,8 @@ need_pkgs() {
 	if [ "${1:-}" = test ]; then
 		# browser tests, fuzzing, man page and unit checks
 		pkgs+=(chromium clang man-db groff-base systemd)
+		# promtool (checks /metrics and dist/ alert rules)
+		pkgs+=(prometheus)
 		command -v node >/dev/null || pkgs+=(nodejs)
 		command -v npm >/dev/null || pkgs+=(npm)
 	fi

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "json.h"
@@ -32,7 +33,19 @@ struct conn_state {
 	struct strbuf body;
 	int too_big;
 	uint64_t t0;
+	double t0_s;		/* arrival, monotonic seconds */
+	const char *route;	/* the route answered, for the histogram */
 };
+
+/* Monotonic seconds with sub-millisecond resolution. */
+static double
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Split the decoded path into segments. */
 static void
@@ -194,6 +207,7 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	    .path = url };
 
 	cs->t0 = now_ms();
+	cs->t0_s = mono_seconds();
 	*con_cls = cs;
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Length");
@@ -211,6 +225,7 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 		    "the request body is larger than the limit of %zu bytes "
 		    "(--max-body)", h->srv->opt.max_body);
 		log_request(h, &rq, rs.status, rs.len, cs->t0, "body");
+		cs->route = "body";
 		return send_resp(conn, &rs);
 	}
 	return MHD_YES;
@@ -246,6 +261,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    "the request body is larger than the limit of %zu bytes "
 		    "(--max-body)", h->srv->opt.max_body);
 		log_request(h, &rq, rs.status, rs.len, cs->t0, "body");
+		cs->route = "body";
 		return send_resp(conn, &rs);
 	}
 	rq.body = cs->body.buf;
@@ -254,10 +270,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (!is_api_path(url)) {
 		ret = serve_static(&rq, &rs, &route);
 		log_request(h, &rq, rs.status, rs.len, cs->t0, route);
+		cs->route = route;
 		return ret;
 	}
 	dispatch_api(&rq, &rs, &route);
 	log_request(h, &rq, rs.status, rs.len, cs->t0, route);
+	cs->route = route;
 	return send_resp(conn, &rs);
 }
 
@@ -267,9 +285,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct conn_state *cs = *con_cls;
 
-	(void)cls; (void)conn; (void)toe;
+	struct http *h = cls;
+
+	(void)conn; (void)toe;
 	if (cs == NULL)
 		return;
+	/* the whole response has gone out (or the client went away) */
+	if (cs->route)
+		metrics_http_done(&h->srv->metrics, cs->route,
+		    mono_seconds() - cs->t0_s);
 	strbuf_release(&cs->body);
 	free(cs);
 	*con_cls = NULL;

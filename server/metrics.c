@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+const double metrics_buckets[METRICS_NBUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5
+};
 
 void
 metrics_init(struct metrics *m)
@@ -21,24 +24,63 @@ metrics_release(struct metrics *m)
 	pthread_mutex_destroy(&m->lock);
 }
 
+/* The counters of route, added when new; NULL when the table is full.
+   With the lock held. */
+static struct metrics_route *
+route_of(struct metrics *m, const char *route)
+{
+	struct metrics_route *r;
+
+	for (unsigned i = 0; i < m->nroutes; i++)
+		if (strcmp(m->routes[i].name, route) == 0)
+			return &m->routes[i];
+	if (m->nroutes >= METRICS_MAX_ROUTES)
+		return NULL;
+	r = &m->routes[m->nroutes++];
+	r->name = route;
+	return r;
+}
+
+void
+metrics_http_done(struct metrics *m, const char *route, double seconds)
+{
+	struct metrics_route *r;
+	unsigned k = 0;
+
+	while (k < METRICS_NBUCKETS && seconds > metrics_buckets[k])
+		k++;
+	pthread_mutex_lock(&m->lock);
+	if ((r = route_of(m, route)) != NULL) {
+		if (k < METRICS_NBUCKETS)
+			r->le[k]++;
+		r->done++;
+		r->seconds += seconds;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_label_value(struct strbuf *sb, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			strbuf_addf(sb, "\\%c", *v);
+		else if (*v == '\n')
+			strbuf_adds(sb, "\\n");
+		else
+			strbuf_addc(sb, *v);
+	}
+}
+
 /* Count one request; route is a static string (pattern or "static"). */
 void
 metrics_http(struct metrics *m, const char *route, int status)
 {
-	struct metrics_route *r = NULL;
+	struct metrics_route *r;
 	unsigned i;
 
 	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->nroutes; i++)
-		if (strcmp(m->routes[i].name, route) == 0) {
-			r = &m->routes[i];
-			break;
-		}
-	if (r == NULL && m->nroutes < METRICS_MAX_ROUTES) {
-		r = &m->routes[m->nroutes++];
-		r->name = route;
-	}
-	if (r) {
+	if ((r = route_of(m, route)) != NULL) {
 		for (i = 0; i < 8; i++)
 			if (r->statuses[i][0] == (uint64_t)status ||
 			    r->statuses[i][0] == 0) {
@@ -88,6 +130,35 @@ render_http(struct metrics *m, struct strbuf *sb)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* The request duration histogram, one per route. */
+static void
+render_durations(struct metrics *m, struct strbuf *sb)
+{
+	metrics_help(sb, "ptscope_http_request_duration_seconds", "histogram",
+	    "Time from a request's arrival to its response sent, by route.");
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < m->nroutes; i++) {
+		const struct metrics_route *r = &m->routes[i];
+		uint64_t cum = 0;
+
+		if (r->done == 0)
+			continue;
+		for (unsigned k = 0; k < METRICS_NBUCKETS; k++) {
+			cum += r->le[k];
+			strbuf_addf(sb, "ptscope_http_request_duration_seconds_"
+			    "bucket{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
+			    r->name, metrics_buckets[k], cum);
+		}
+		strbuf_addf(sb, "ptscope_http_request_duration_seconds_bucket{"
+		    "route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", r->name, r->done);
+		strbuf_addf(sb, "ptscope_http_request_duration_seconds_sum{"
+		    "route=\"%s\"} %.6f\n", r->name, r->seconds);
+		strbuf_addf(sb, "ptscope_http_request_duration_seconds_count{"
+		    "route=\"%s\"} %" PRIu64 "\n", r->name, r->done);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void
 render_ws(struct metrics *m, struct strbuf *sb)
 {
@@ -119,5 +190,6 @@ void
 metrics_render_counters(struct metrics *m, struct strbuf *sb)
 {
 	render_http(m, sb);
+	render_durations(m, sb);
 	render_ws(m, sb);
 }

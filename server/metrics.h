@@ -10,8 +10,16 @@
 
 #define METRICS_MAX_ROUTES 32
 
+/* Upper bounds (seconds) of the request duration histogram's buckets. */
+#define METRICS_NBUCKETS 12
+extern const double metrics_buckets[METRICS_NBUCKETS];
+
 struct metrics_route {
 	const char *name;		/* static route pattern */
+	uint64_t le[METRICS_NBUCKETS];	/* requests done within bucket k
+					   (not cumulative) */
+	uint64_t done;			/* requests completed */
+	double seconds;			/* their total duration */
 	uint64_t by_status[6];		/* 1xx..5xx, index status/100 */
 	uint64_t statuses[8][2];	/* exact statuses seen: {code, count} */
 };
@@ -30,6 +38,11 @@ struct metrics {
 void metrics_init(struct metrics *);
 void metrics_release(struct metrics *);
 void metrics_http(struct metrics *, const char *route, int status);
+/* A request on route completed (its response sent or given up) after
+   seconds. */
+void metrics_http_done(struct metrics *, const char *route, double seconds);
+/* A Prometheus label value with \\, " and newline escaped. */
+void metrics_label_value(struct strbuf *, const char *v);
 void metrics_ws_add(struct metrics *, int64_t clients, uint64_t sent,
     uint64_t dropped, uint64_t resent, uint64_t bad);
 

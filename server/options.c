@@ -209,6 +209,20 @@ set_pid(struct options *o, const struct opt_spec *r, const char *v,
 	return 0;
 }
 
+/* --metrics-top: bounded, each process is a series. */
+static int
+set_metrics_top(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	if (parse_uint(r->doc.name, v, field(o, r), err) < 0)
+		return PTS_EINVAL;
+	if (o->metrics_top > METRICS_TOP_MAX)
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "--metrics-top is at most %d (each process is a series)",
+		    METRICS_TOP_MAX);
+	return 0;
+}
+
 /* --quiet and --verbose: a true value sets the verbosity of the row. */
 static int
 set_verbosity(struct options *o, const struct opt_spec *r, const char *v,
@@ -317,6 +331,11 @@ static const struct opt_spec opt_table[] = {
 	    "Messages queued for one WebSocket client; a client that falls "
 	    "further behind is sent a fresh snapshot instead." },
 	  set_unsigned, FIELD(ws_queue), 0 },
+	{ { "metrics-top", 0, "N", "0",
+	    "Also export in /metrics the <N> processes of the machine with the "
+	    "most page-table memory (VmPTE), attached or not; 0 to 100 (each "
+	    "one is a series)." },
+	  set_metrics_top, FIELD(metrics_top), 0 },
 	{ { "help", 'h', NULL, NULL,
 	    "Print the options of *serve* and exit." },
 	  NULL, 0, 0, OPT_CMDLINE },

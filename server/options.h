@@ -43,7 +43,11 @@ struct options {
 	unsigned max_spaces;
 	unsigned ws_queue;	/* outgoing messages queued per client */
 	unsigned min_interval_ms;
+	unsigned metrics_top;	/* top page-table consumers in /metrics */
 };
+
+/* --metrics-top bounds the cardinality of the top-consumer series. */
+#define METRICS_TOP_MAX 100
 
 /* How one option is documented; --help and the man page are made from
    this. */

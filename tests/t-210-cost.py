@@ -10,6 +10,7 @@ import struct
 import subprocess
 import unittest
 
+import fakeproc
 import ptstest
 from ptstest import Daemon, TestCase, main
 
@@ -298,22 +299,6 @@ class SimCost(TestCase):
                                            'pte': 1})
 
 
-def fake_proc(root, procs, meminfo):
-    """A /proc tree with meminfo and, per (pid, comm, rss_kb, vm_pte_kb),
-    a stat and a status file in the kernel's formats."""
-    with open(os.path.join(root, 'meminfo'), 'w') as f:
-        f.write(meminfo)
-    for pid, comm, rss, pte in procs:
-        d = os.path.join(root, str(pid))
-        os.mkdir(d)
-        with open(os.path.join(d, 'stat'), 'w') as f:
-            f.write('%d (%s) S 1 %d %d 0 -1 4194560 ' % (pid, comm, pid, pid)
-                    + ' '.join(['0'] * 11) + ' 4242 0 0 0\n')
-        with open(os.path.join(d, 'status'), 'w') as f:
-            f.write('Name:\t%s\nVmRSS:\t%8d kB\nVmPTE:\t%8d kB\n'
-                    % (comm, rss, pte))
-
-
 class Machine(TestCase):
     PROCS = [(10, 'small', 1000, 40), (20, 'big pte', 5000, 900),
              (30, 'big rss', 90000, 300), (40, 'mid', 3000, 300)]
@@ -321,7 +306,7 @@ class Machine(TestCase):
     def daemon(self, meminfo):
         import tempfile
         self.tmp = tempfile.TemporaryDirectory()
-        fake_proc(self.tmp.name, self.PROCS, meminfo)
+        fakeproc.write(self.tmp.name, self.PROCS, meminfo)
         self.addCleanup(self.tmp.cleanup)
         return Daemon(['--proc-root', self.tmp.name])
 

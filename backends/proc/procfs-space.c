@@ -296,6 +296,9 @@ ps_info(struct space *s, struct space_info *si)
 	ps_info_kb(ps, si, "kernel.vm_pte_kb", "status", "VmPTE");
 	ps_info_kb(ps, si, "kernel.anon_huge_kb", "smaps_rollup",
 	    "AnonHugePages");
+	/* the one number of this space's page-table bytes (also in /metrics
+	   as ptscope_space_table_bytes) */
+	space_info_u64(si, "page_table_bytes", tp * s->arch->page_size);
 	space_info_u64(si, "reconstructed.table_pages", tp);
 	space_info_u64(si, "reconstructed.table_kb",
 	    tp * (s->arch->page_size / 1024));
@@ -461,4 +464,33 @@ procfs_space_pid(const struct space *s)
 	if (s == NULL || s->ops != &procfs_space_ops)
 		return -1;
 	return ((const struct procfs_space *)s)->pid;
+}
+
+/* Whether pid is still the process attached (same start time, alive). */
+static bool
+ps_same_process(const struct procfs_space *ps, struct procfs_stat *st)
+{
+	return procfs_stat_read(ps->proc_root, ps->pid, st, NULL) == 0 &&
+	    st->start_time == ps->start_time && st->state != 'Z' &&
+	    st->state != 'X';
+}
+
+bool
+procfs_space_status_now(const struct space *s, struct procfs_status_now *out)
+{
+	const struct procfs_space *ps = (const struct procfs_space *)s;
+	struct procfs_stat st;
+	char path[256];
+
+	if (s == NULL || s->ops != &procfs_space_ops ||
+	    !ps_same_process(ps, &st))
+		return false;
+	memset(out, 0, sizeof *out);
+	snprintf(out->comm, sizeof out->comm, "%s", st.comm);
+	snprintf(path, sizeof path, "%s/%d/status", ps->proc_root, ps->pid);
+	if (!procfs_status_kb(path, "VmPTE", &out->vm_pte_kb) ||
+	    !procfs_status_kb(path, "VmRSS", &out->rss_kb))
+		return false;
+	/* the pid could have been reused between the two reads */
+	return ps_same_process(ps, &st);
 }

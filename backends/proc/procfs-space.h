@@ -3,6 +3,9 @@
 #ifndef PTS_PROCFS_SPACE_H
 #define PTS_PROCFS_SPACE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "err.h"
 #include "procfs-maps.h"
 #include "space.h"
@@ -17,5 +20,17 @@ int procfs_space_new(const char *proc_root, int pid, struct space **out,
 
 /* The pid a process space is attached to, or -1 for other spaces. */
 int procfs_space_pid(const struct space *);
+
+/* A process's numbers read now from /proc/PID/status (cheap: no page
+   tables are walked; for /metrics at every scrape). */
+struct procfs_status_now {
+	char comm[32];
+	uint64_t vm_pte_kb, rss_kb;
+};
+
+/* Fill *out for a process space; false when the process has exited, is a
+   zombie (no VmPTE) or its pid now names another process. */
+bool procfs_space_status_now(const struct space *,
+    struct procfs_status_now *out);
 
 #endif
