@@ -307,12 +307,38 @@ render_build(struct strbuf *sb)
 	    PACKAGE_VERSION);
 }
 
+/* The shared rendered answers (render-cache.h). */
+static void
+render_cache_metrics(struct server *srv, struct strbuf *sb)
+{
+	struct render_cache *c = &srv->render;
+	uint64_t hits, misses, bytes;
+
+	pthread_mutex_lock(&c->lock);
+	hits = c->hits;
+	misses = c->misses;
+	bytes = c->bytes;
+	pthread_mutex_unlock(&c->lock);
+	metrics_help(sb, "ptscope_render_cache_hits_total", "counter",
+	    "Answers, trees and WebSocket messages served from a shared "
+	    "rendering.");
+	strbuf_addf(sb, "ptscope_render_cache_hits_total %" PRIu64 "\n", hits);
+	metrics_help(sb, "ptscope_render_cache_misses_total", "counter",
+	    "Lookups that had to build and render.");
+	strbuf_addf(sb, "ptscope_render_cache_misses_total %" PRIu64 "\n",
+	    misses);
+	metrics_help(sb, "ptscope_render_cache_bytes", "gauge",
+	    "Bytes held by the shared renderings.");
+	strbuf_addf(sb, "ptscope_render_cache_bytes %" PRIu64 "\n", bytes);
+}
+
 static void
 metrics_page(struct server *srv, struct strbuf *sb)
 {
 	strbuf_adds(sb, "");
 	render_build(sb);
 	metrics_render_counters(&srv->metrics, sb);
+	render_cache_metrics(srv, sb);
 	render_zones(srv, sb);
 	render_spaces(srv, sb);
 	render_processes(srv, sb);

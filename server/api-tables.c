@@ -128,6 +128,9 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 {
 	struct pts_err err;
 	struct pt_node *node = NULL;
+	struct render_key key;
+	struct render_val *v;
+	bool hide, cacheable;
 	enum pt_level lvl;
 	unsigned depth;
 	uint64_t va;
@@ -139,15 +142,36 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 		return http_error(rs, &err);
 	if ((e = open_space_for(rq, rs, NEED_TREE)) == NULL)
 		return rs->status;
+	hide = server_hide_physical(rq->srv, e->space);
+	key = (struct render_key){ .kind = RENDER_HTTP_TREE,
+	    .serial = e->serial, .generation = e->space->generation,
+	    .va = va, .level = (unsigned)lvl, .depth = depth, .hide = hide };
+	/* a live space's per-page detail is read at each request, so only
+	   the other spaces' answers are fixed by their generation */
+	cacheable = !e->space->live && http_arg(rq, "generation") == NULL;
+	if (cacheable && (v = render_cache_get(&rq->srv->render, &key)) !=
+	    NULL) {
+		close_space(rq, e);
+		http_json_text(rs, 200, v->text, v->len);
+		render_val_put(&rq->srv->render, v);
+		return 200;
+	}
 	if (e->space->ops->tree(e->space, lvl, va, depth, &node, &err) < 0) {
 		close_space(rq, e);
 		return http_error(rs, &err);
 	}
-	o = json_tree(e->id, e->space, node,
-	    server_hide_physical(rq->srv, e->space));
+	o = json_tree(e->id, e->space, node, hide);
 	pt_node_free(node);
+	if (!cacheable) {
+		close_space(rq, e);
+		return http_json(rs, 200, o);
+	}
+	v = render_cache_put_text(&rq->srv->render, &key, json_print(o));
+	cJSON_Delete(o);
 	close_space(rq, e);
-	return http_json(rs, 200, o);
+	http_json_text(rs, 200, v->text, v->len);
+	render_val_put(&rq->srv->render, v);
+	return 200;
 }
 
 int

@@ -15,6 +15,7 @@
 #include "procfs.h"
 #include "ptdump.h"
 #include "registry.h"
+#include "render-cache.h"
 #include "zones.h"
 
 #define SERVER_MAX_PTDUMP 4
@@ -26,6 +27,7 @@ struct server {
 	struct options opt;
 	struct registry reg;
 	struct metrics metrics;
+	struct render_cache render;		/* shared rendered answers */
 	struct live_caps caps;
 	const struct arch *host_arch;
 	int nptdump;				/* debugfs dumps offered */

@@ -86,6 +86,7 @@ registry_add(struct registry *r, struct space *s, const char *prefix, int pid,
 	}
 	e->space = s;
 	e->pid = pid;
+	e->serial = ++r->next_serial;
 	e->refs = 2;	/* the registry's and the caller's */
 	e->last_refresh_ms = now_ms();
 	pthread_mutex_init(&e->lock, NULL);

@@ -31,7 +31,9 @@ struct entry {
 	 */
 	atomic_bool gone;
 	int pid;		/* process spaces, else 0 */
-	uint64_t last_refresh_ms;
+	uint64_t last_refresh_ms;	/* when the last refresh ended */
+	uint64_t serial;	/* unique for the daemon's life, never reused
+				   (keys rendered answers: render-cache.h) */
 };
 
 struct registry {
@@ -40,6 +42,7 @@ struct registry {
 	size_t n, cap;
 	unsigned next_sim, next_dump;
 	unsigned max_spaces;
+	uint64_t next_serial;
 };
 
 void registry_init(struct registry *, unsigned max_spaces);

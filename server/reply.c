@@ -36,6 +36,14 @@ http_json(struct http_resp *rs, int status, cJSON *o)
 }
 
 int
+http_json_text(struct http_resp *rs, int status, const char *text,
+    size_t len)
+{
+	return http_text(rs, status, "application/json; charset=utf-8", text,
+	    len);
+}
+
+int
 http_error(struct http_resp *rs, const struct pts_err *err)
 {
 	return http_json(rs, pts_http_status(err->code), json_error(err));

@@ -45,6 +45,9 @@ const char *http_header(const struct http_req *, const char *name);
 
 /* Answer with a JSON tree (consumed). */
 int http_json(struct http_resp *, int status, cJSON *);
+/* Answer with JSON text already printed (copied). */
+int http_json_text(struct http_resp *, int status, const char *text,
+    size_t len);
 /* Answer with the error JSON for err (status from its code). */
 int http_error(struct http_resp *, const struct pts_err *);
 /* Answer with an error built on the spot. */

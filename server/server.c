@@ -152,6 +152,7 @@ setup(struct server *srv, struct pts_err *err)
 		    strerror(errno));
 	registry_init(&srv->reg, srv->opt.max_spaces);
 	metrics_init(&srv->metrics);
+	render_cache_init(&srv->render, RENDER_CACHE_BYTES);
 	procfs_probe(srv->opt.proc_root, &srv->caps);
 	srv->host_arch = procfs_host_arch();
 	setup_kernel_spaces(srv);
@@ -165,6 +166,7 @@ teardown(struct server *srv)
 	ws_stop(srv->ws);
 	registry_release(&srv->reg);
 	metrics_release(&srv->metrics);
+	render_cache_release(&srv->render);
 	log_access_close();
 }
 

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "daemon.h"
+#include "render-cache.h"
 #include "strbuf.h"
 #include "ws-msg.h"
 #include "xalloc.h"
@@ -40,8 +41,8 @@ struct ws_sub {
 	uint64_t last_poll;
 	bool need_snapshot;
 	bool done;		/* gone sent, nothing more to do */
-	struct pt_node *last;	/* what the client holds */
-	char *last_zones;	/* zones JSON last sent */
+	struct render_val *last;	/* the tree the client holds (shared) */
+	struct render_val *last_zones;	/* the zones message last sent */
 };
 
 struct ws_client {
@@ -72,6 +73,7 @@ struct ws {
 	pthread_mutex_t lock;	/* clients list, stopping, notified */
 	pthread_cond_t cond;
 	bool stopping, notified;
+	uint64_t pass;		/* streamer passes (keys live trees) */
 	struct ws_client *clients;
 	unsigned nclients;
 };
@@ -87,8 +89,8 @@ client_put(struct ws *ws, struct ws_client *c)
 	if (!last)
 		return;
 	for (unsigned i = 0; i < c->nsubs; i++) {
-		pt_node_free(c->subs[i].last);
-		free(c->subs[i].last_zones);
+		render_val_put(&ws->srv->render, c->subs[i].last);
+		render_val_put(&ws->srv->render, c->subs[i].last_zones);
 	}
 	free(c->subs);
 	while (c->qhead) {
@@ -204,8 +206,8 @@ find_sub(struct ws_client *c, const char *space, const char *sim)
 static void
 drop_sub(struct ws_client *c, struct ws_sub *s)
 {
-	pt_node_free(s->last);
-	free(s->last_zones);
+	render_val_put(&c->ws->srv->render, s->last);
+	render_val_put(&c->ws->srv->render, s->last_zones);
 	*s = c->subs[--c->nsubs];
 }
 
@@ -226,8 +228,8 @@ on_subscribe(struct ws_client *c, const struct ws_req *rq)
 	sub.need_snapshot = true;
 	pthread_mutex_lock(&c->lock);
 	if ((old = find_sub(c, sub.space, sub.sim)) != NULL) {
-		pt_node_free(old->last);
-		free(old->last_zones);
+		render_val_put(&c->ws->srv->render, old->last);
+		render_val_put(&c->ws->srv->render, old->last_zones);
 		*old = sub;	/* a new subscribe replaces the old one */
 	} else if (c->nsubs >= c->ws->srv->opt.max_subs) {
 		pthread_mutex_unlock(&c->lock);
@@ -522,62 +524,90 @@ static const struct lws_protocols protocols[] = {
 
 /* ---- the streamer thread ----------------------------------------------- */
 
-/* Zones of the live machine or of a sim space, as a "zones" message. */
+/* The "zones" message of zs (released). */
 static char *
-render_zones(struct ws *ws, const struct ws_sub *s, struct pts_err *err)
+zones_text(struct zones_state *zs)
 {
-	struct zones_state zs = { 0 };
-	struct entry *e = NULL;
-	cJSON *o;
+	cJSON *o = json_zones(zs);
 	char *text;
-	int r;
 
-	if (s->sim[0]) {
-		if ((e = registry_get(&ws->srv->reg, s->sim, err)) == NULL)
-			return NULL;
-		entry_lock(e);
-		r = e->space->ops->zones ? e->space->ops->zones(e->space, &zs,
-		    err) : pts_errf(err, PTS_ENOTSUP, "no_zones",
-		    "space '%s' has no simulated machine", s->sim);
-		entry_unlock(e);
-		registry_put(&ws->srv->reg, e);
-		snprintf(zs.source, sizeof zs.source, "%s", s->sim);
-	} else {
-		r = server_live_zones(ws->srv->opt.proc_root, &zs, err);
-	}
-	if (r < 0) {
-		zones_release(&zs);
-		return NULL;
-	}
-	o = json_zones(&zs);
-	zones_release(&zs);
+	zones_release(zs);
 	cJSON_AddStringToObject(o, "type", "zones");
 	text = json_print(o);
 	cJSON_Delete(o);
 	return text;
 }
 
+/*
+ * Zones of the live machine or of a sim space, as a "zones" message shared
+ * by every subscriber: a sim space's is rendered once per generation, the
+ * live machine's at most once per --min-interval.
+ */
+static struct render_val *
+render_zones(struct ws *ws, const struct ws_sub *s, uint64_t now,
+    struct pts_err *err)
+{
+	struct render_cache *rc = &ws->srv->render;
+	struct render_key k = { .kind = RENDER_ZONES };
+	struct zones_state zs = { 0 };
+	struct render_val *v;
+	struct entry *e = NULL;
+	int r;
+
+	if (s->sim[0]) {
+		if ((e = registry_get(&ws->srv->reg, s->sim, err)) == NULL)
+			return NULL;
+		entry_lock(e);
+		k.serial = e->serial;
+		k.generation = e->space->generation;
+		if ((v = render_cache_get(rc, &k)) == NULL) {
+			r = e->space->ops->zones ? e->space->ops->zones(
+			    e->space, &zs, err) : pts_errf(err, PTS_ENOTSUP,
+			    "no_zones", "space '%s' has no simulated machine",
+			    s->sim);
+			snprintf(zs.source, sizeof zs.source, "%s", s->sim);
+			v = r < 0 ? NULL : render_cache_put_text(rc, &k,
+			    zones_text(&zs));
+			if (r < 0)
+				zones_release(&zs);
+		}
+		entry_unlock(e);
+		registry_put(&ws->srv->reg, e);
+		return v;
+	}
+	k.generation = now / (ws->srv->opt.min_interval_ms ?
+	    ws->srv->opt.min_interval_ms : 1);
+	if ((v = render_cache_get(rc, &k)) != NULL)
+		return v;
+	if (server_live_zones(ws->srv->opt.proc_root, &zs, err) < 0) {
+		zones_release(&zs);
+		return NULL;
+	}
+	return render_cache_put_text(rc, &k, zones_text(&zs));
+}
+
 static void
 stream_zones(struct ws_client *c, struct ws_sub *s, uint64_t now)
 {
+	struct render_cache *rc = &c->ws->srv->render;
 	struct pts_err err;
-	char *text;
+	struct render_val *v;
 
 	if (!s->need_snapshot && now - s->last_poll < s->interval_ms)
 		return;
 	s->last_poll = now;
-	if ((text = render_zones(c->ws, s, &err)) == NULL) {
+	if ((v = render_zones(c->ws, s, now, &err)) == NULL) {
 		send_error(c, &err);
 		s->done = true;
 		return;
 	}
 	if (s->need_snapshot || s->last_zones == NULL ||
-	    strcmp(text, s->last_zones)) {
-		enqueue(c, text);
-		free(s->last_zones);
-		s->last_zones = text;
+	    (v != s->last_zones && strcmp(v->text, s->last_zones->text))) {
+		enqueue(c, v->text);
+		render_val_put(rc, s->last_zones);
+		s->last_zones = v;
 	} else {
-		free(text);
+		render_val_put(rc, v);
 	}
 	s->need_snapshot = false;
 }
@@ -605,40 +635,104 @@ message(const char *type, const struct ws_sub *s, uint64_t gen)
 	return o;
 }
 
+/*
+ * With e locked: the subscribed tree at the space's generation, built once
+ * and shared by every client with the same subscription (a live space's
+ * once per streamer pass: its per-page detail is read when it is built).
+ * NULL with *rc < 0 and err filled when the tree op failed.
+ */
+static struct render_val *
+sub_tree(struct ws *ws, const struct ws_sub *s, struct entry *e,
+    struct pts_err *err, int *rc)
+{
+	struct render_key k = { .kind = RENDER_TREE, .serial = e->serial,
+	    .generation = e->space->generation, .va = s->va,
+	    .level = (unsigned)s->level, .depth = s->depth,
+	    .pass = e->space->live ? ws->pass : 0 };
+	struct render_val *v = render_cache_get(&ws->srv->render, &k);
+	struct pt_node *node = NULL;
+
+	*rc = 0;
+	if (v)
+		return v;
+	if ((*rc = e->space->ops->tree(e->space, s->level, s->va, s->depth,
+	    &node, err)) < 0)
+		return NULL;
+	return render_cache_put_tree(&ws->srv->render, &k, node);
+}
+
+/* The snapshot message of tree t, rendered once per (tree, hide). */
+static struct render_val *
+snapshot_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
+    struct render_val *t, bool hide)
+{
+	struct render_key k = { .kind = RENDER_WS_SNAPSHOT,
+	    .serial = e->serial, .generation = t->id,
+	    .pass = e->space->generation, .hide = hide };
+	struct render_val *v = render_cache_get(&ws->srv->render, &k);
+	cJSON *o;
+
+	if (v)
+		return v;
+	o = message("snapshot", s, e->space->generation);
+	cJSON_AddItemToObject(o, "node", json_node(t->node, hide));
+	v = render_cache_put_text(&ws->srv->render, &k, json_print(o));
+	cJSON_Delete(o);
+	return v;
+}
+
+/* The delta message from tree old (NULL: none) to t, rendered once per
+   (old, t, hide); its text is "" when nothing changed. */
+static struct render_val *
+delta_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
+    struct render_val *old, struct render_val *t, bool hide)
+{
+	struct render_key k = { .kind = RENDER_WS_DELTA,
+	    .serial = e->serial, .from_gen = old ? old->id : 0,
+	    .generation = t ? t->id : 0, .pass = e->space->generation,
+	    .hide = hide };
+	struct render_val *v = render_cache_get(&ws->srv->render, &k);
+	cJSON *o;
+
+	if (v)
+		return v;
+	o = message("delta", s, e->space->generation);
+	if (diff_tree(old ? old->node : NULL, t ? t->node : NULL, hide,
+	    cJSON_AddArrayToObject(o, "changes")))
+		v = render_cache_put_text(&ws->srv->render, &k, json_print(o));
+	else
+		v = render_cache_put_text(&ws->srv->render, &k, xstrdup(""));
+	cJSON_Delete(o);
+	return v;
+}
+
 /* With e locked: a snapshot, or a delta when the generation moved. */
 static void
 stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
 {
-	struct pt_node *node = NULL;
+	struct ws *ws = c->ws;
+	struct render_cache *rc = &ws->srv->render;
+	struct render_val *t, *msg;
 	struct pts_err err;
-	bool hide = server_hide_physical(c->ws->srv, e->space);
+	bool hide = server_hide_physical(ws->srv, e->space);
 	uint64_t gen = e->space->generation;
-	cJSON *o;
 	int r;
 
 	if (!s->need_snapshot && gen == s->last_gen)
 		return;
-	r = e->space->ops->tree(e->space, s->level, s->va, s->depth, &node,
-	    &err);
+	t = sub_tree(ws, s, e, &err, &r);
 	if (r < 0 && (s->need_snapshot || err.code != PTS_ENOENT)) {
 		send_error(c, &err);
 		s->done = true;
 		return;
 	}
-	if (s->need_snapshot) {
-		o = message("snapshot", s, gen);
-		cJSON_AddItemToObject(o, "node", json_node(node, hide));
-		enqueue_json(c, o);
-	} else {
-		o = message("delta", s, gen);
-		if (diff_tree(s->last, node, hide,
-		    cJSON_AddArrayToObject(o, "changes")))
-			enqueue_json(c, o);
-		else
-			cJSON_Delete(o);
-	}
-	pt_node_free(s->last);
-	s->last = node;
+	msg = s->need_snapshot ? snapshot_text(ws, s, e, t, hide) :
+	    delta_text(ws, s, e, s->last, t, hide);
+	if (msg->len)
+		enqueue(c, msg->text);
+	render_val_put(rc, msg);
+	render_val_put(rc, s->last);
+	s->last = t;
 	s->last_gen = gen;
 	s->need_snapshot = false;
 }
@@ -734,6 +828,7 @@ stream_main(void *arg)
 			c->refs++;
 			v[n++] = c;
 		}
+		ws->pass++;
 		pthread_mutex_unlock(&ws->lock);
 		for (i = 0; i < n; i++) {
 			stream_client(v[i], now_ms());
