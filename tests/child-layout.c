@@ -143,7 +143,7 @@ map_cow(void)
 	if (p == MAP_FAILED)
 		return NULL;
 	for (int i = 0; i < 4; i++)
-		sink = p[i * PG];
+		sink = ((volatile char *)p)[i * PG];
 	(void)sink;
 	p[1 * PG] = p[3 * PG] = 1;
 	return p;
