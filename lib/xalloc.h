@@ -12,7 +12,5 @@ void	*xrealloc(void *, size_t);
 void	*xgrow(void *, size_t *cap, size_t n, size_t sz);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
-/* printf into a new string; caller frees. */
-char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -36,15 +36,6 @@ pt_flag_name(uint32_t bit)
 	return NULL;
 }
 
-uint32_t
-pt_flag_from_name(const char *name)
-{
-	for (unsigned i = 0; i < PTF_NR; i++)
-		if (strcmp(name, flag_names[i]) == 0)
-			return 1u << i;
-	return 0;
-}
-
 struct pt_node *
 pt_node_new(enum pt_level level, uint64_t va, uint64_t span, unsigned entries)
 {
@@ -85,28 +76,6 @@ pt_node_free(struct pt_node *n)
 	}
 	free(n->children);
 	free(n);
-}
-
-struct pt_node *
-pt_node_dup(const struct pt_node *src)
-{
-	struct pt_node *n;
-
-	if (src == NULL)
-		return NULL;
-	n = pt_node_new(src->level, src->va, src->span, src->entries);
-	n->table_pa = src->table_pa;
-	n->stats = src->stats;
-	n->expanded = src->expanded;
-	for (size_t i = 0; i < src->nchildren; i++) {
-		struct pt_child *c = pt_node_add_child(n);
-
-		*c = src->children[i];
-		c->attrs = src->children[i].attrs ?
-		    xstrdup(src->children[i].attrs) : NULL;
-		c->table = pt_node_dup(src->children[i].table);
-	}
-	return n;
 }
 
 struct pt_range *

@@ -57,8 +57,6 @@ enum pt_flag {
 };
 /* Name of one flag bit (a single PTF_* value), or NULL. */
 const char *pt_flag_name(uint32_t bit);
-/* Flag bit for a name, or 0. */
-uint32_t pt_flag_from_name(const char *name);
 
 struct pt_stats {
 	uint64_t present_pages;	/* base pages mapped (a 2M block on 4K = 512) */
@@ -105,8 +103,6 @@ struct pt_node *pt_node_new(enum pt_level, uint64_t va, uint64_t span,
 /* Append a zeroed child (entry, entry_pa and pa set to PT_UNKNOWN). */
 struct pt_child *pt_node_add_child(struct pt_node *);
 void pt_node_free(struct pt_node *);
-/* Deep copy. */
-struct pt_node *pt_node_dup(const struct pt_node *);
 
 #define PT_MAX_STEPS PT_NLEVELS
 

@@ -68,15 +68,6 @@ space_info_null(struct space_info *si, const char *key)
 }
 
 void
-space_info_double(struct space_info *si, const char *key, double v)
-{
-	struct info_field *f = info_next(si, key, INFO_DOUBLE);
-
-	if (f)
-		f->d = v;
-}
-
-void
 space_free(struct space *s)
 {
 	if (s && s->ops && s->ops->free)

@@ -52,14 +52,12 @@ struct space_op_result {
 
 /* Kind-specific fields of the space object.  A dotted key ("kernel.vm_pte_kb")
    becomes a nested object in JSON. */
-enum info_type { INFO_STR, INFO_U64, INFO_HEX, INFO_BOOL, INFO_NULL,
-    INFO_DOUBLE };
+enum info_type { INFO_STR, INFO_U64, INFO_HEX, INFO_BOOL, INFO_NULL };
 
 struct info_field {
 	char key[40];
 	enum info_type type;
 	uint64_t u;
-	double d;
 	char s[200];
 };
 
@@ -75,7 +73,6 @@ void space_info_u64(struct space_info *, const char *key, uint64_t);
 void space_info_hex(struct space_info *, const char *key, uint64_t);
 void space_info_bool(struct space_info *, const char *key, bool);
 void space_info_null(struct space_info *, const char *key);
-void space_info_double(struct space_info *, const char *key, double);
 
 struct space_ops {
 	const char *kind;	/* "sim", "process", "kernel", "ptdump" */

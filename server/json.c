@@ -50,7 +50,7 @@ json_add_u64(cJSON *obj, const char *key, uint64_t v)
 	cJSON_AddNumberToObject(obj, key, (double)v);
 }
 
-void
+static void
 json_add_flags(cJSON *obj, const char *key, uint32_t flags)
 {
 	cJSON *a = cJSON_AddArrayToObject(obj, key);
@@ -683,7 +683,6 @@ add_info(cJSON *o, const struct space_info *si)
 		case INFO_HEX:	json_add_hex(p, k, f->u); break;
 		case INFO_BOOL:	cJSON_AddBoolToObject(p, k, f->u != 0); break;
 		case INFO_NULL:	cJSON_AddNullToObject(p, k); break;
-		case INFO_DOUBLE: cJSON_AddNumberToObject(p, k, f->d); break;
 		}
 	}
 }

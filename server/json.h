@@ -33,7 +33,6 @@ struct whatif_result;
 
 void	 json_add_hex(cJSON *obj, const char *key, uint64_t v);
 void	 json_add_u64(cJSON *obj, const char *key, uint64_t v);
-void	 json_add_flags(cJSON *obj, const char *key, uint32_t flags);
 /* GET /info: name, version, WebSocket URL, live capabilities, limits. */
 cJSON	*json_info(const struct server *);
 cJSON	*json_arch(const struct arch *);

@@ -401,7 +401,8 @@ trim(char *s)
 	return s;
 }
 
-int
+/* Read a config file; an unknown key is an error naming the line. */
+static int
 options_read_file(struct options *o, const char *path, struct pts_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -652,7 +653,7 @@ put_roff(FILE *f, const char *s)
 	}
 }
 
-void
+static void
 options_doc_man(FILE *f, const struct opt_doc *d)
 {
 	fputs(".TP\n", f);

@@ -92,8 +92,6 @@ int options_parse(struct options *, int argc, char **argv, struct pts_err *);
 int options_set(struct options *, const char *key, const char *value,
     struct pts_err *);
 
-/* Read a config file; an unknown key is an error naming the line. */
-int options_read_file(struct options *, const char *path, struct pts_err *);
 
 /* Split "HOST:PORT" ("[::1]:80" too) into host and port. */
 int options_parse_hostport(const char *s, char *host, size_t hostlen,
@@ -109,9 +107,7 @@ bool options_list_contains(const char *list, long v);
 void options_help(FILE *);
 /* The man page's SERVE OPTIONS entries, as roff (--help-man). */
 void options_man(FILE *);
-/* One option's entry in --help / in the man page (also for the CLI's
-   commands). */
+/* One option's entry in --help (also for the CLI's commands). */
 void options_doc_help(FILE *, const struct opt_doc *);
-void options_doc_man(FILE *, const struct opt_doc *);
 
 #endif

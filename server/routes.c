@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct route routes[] = {
+static const struct route routes[] = {
 	{ "GET", "info", api_info },
 	{ "GET", "arches", api_arches },
 	{ "GET", "arches/*", api_arch },

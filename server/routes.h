@@ -15,8 +15,6 @@ struct route {
 	int (*handle)(struct http_req *, struct http_resp *);
 };
 
-extern const struct route routes[];
-
 /*
  * Find the route for rq.  Returns it, or NULL with *allow set to the methods
  * the path does accept (NULL when no route has that path at all).

@@ -25,7 +25,8 @@ static const struct { const char *ext, *type; } mimes[] = {
 	{ ".map", "application/json" },
 };
 
-const char *
+/* MIME type by file name extension. */
+static const char *
 static_mime(const char *name)
 {
 	size_t n = strlen(name);

@@ -13,7 +13,5 @@
  */
 struct MHD_Response *static_response(const char *root, const char *path,
     int *status, uint64_t *size);
-/* MIME type by file name extension. */
-const char *static_mime(const char *name);
 
 #endif
