@@ -25,8 +25,17 @@ need_pkgs() {
 		pkgs+=(chromium clang man-db groff-base systemd)
 		# promtool (checks /metrics and dist/ alert rules)
 		pkgs+=(prometheus)
+		# VM guests (tests/lib/guest.py): QEMU; the kernels and busybox
+		# are downloaded as .debs, arm64's need the arm64 apt lists
+		pkgs+=(qemu-system-x86 qemu-system-arm)
 		command -v node >/dev/null || pkgs+=(nodejs)
 		command -v npm >/dev/null || pkgs+=(npm)
+	fi
+	if [ "${1:-}" = test ] &&
+		! dpkg --print-foreign-architectures | grep -qx arm64; then
+		echo "dev.sh: adding the arm64 architecture (arm64 guest kernel)"
+		as_root dpkg --add-architecture arm64
+		as_root apt-get update -qq
 	fi
 	local missing=()
 	for p in "${pkgs[@]}"; do
