@@ -83,6 +83,64 @@ const steps = [
 		check((await page.textContent('#walk-kimage')).includes('kimage_voffset'), 'image formula shown');
 		await shot(page, 'walk-kimage', true);
 	}],
+	['an 8192-entry table: axes, jump to an index or VA, used rows only, one Tab stop', async () => {
+		// arm64 64K granule, 48-bit VA: pmd index = VA[41:29], 8192 entries
+		// (Arm ARM D8.2: 64KB granule, level 2 resolves 13 bits)
+		const r = await api(base, 'POST', '/api/v1/spaces', { kind: 'sim', arch: 'arm64-64k-48', scenario: 'process' });
+		eq(r.status, 201, 'new 64K space');
+		const id = r.json.id;
+		const ranges = (await api(base, 'GET', `/api/v1/spaces/${id}/ranges`)).json.ranges;
+		const va = BigInt(ranges[0].start);
+		const pmdVa = va & ~((1n << 42n) - 1n);
+		const want = Number((va >> 29n) & 8191n);
+		await page.goto(`${base}/#space=${id}&view=tables&node=pmd:0x${pmdVa.toString(16)}`);
+		await page.waitForSelector('#grid[data-entries="8192"]', { timeout: 10000 });
+		// one fold note for the two folded levels, not one per level
+		const note = await page.textContent('#crumbs .fold-note');
+		check(note.startsWith('P4D and PUD are folded on arm64-64k-48'), 'one note: ' + note);
+		eq((note.match(/folded/g) || []).length, 1, 'the note says "folded" once');
+		// row labels give the first index of every row of 128
+		const labels = await page.locator('#grid .rowlabel .ri').evaluateAll(els => els.slice(0, 3).map(e => e.textContent));
+		eq(labels.join(','), '0,128,256', 'row index labels');
+		await page.fill('#grid-jump', '0x' + va.toString(16));
+		await page.click('.grid-jump button[type=submit]');
+		const focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset.i);
+		eq(Number(focused), want, 'jump to a VA focuses VA[41:29]');
+		await page.fill('#grid-jump', '9000');
+		await page.click('.grid-jump button[type=submit]');
+		check((await page.textContent('#grid-jump-error')).includes('neither'), 'a bad index is refused');
+		await page.check('#grid-used');
+		const shown = await page.locator('#grid .cell').count();
+		const used = new Set((await api(base, 'GET', `/api/v1/spaces/${id}/tree?node=pmd:0x${pmdVa.toString(16)}`))
+			.json.node.children.map(c => Math.floor(c.index / 128)));
+		eq(shown, used.size * 128, 'used rows only: 128 cells per row holding an entry');
+		check(await page.locator('#grid .axis.gap').count() > 0, 'collapsed rows are labelled');
+		eq(await page.locator('#grid [tabindex="0"]').count(), 1, 'one Tab stop in the grid');
+		await shot(page, 'tables-8192-used', true);
+	}],
+	['the theme toggle switches to dark and is remembered', async () => {
+		await page.click('#theme-toggle');
+		eq(await page.evaluate(() => document.documentElement.dataset.theme), 'dark', 'dark after one click');
+		const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+		await page.reload();
+		await page.waitForSelector('body[data-ready=true]', { timeout: 10000 });
+		eq(await page.evaluate(() => document.documentElement.dataset.theme), 'dark', 'remembered');
+		const rgb = (await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).match(/\d+/g).map(Number);
+		check(rgb[0] < 60 && rgb[1] < 60 && rgb[2] < 60, `dark background, got ${rgb} (${bg})`);
+		await shot(page, 'dark', true);
+	}],
+	['reduced motion: a changed cell is marked without animation', async () => {
+		await page.emulateMedia({ reducedMotion: 'reduce' });
+		const anim = await page.evaluate(() => {
+			const c = document.createElement('div');
+			c.className = 'cell changed';
+			document.body.append(c);
+			const n = getComputedStyle(c).animationName;
+			c.remove();
+			return n;
+		});
+		eq(anim, 'none', 'no flash animation');
+	}],
 ];
 
 let ok = false;

@@ -12,6 +12,7 @@ import * as walk from './walk.js';
 import * as zones from './zones.js';
 import * as sim from './sim.js';
 import * as layout from './layout.js';
+import * as theme from './theme.js';
 
 const VIEWS = { overview, tables, walk, zones, sim };
 
@@ -206,6 +207,7 @@ async function start() {
 	$('close-space').addEventListener('click', closeSpace);
 	$('close-space').disabled = true;
 	$('tab-sim').hidden = true;
+	theme.init();
 	try {
 		ctx.info = await api.get('/info');
 		const a = await api.get('/arches');

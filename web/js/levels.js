@@ -51,3 +51,18 @@ export function levelLabel(arch, name) {
 	const l = levelInfo(arch, name);
 	return name.toUpperCase() + (l && l.hw_name ? ` (${l.hw_name})` : '');
 }
+
+// The fold note for all folded levels of an arch at once (one sentence,
+// however many levels fold), or '' when none folds.
+export function foldNoteAll(arch) {
+	const folded = LINUX_LEVELS.filter(n => isFolded(arch, n));
+	if (!folded.length) return '';
+	const names = folded.map(n => n.toUpperCase());
+	const list = names.length === 1 ? names[0] : names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
+	const ptrs = folded.map(n => 'PTRS_PER_' + n.toUpperCase()).join(' = ');
+	const fns = folded.map(n => HELPERS[n] + '()').join(', ');
+	const n = levelsOf(arch).length;
+	return `${list} ${folded.length === 1 ? 'is' : 'are'} folded on ${arch ? arch.id : 'this arch'}: ` +
+		`with ${n} real levels ${ptrs} = 1, and ${fns} return${folded.length === 1 ? 's' : ''} the entry of the level above, ` +
+		'so the walk passes straight through.';
+}

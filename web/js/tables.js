@@ -5,7 +5,7 @@
 
 import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, num, signExtend, lowMask, errText } from './util.js';
-import { LINUX_LEVELS, levelsOf, levelPos, isFolded, foldNote, levelLabel } from './levels.js';
+import { LINUX_LEVELS, levelsOf, levelPos, isFolded, foldNote, foldNoteAll, levelLabel } from './levels.js';
 import { entryDecoded } from './decoder.js';
 
 const KINDS = {
@@ -241,7 +241,7 @@ function drawCrumbs() {
 			items.push(h('span', { class: 'crumb below', 'data-level': name }, levelLabel(arch, name)));
 	});
 	setKids($('crumbs'), h('div', { class: 'crumb-row' }, items),
-		notes.length ? h('p', { class: 'fold-note hint' }, notes.join(' ')) : null);
+		notes.length ? h('p', { class: 'fold-note hint' }, foldNoteAll(arch)) : null);
 }
 
 // The heading above the grid: what this table is, up, and the root halves.
@@ -264,15 +264,41 @@ function drawHead() {
 	h('div', { class: 'grid-btns' }, btns));
 }
 
-// Columns and cell size for a table of n entries (fixed: no layout jumps).
+// Columns and cell size for a table of n entries (fixed: no layout jumps);
+// zoom doubles the cells of the big tables.
 function gridShape(n) {
 	if (n <= 16) return { cols: n, size: 56 };
 	if (n <= 1024) return { cols: 32, size: 22 };
-	if (n <= 2048) return { cols: 64, size: 13 };
-	return { cols: 128, size: 8 };
+	if (n <= 2048) return { cols: 64, size: zoom ? 22 : 13 };
+	return { cols: 128, size: zoom ? 16 : 8 };
 }
 
-// Build all cells of the current table.
+let zoom = false;	// big tables: larger cells
+let usedOnly = false;	// big tables: rows without a used entry collapsed
+
+// The first VA of row r (its first entry), short.
+function rowVa(first) {
+	return hex(entryVa(first));
+}
+
+// Column numbers above the grid: every column, or every 8th on tiny grids.
+function axisRow(shape) {
+	const step = shape.size < 20 ? 8 : 1;
+	const heads = [h('div', { class: 'axis corner', role: 'columnheader' }, 'entry')];
+	for (let c = 0; c < shape.cols; c++)
+		heads.push(h('div', { class: 'axis col', role: 'columnheader', 'aria-label': `column +${c}` },
+			c % step === 0 ? '+' + c : ''));
+	return h('div', { role: 'row', class: 'grow axis-row' }, heads);
+}
+
+// A run of collapsed empty rows in used-only mode.
+function gapRow(from, to) {
+	return h('div', { role: 'row', class: 'grow' },
+		h('div', { class: 'axis gap', role: 'rowheader' },
+			`entries ${from}–${to} empty (${hex(entryVa(from))} – ${hex(entryVa(to) + entrySpan() - 1n)})`));
+}
+
+// Build all cells of the current table, with index and VA labels.
 function drawGrid() {
 	const n = cur.node.entries;
 	const shape = gridShape(n);
@@ -282,10 +308,24 @@ function drawGrid() {
 	grid.dataset.entries = n;
 	grid.classList.toggle('tiny', shape.size < 20);
 	cells = new Array(n);
-	const rows = [];
+	const rows = [axisRow(shape)];
+	let gapFrom = -1;
 	for (let r = 0; r * shape.cols < n; r++) {
-		const row = h('div', { role: 'row', class: 'grow' });
-		for (let i = r * shape.cols; i < Math.min(n, (r + 1) * shape.cols); i++) {
+		const first = r * shape.cols, last = Math.min(n, first + shape.cols) - 1;
+		let used = false;
+		for (let i = first; i <= last && !used; i++) used = children.has(i);
+		if (usedOnly && !used) {
+			if (gapFrom < 0) gapFrom = first;
+			continue;
+		}
+		if (gapFrom >= 0) {
+			rows.push(gapRow(gapFrom, first - 1));
+			gapFrom = -1;
+		}
+		const row = h('div', { role: 'row', class: 'grow', dataset: { first } },
+			h('div', { class: 'axis rowlabel', role: 'rowheader', title: `entries ${first}–${last}` },
+				h('span', { class: 'ri' }, String(first)), ' ', h('span', { class: 'rva mono' }, rowVa(first))));
+		for (let i = first; i <= last; i++) {
 			const cell = h('div', { role: 'gridcell', class: 'cell', tabindex: '-1', dataset: { i } });
 			paint(cell, i);
 			cells[i] = cell;
@@ -293,8 +333,55 @@ function drawGrid() {
 		}
 		rows.push(row);
 	}
+	if (gapFrom >= 0) rows.push(gapRow(gapFrom, n - 1));
 	grid.replaceChildren(...rows);
-	if (focusIdx >= n) focusIdx = 0;
+	if (focusIdx >= n || !cells[focusIdx]) focusIdx = firstUsed();
+	drawTools(n);
+}
+
+// The grid's tools: jump to an index or VA, and for big tables zoom and
+// "used rows only".
+function drawTools(n) {
+	const box = $('grid-tools');
+	if (!box) return;
+	const big = n > 1024;
+	const input = h('input', { id: 'grid-jump', type: 'text', size: 20, spellcheck: 'false',
+		placeholder: 'index or VA', 'aria-label': 'Go to an entry: its index, or a VA it maps' });
+	const err = h('span', { id: 'grid-jump-error', class: 'error', role: 'status' });
+	setKids(box, h('form', { class: 'grid-jump', onsubmit: ev => {
+		ev.preventDefault();
+		const i = jumpIndex(input.value.trim());
+		err.textContent = i === null ? `“${input.value}” is neither an index below ${n} nor a VA this table maps.` : '';
+		if (i !== null) {
+			if (!cells[i]) {		// in a collapsed row: show all rows
+				usedOnly = false;
+				drawGrid();
+			}
+			setFocus(i, true);
+		}
+	} }, input, h('button', { type: 'submit' }, 'Go'), err),
+	big ? h('label', {}, h('input', { type: 'checkbox', id: 'grid-zoom', checked: zoom,
+		onchange: ev => { zoom = ev.target.checked; drawGrid(); focusCell(false); } }), ' larger cells') : null,
+	big ? h('label', {}, h('input', { type: 'checkbox', id: 'grid-used', checked: usedOnly,
+		onchange: ev => { usedOnly = ev.target.checked; drawGrid(); focusCell(false); } }), ' used rows only') : null);
+}
+
+// The entry a typed index ("17") or VA ("0x7f...") names, or null.
+function jumpIndex(text) {
+	const n = cur.node.entries;
+	if (/^[0-9]+$/.test(text)) {
+		const i = Number(text);
+		return i < n ? i : null;
+	}
+	let va;
+	try {
+		va = BigInt(text.startsWith('0x') ? text : '0x' + text);
+	} catch (e) {
+		return null;
+	}
+	const start = big(cur.node.va), span = big(cur.node.span);
+	if (va < start || va - start >= span) return null;
+	return Number((va - start) / entrySpan());
 }
 
 // Set a cell's kind, marks and label from its child (or empty).
@@ -316,6 +403,13 @@ function paint(cell, i) {
 function setFocus(i, domFocus) {
 	if (!cells.length) return;
 	i = Math.max(0, Math.min(cells.length - 1, i));
+	if (!cells[i]) {		// a collapsed row: the nearest shown entry
+		const dir = i >= focusIdx ? 1 : -1;
+		let k = i;
+		while (k >= 0 && k < cells.length && !cells[k]) k += dir;
+		if (k < 0 || k >= cells.length) return;
+		i = k;
+	}
 	if (cells[focusIdx]) cells[focusIdx].tabIndex = -1;
 	focusIdx = i;
 	focusCell(domFocus);
@@ -333,7 +427,8 @@ function focusCell(domFocus) {
 // Arrow keys move, Enter descends (or walks a page), Backspace goes up.
 function gridKeys(ev) {
 	const cols = gridShape(cur.node.entries).cols;
-	const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols };
+	const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols,
+		PageUp: -cols * 8, PageDown: cols * 8 };
 	if (moves[ev.key] !== undefined) setFocus(focusIdx + moves[ev.key], true);
 	else if (ev.key === 'Home') setFocus(0, true);
 	else if (ev.key === 'End') setFocus(cells.length - 1, true);
