@@ -29,6 +29,13 @@ const MASK = (1n << 64n) - 1n;
 const PAGE_OFFSET = (-(1n << 48n)) & MASK;
 let sp = null;
 
+// Load the viewer at a hash (a full load: the hash alone is not reread).
+async function openAt(hash) {
+	await page.goto(`${base}/#${hash}`);
+	await page.reload();
+	await page.waitForSelector('body[data-ready=true]', { timeout: 10000 });
+}
+
 async function walkTo(va) {
 	await page.click('#tab-walk');
 	await page.fill('#walk-va', va);
@@ -93,7 +100,7 @@ const steps = [
 		const va = BigInt(ranges[0].start);
 		const pmdVa = va & ~((1n << 42n) - 1n);
 		const want = Number((va >> 29n) & 8191n);
-		await page.goto(`${base}/#space=${id}&view=tables&node=pmd:0x${pmdVa.toString(16)}`);
+		await openAt(`space=${id}&view=tables&node=pmd:0x${pmdVa.toString(16)}`);
 		await page.waitForSelector('#grid[data-entries="8192"]', { timeout: 10000 });
 		// one fold note for the two folded levels, not one per level
 		const note = await page.textContent('#crumbs .fold-note');
@@ -117,6 +124,34 @@ const steps = [
 		check(await page.locator('#grid .axis.gap').count() > 0, 'collapsed rows are labelled');
 		eq(await page.locator('#grid [tabindex="0"]').count(), 1, 'one Tab stop in the grid');
 		await shot(page, 'tables-8192-used', true);
+	}],
+	['ARMv7: a pgd entry\'s two hardware words are sections 2n and 2n+1; the pte page shows twins where pgtable-2level.h puts them', async () => {
+		const r = await api(base, 'POST', '/api/v1/spaces', { kind: 'sim', arch: 'armv7-2l', scenario: 'process' });
+		const id = r.json.id;
+		const ranges = (await api(base, 'GET', `/api/v1/spaces/${id}/ranges`)).json.ranges;
+		const va = BigInt(ranges.find(x => x.level === 'pte').start);
+		const n = Number(va >> 21n);		// pgd index: VA[31:21]
+		await openAt(`space=${id}&view=tables&node=pgd:0x0`);
+		await page.waitForSelector('#grid[data-entries="2048"]', { timeout: 10000 });
+		await page.locator(`#grid .cell[data-i="${n}"]`).hover();
+		const secs = await page.locator('#cell-details .hw-words li').evaluateAll(li => li.map(e => Number(e.dataset.section)));
+		eq(secs.join(','), `${2 * n},${2 * n + 1}`, 'hardware words are sections 2n, 2n+1');
+		await openAt(`space=${id}&view=tables&node=pte:0x${va.toString(16)}`);
+		await page.waitForSelector('#pte-page', { timeout: 10000 });
+		const tree = (await api(base, 'GET', `/api/v1/spaces/${id}/tree?node=pte:0x${va.toString(16)}`)).json.node;
+		const tpa = BigInt(tree.table_pa);
+		for (const c of tree.children.slice(0, 8)) {
+			const i = c.index;
+			const lin = page.locator(`#pte-page .pp-cell[data-copy=linux][data-i="${i}"]`);
+			const hw = page.locator(`#pte-page .pp-cell[data-copy=hw][data-i="${i}"]`);
+			eq(BigInt(await lin.getAttribute('data-pa')), tpa + 4n * BigInt(i), `Linux pte ${i} at +4i`);
+			eq(BigInt(await hw.getAttribute('data-pa')), tpa + 2048n + 4n * BigInt(i), `hardware pte ${i} at +2048+4i`);
+			eq(await lin.getAttribute('data-value'), c.entry, `Linux value of ${i}`);
+			eq(await hw.getAttribute('data-value'), c.hw[0], `hardware value of ${i}`);
+			await lin.hover();
+			check(await hw.evaluate(e => e.classList.contains('twin')), `hovering Linux ${i} marks its twin`);
+		}
+		await shot(page, 'armv7-pte-page', true);
 	}],
 	['the theme toggle switches to dark and is remembered', async () => {
 		await page.click('#theme-toggle');

@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, num, signExtend, lowMask, errText } from './util.js';
 import { LINUX_LEVELS, levelsOf, levelPos, isFolded, foldNote, foldNoteAll, levelLabel } from './levels.js';
 import { entryDecoded } from './decoder.js';
+import * as armv7 from './armv7.js';
 
 const KINDS = {
 	table: { letter: 'T', name: 'table' },
@@ -283,7 +284,7 @@ function rowVa(first) {
 
 // Column numbers above the grid: every column, or every 8th on tiny grids.
 function axisRow(shape) {
-	const step = shape.size < 20 ? 8 : 1;
+	const step = shape.size < 20 ? 8 : shape.size < 40 ? 4 : 1;
 	const heads = [h('div', { class: 'axis corner', role: 'columnheader' }, 'entry')];
 	for (let c = 0; c < shape.cols; c++)
 		heads.push(h('div', { class: 'axis col', role: 'columnheader', 'aria-label': `column +${c}` },
@@ -394,6 +395,7 @@ function paint(cell, i) {
 	cell.classList.toggle('w', flags.includes('write'));
 	cell.classList.toggle('x', flags.includes('exec'));
 	cell.classList.toggle('u', flags.includes('user'));
+	cell.classList.toggle('super', armv7.isShort(ctx.arch) && flags.includes('cont') && flags.includes('section'));
 	cell.setAttribute('aria-label', `entry ${i}: ${KINDS[kind] ? KINDS[kind].name : kind}` +
 		(flags.length ? ', ' + flags.join(' ') : ''));
 	cell.tabIndex = i === focusIdx ? 0 : -1;
@@ -494,6 +496,7 @@ function phys(v) {
 // Show the details of entry i.
 function details(i) {
 	if (!cur) return;
+	if (armv7.isShort(ctx.arch) && cur.node.level === 'pte') armv7.markPair($('pte-page-box'), i);
 	const c = children.get(i);
 	const va = entryVa(i);
 	const span = c && c.size ? big(c.size) : entrySpan();
@@ -505,7 +508,10 @@ function details(i) {
 		row('Kind', KINDS[kind] ? KINDS[kind].name : kind),
 		c ? row('Entry value', phys(c.entry), 'mono') : null,
 		c && c.entry_pa ? row('Entry at PA', hex(c.entry_pa), 'mono') : null,
-		c && c.hw ? row('Hardware', c.hw.join(' '), 'mono') : null,
+		c && c.hw ? row('Hardware', armv7.isShort(ctx.arch) && cur.node.level === 'pgd' ?
+			armv7.pgdWords(c, i, va) : c.hw.join(' '), 'mono') : null,
+		c && armv7.isShort(ctx.arch) && cur.node.level === 'pgd' && (c.flags || []).includes('cont') ?
+			row('Supersection', (sp => `16 MiB over pgd entries ${sp.first}–${sp.last} (hardware entries ${2 * sp.first}–${2 * sp.last + 1})`)(armv7.supersectionSpan(i))) : null,
 		c ? row('Flags', h('span', { class: 'chips' }, (c.flags || []).map(f => h('span', { class: 'chip' }, f)))) : null,
 		c && c.attrs && c.attrs.length ? row('Attributes', [].concat(c.attrs).join(' ')) : null,
 		c && (c.kind === 'page' || c.kind === 'block') ? row('PA', phys(c.pa), 'mono') : null,
@@ -551,6 +557,7 @@ function decodeSection(c) {
 // Stats of the current table.
 function drawStats() {
 	const n = cur.node;
+	drawPtePage();
 	const st = n.stats || {};
 	const used = (n.children || []).length;
 	setKids($('node-stats'), h('h3', {}, 'This table'),
@@ -563,6 +570,18 @@ function drawStats() {
 			row('Blocks', num(st.blocks)),
 			row('Swapped pages', num(st.swapped_pages)),
 			row('Generation', cur.generation === undefined ? '—' : String(cur.generation))));
+}
+
+// ARMv7 pte tables: the page's real layout, Linux and hardware copies.
+function drawPtePage() {
+	const box = $('pte-page-box');
+	if (!box) return;
+	if (!armv7.isShort(ctx.arch) || cur.node.level !== 'pte') {
+		setKids(box);
+		return;
+	}
+	setKids(box, armv7.ptePage(cur.node, children, i => setFocus(i, true)));
+	armv7.markPair(box, focusIdx);
 }
 
 // The legend: colour, letter and pattern per kind, and the permission marks.
