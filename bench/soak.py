@@ -69,11 +69,11 @@ def http_worker(d, st, stop, seed):
     rnd = random.Random(seed)
     sims = []
 
-    def req(method, path, body=None, want=(200,)):
+    def req(method, path, body=None, want=(200,), hdrs=None):
         try:
-            code, h, data = d.request(method, path, body,
-                                      {'Content-Type': 'application/json'}
-                                      if body is not None else None)
+            code, h, data = d.request(method, path, body, hdrs or (
+                {'Content-Type': 'application/json'}
+                if body is not None else None))
         except Exception as e:  # noqa: counted
             st.error('%s %s: %r' % (method, path, e))
             return None, None
@@ -120,7 +120,8 @@ def http_worker(d, st, stop, seed):
             req('GET', '/api/v1/zones')
         elif k < 0.80:
             code, data = req('POST', '/api/v1/ptdump?arch=x86_64-4l',
-                             PTDUMP, (201,))
+                             PTDUMP, (201,), {'Content-Type': 'text/plain',
+                                              'X-Ptscope': '1'})
             if code == 201:
                 req('DELETE', '/api/v1/spaces/' + json.loads(data)['id'],
                     want=(204,))

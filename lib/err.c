@@ -37,6 +37,8 @@ pts_http_status(int code)
 	case PTS_EMETHOD:	return 405;
 	case PTS_EAUTH:		return 401;
 	case PTS_EBUSY:		return 503;
+	case PTS_EHOST:		return 421;
+	case PTS_EMEDIA:	return 415;
 	default:		return 500;
 	}
 }
@@ -56,6 +58,8 @@ pts_code_id(int code)
 	case PTS_EMETHOD:	return "method_not_allowed";
 	case PTS_EAUTH:		return "unauthorized";
 	case PTS_EBUSY:		return "busy";
+	case PTS_EHOST:		return "misdirected_request";
+	case PTS_EMEDIA:	return "unsupported_media_type";
 	default:		return "internal_error";
 	}
 }

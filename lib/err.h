@@ -25,6 +25,9 @@ enum pts_code {
 	PTS_EMETHOD = -10,	/* wrong HTTP method: HTTP 405 */
 	PTS_EAUTH = -11,	/* missing or wrong token: HTTP 401 */
 	PTS_EBUSY = -12,	/* a limit on concurrent use: HTTP 429/503 */
+	/* browser safety (server/guard.h); numbered apart from the rest */
+	PTS_EHOST = -20,	/* Host not one of the daemon's names: HTTP 421 */
+	PTS_EMEDIA = -21,	/* body of a refused content type: HTTP 415 */
 };
 
 struct pts_err {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xalloc.h"
@@ -91,19 +92,37 @@ strbuf_detach(struct strbuf *sb, size_t *len)
 	return p;
 }
 
-int
-strbuf_read_file(struct strbuf *sb, const char *path, size_t max,
+/* The error of a failed open of name (errno e). */
+static int
+open_error(const char *name, int e, struct pts_err *err)
+{
+	if (e == ELOOP)
+		return pts_errf(err, PTS_EPERM, NULL, "%s is a symbolic link, "
+		    "which is not followed here", name);
+	return pts_errf(err, e == EACCES || e == EPERM ? PTS_EPERM :
+	    e == ENOENT || e == ESRCH ? PTS_ENOENT : PTS_EIO, NULL,
+	    "cannot open %s: %s", name, strerror(e));
+}
+
+/*
+ * Read all of an open fd (closed here).  Only regular files: a FIFO or a
+ * device could block a worker for good (it was opened O_NONBLOCK, but a
+ * read would still wait or never end).  Messages name the file, never
+ * quote what it holds.
+ */
+static int
+read_fd(struct strbuf *sb, int fd, const char *name, size_t max,
     struct pts_err *err)
 {
 	char chunk[16384];
+	struct stat st;
 	ssize_t n;
-	int fd, e;
+	int e;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		e = errno;
-		return pts_errf(err, e == EACCES || e == EPERM ? PTS_EPERM :
-		    e == ENOENT || e == ESRCH ? PTS_ENOENT : PTS_EIO, NULL,
-		    "cannot open %s: %s", path, strerror(e));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pts_errf(err, PTS_EIO, NULL, "%s is not a regular file",
+		    name);
 	}
 	strbuf_reserve(sb, 0);
 	sb->buf[sb->len] = '\0';	/* an empty file is "", not garbage */
@@ -116,7 +135,7 @@ strbuf_read_file(struct strbuf *sb, const char *path, size_t max,
 		if (max && sb->len + (size_t)n > max) {
 			close(fd);
 			return pts_errf(err, PTS_E2BIG, NULL,
-			    "%s is larger than %zu bytes", path, max);
+			    "%s is larger than %zu bytes", name, max);
 		}
 		strbuf_add(sb, chunk, (size_t)n);
 	}
@@ -124,6 +143,29 @@ strbuf_read_file(struct strbuf *sb, const char *path, size_t max,
 	close(fd);
 	if (n < 0)
 		return pts_errf(err, e == ESRCH ? PTS_EGONE : PTS_EIO, NULL,
-		    "cannot read %s: %s", path, strerror(e));
+		    "cannot read %s: %s", name, strerror(e));
 	return 0;
+}
+
+int
+strbuf_read_file(struct strbuf *sb, const char *path, size_t max,
+    struct pts_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return open_error(path, errno, err);
+	return read_fd(sb, fd, path, max, err);
+}
+
+int
+strbuf_read_fileat(struct strbuf *sb, int dirfd, const char *name,
+    size_t max, struct pts_err *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOFOLLOW);
+
+	if (fd < 0)
+		return open_error(name, errno, err);
+	return read_fd(sb, fd, name, max, err);
 }

@@ -23,8 +23,15 @@ void	 strbuf_reset(struct strbuf *);
 void	 strbuf_release(struct strbuf *);
 /* Hand the bytes to the caller (who frees them); the strbuf is emptied. */
 char	*strbuf_detach(struct strbuf *, size_t *len);
-/* Read a whole file; PTS_EIO with a message on failure.  max 0: no limit. */
+/*
+ * Read a whole regular file; PTS_EIO with a message on failure (a FIFO or
+ * a device is refused at once, not waited for).  max 0: no limit.
+ */
 int	 strbuf_read_file(struct strbuf *, const char *path, size_t max,
 	    struct pts_err *);
+/* The same for name in directory dirfd, never following a symbolic link
+   (name is one path component: /proc/PID/maps under a held /proc/PID). */
+int	 strbuf_read_fileat(struct strbuf *, int dirfd, const char *name,
+	    size_t max, struct pts_err *);
 
 #endif

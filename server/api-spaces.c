@@ -83,33 +83,6 @@ create_sim(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 	return reply_space(rq, rs, e, 201);
 }
 
-/* Check --allow-pid / --allow-uid lists ("" allows all). */
-static int
-attach_allowed(const struct server *srv, int pid, struct pts_err *err)
-{
-	char path[600], line[256];
-	FILE *f;
-	long uid = -1;
-
-	if (srv->opt.allow_pid[0] && !options_list_contains(srv->opt.allow_pid, pid))
-		return pts_errf(err, PTS_EPERM, "not_allowed",
-		    "pid %d is not in this daemon's --allow-pid list", pid);
-	if (!srv->opt.allow_uid[0])
-		return 0;
-	snprintf(path, sizeof path, "%s/%d/status", srv->opt.proc_root, pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;	/* the attach itself reports the missing pid */
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "Uid: %*d %ld", &uid) == 1)
-			break;
-	fclose(f);
-	if (uid < 0 || !options_list_contains(srv->opt.allow_uid, uid))
-		return pts_errf(err, PTS_EPERM, "not_allowed",
-		    "processes of uid %ld are not in this daemon's "
-		    "--allow-uid list", uid);
-	return 0;
-}
-
 static int
 create_process(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 {
@@ -125,14 +98,18 @@ create_process(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 	if (pid == 0 || pid > 0x7fffffff)
 		return http_errorf(rs, PTS_EINVAL, "bad_pid",
 		    "pid %llu is not a process id", (unsigned long long)pid);
-	if (attach_allowed(srv, (int)pid, &err) < 0)
-		return http_error(rs, &err);
 	if ((e = registry_find_pid(&srv->reg, (int)pid)) != NULL) {
 		struct pts_err rerr;
 		int r;
 
 		entry_lock(e);
 		r = entry_refresh(e, 0, &rerr);
+		if (r != PTS_EGONE && server_peer_may_read(srv, &rq->peer,
+		    e->space, &err) < 0) {
+			entry_unlock(e);
+			registry_put(&srv->reg, e);
+			return http_error(rs, &err);
+		}
 		entry_unlock(e);
 		if (r != PTS_EGONE)
 			return reply_space(rq, rs, e, 200);
@@ -140,9 +117,22 @@ create_process(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 		registry_remove(&srv->reg, e->id, NULL);
 		registry_put(&srv->reg, e);
 	}
-	if (procfs_space_new(srv->opt.proc_root, (int)pid, &s, &err) < 0)
+	if (procfs_space_new_checked(srv->opt.proc_root, (int)pid,
+	    server_attach_allowed, srv, &s, &err) < 0)
 		return http_error(rs, &err);
+	/* before anything of it is shown or kept: is it the client's? */
+	if (server_peer_may_read(srv, &rq->peer, s, &err) < 0) {
+		space_free(s);
+		return http_error(rs, &err);
+	}
 	snprintf(id, sizeof id, "pid-%d", (int)pid);
+	/* the space of an exited process with this pid gives way to the
+	   new process (registry_find_pid skips it: it is gone) */
+	if ((e = registry_get(&srv->reg, id, NULL)) != NULL) {
+		if (e->gone)
+			registry_remove(&srv->reg, id, NULL);
+		registry_put(&srv->reg, e);
+	}
 	if (registry_add(&srv->reg, s, id, (int)pid, &e, &err) < 0)
 		return http_error(rs, &err);
 	return reply_space(rq, rs, e, 201);
@@ -210,9 +200,25 @@ api_space_get(struct http_req *rq, struct http_resp *rs)
 {
 	struct pts_err err;
 	struct entry *e = registry_get(&rq->srv->reg, rq->seg[3], &err);
+	int r;
 
 	if (e == NULL)
 		return http_error(rs, &err);
+	/* a live space is re-read first (always: this is where clients ask
+	   whether it is still there): an exited process is 404, and every
+	   field of the object comes from one reading */
+	entry_lock(e);
+	r = entry_refresh(e, 0, &err);
+	if (r == 0)
+		r = server_peer_may_read(rq->srv, &rq->peer, e->space,
+		    &err);
+	entry_unlock(e);
+	if (r < 0) {
+		registry_put(&rq->srv->reg, e);
+		if (r == PTS_EGONE)
+			ws_notify(rq->srv->ws);
+		return http_error(rs, &err);
+	}
 	return reply_space(rq, rs, e, 200);
 }
 

@@ -39,6 +39,13 @@ open_space(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, &err);
 		return NULL;
 	}
+	if (server_peer_may_read(rq->srv, &rq->peer, e->space,
+	    &err) < 0) {
+		entry_unlock(e);
+		registry_put(&rq->srv->reg, e);
+		http_error(rs, &err);
+		return NULL;
+	}
 	return e;
 }
 

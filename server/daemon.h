@@ -35,6 +35,7 @@ struct server {
 	char ptdump_why[200];
 	bool auth;				/* a token is required */
 	char token[256];
+	int http_port;				/* the one the daemon got */
 	char http_url[160];
 	char ws_url[160];
 	struct http *http;
@@ -43,6 +44,30 @@ struct server {
 
 /* Whether physical addresses of this space must be hidden. */
 bool server_hide_physical(const struct server *, const struct space *);
+
+struct procfs_creds;
+/*
+ * The --allow-pid and --allow-uid rules for a process with these
+ * credentials (a procfs_space_check_fn; ctx is the server): every uid of
+ * it (real, effective, saved, fs) must be allowed, so that a setuid exec
+ * leaves the list.  0, or PTS_EPERM "not_allowed".
+ */
+int server_attach_allowed(void *srv, int pid, const struct procfs_creds *,
+    struct pts_err *);
+
+/*
+ * May a client whose loopback peer (peer.h: its uid is looked up only
+ * when needed) read space s?  For a process space only when that uid
+ * could read the process itself (procfs_creds_readable_by): the daemon may
+ * run as root or with CAP_SYS_PTRACE, and must not lend that to a client.
+ * A token holder (--token-file) is trusted with the daemon's own access,
+ * and --insecure-no-auth lets unknown peers have it.  A process that
+ * exec'd into one the daemon's rules refuse is refused to everyone.
+ * 0, or PTS_EPERM.
+ */
+struct peer_ref;
+int server_peer_may_read(const struct server *, struct peer_ref *,
+    const struct space *, struct pts_err *);
 
 /* Constant-time check of a presented token against the configured one. */
 bool server_token_ok(const struct server *, const char *presented);

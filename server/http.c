@@ -12,7 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "guard.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -28,10 +30,16 @@ struct http {
 	struct server *srv;
 };
 
+/* More query arguments than any endpoint takes (see on_uri). */
+#define MAX_QUERY_ARGS 256
+
 /* Per-connection request state, from the first call to completion. */
 struct conn_state {
 	struct strbuf body;
 	int too_big;
+	bool refused;		/* by the guard: answer err, run no handler */
+	struct pts_err err;
+	int status;		/* of the refusal when not err's own, or 0 */
 	uint64_t t0;
 	double t0_s;		/* arrival, monotonic seconds */
 	const char *route;	/* the route answered, for the histogram */
@@ -85,14 +93,54 @@ is_api_path(const char *path)
 	    strcmp(path, "/metrics") == 0;
 }
 
+/* The socket of a connection (for the peer's uid), or -1. */
+static int
+conn_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
+/* A guard_req of the request's method, path and headers. */
+static struct guard_req
+guard_req_of(struct MHD_Connection *conn, const char *method,
+    const char *path, size_t body_len)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Content-Length");
+	struct guard_req q = {
+		.method = method, .path = path,
+		.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Host"),
+		.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Origin"),
+		.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Content-Type"),
+		.x_ptscope = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "X-Ptscope") != NULL,
+	};
+
+	q.has_body = body_len > 0 || (cl && strtoull(cl, NULL, 10) > 0) ||
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Transfer-Encoding") != NULL;
+	return q;
+}
+
 /* Route an API request; *name gets the route pattern for metrics. */
 static int
 dispatch_api(struct http_req *rq, struct http_resp *rs, const char **name)
 {
 	const struct route *r;
 	const char *allow;
+	struct guard_req q;
+	struct pts_err err;
 
-	if (rq->srv->auth && !server_token_ok(rq->srv, presented_token(rq)))
+	r = routes_match(rq, &allow);
+	/* the login route is how a browser gets the token cookie */
+	if (rq->srv->auth && !(r && r->handle == api_login) &&
+	    !server_token_ok(rq->srv, presented_token(rq)))
 		return http_errorf(rs, PTS_EAUTH, "unauthorized",
 		    "this daemon needs a token: send 'Authorization: Bearer "
 		    "TOKEN' (the viewer asks for it)");
@@ -100,8 +148,11 @@ dispatch_api(struct http_req *rq, struct http_resp *rs, const char **name)
 		*name = "/metrics";
 		return api_metrics(rq, rs);
 	}
-	if ((r = routes_match(rq, &allow)) != NULL) {
+	if (r != NULL) {
 		*name = r->pattern;
+		q = guard_req_of(rq->conn, rq->method, rq->path, rq->body_len);
+		if (guard_body(&q, &err) < 0)
+			return http_error(rs, &err);
 		return r->handle(rq, rs);
 	}
 	if (allow) {
@@ -125,6 +176,7 @@ send_resp(struct MHD_Connection *conn, struct http_resp *rs)
 	    MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(rs->body);
+		free(rs->set_cookie);
 		return MHD_NO;
 	}
 	if (rs->ctype)
@@ -133,6 +185,9 @@ send_resp(struct MHD_Connection *conn, struct http_resp *rs)
 		MHD_add_response_header(r, "Allow", rs->allow);
 	if (rs->location)
 		MHD_add_response_header(r, "Location", rs->location);
+	if (rs->set_cookie)
+		MHD_add_response_header(r, "Set-Cookie", rs->set_cookie);
+	free(rs->set_cookie);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
@@ -195,6 +250,53 @@ log_request(struct http *h, struct http_req *rq, int status, size_t bytes,
 	    (double)(now_ms() - t0));
 }
 
+/*
+ * Called with the request line, before libmicrohttpd parses the query.
+ * libmicrohttpd 0.9.75 keeps every query argument in the connection's
+ * memory pool; some 900 arguments fill it, and then it cannot even build
+ * its own 431 answer: the client waits for the connection timeout.  So
+ * count them here and, past MAX_QUERY_ARGS, answer 414 on the socket at
+ * once and shut it (libmicrohttpd then finds it closed and drops it).
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+#define TOO_MANY_BODY "{\"error\":{\"code\":\"too_many_arguments\"," \
+    "\"message\":\"a request may have at most 256 query arguments\"}}\n"
+	static const char answer[] = "HTTP/1.1 414 URI Too Long\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Connection: close\r\nContent-Length: 99\r\n\r\n"
+	    TOO_MANY_BODY;
+	const union MHD_ConnectionInfo *ci;
+	const char *q = strchr(uri, '?');
+	struct conn_state *cs;
+	unsigned n = 1;
+
+	_Static_assert(sizeof TOO_MANY_BODY - 1 == 99, "Content-Length");
+	_Static_assert(MAX_QUERY_ARGS == 256, "the message says 256");
+	(void)cls;
+	if (q == NULL)
+		return NULL;
+	for (; *q; q++)
+		n += *q == '&';
+	if (n <= MAX_QUERY_ARGS)
+		return NULL;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci) {
+		(void)!send(ci->connect_fd, answer, sizeof answer - 1,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		shutdown(ci->connect_fd, SHUT_RDWR);
+	}
+	/* should libmicrohttpd still call on_request: no handler either */
+	cs = xcalloc(1, sizeof *cs);
+	cs->t0 = now_ms();
+	cs->refused = true;
+	cs->status = 414;
+	pts_errf(&cs->err, PTS_EINVAL, "too_many_arguments",
+	    "a request may have at most %d query arguments", MAX_QUERY_ARGS);
+	return cs;
+}
+
 /* The first call: check the declared size before reading any body. */
 static enum MHD_Result
 on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
@@ -206,9 +308,15 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	struct http_req rq = { .srv = h->srv, .conn = conn, .method = method,
 	    .path = url };
 
+	struct guard_req q = guard_req_of(conn, method, url, 0);
+
 	cs->t0 = now_ms();
 	cs->t0_s = mono_seconds();
 	*con_cls = cs;
+	/* Host and Origin before anything else (a body is read and dropped,
+	   as for 413 below, so that the client sees the answer) */
+	if (guard_http(&h->srv->opt, h->srv->http_port, &q, &cs->err) < 0)
+		cs->refused = true;
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Length");
 	if (cl && strtoull(cl, NULL, 10) > h->srv->opt.max_body)
@@ -219,6 +327,12 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	 * are already sending it; closing on them would lose the answer, so
 	 * the body is read and dropped, then 413 goes out.
 	 */
+	if (cs->refused && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Expect")) {
+		http_error(&rs, &cs->err);
+		log_request(h, &rq, rs.status, rs.len, cs->t0, "guard");
+		return send_resp(conn, &rs);
+	}
 	if (cs->too_big && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Expect")) {
 		http_errorf(&rs, PTS_E2BIG, "body_too_large",
@@ -248,13 +362,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (cs == NULL)
 		return on_first_call(h, conn, url, method, con_cls);
 	if (*upload_size) {
-		if (!cs->too_big && cs->body.len + *upload_size <=
+		if (cs->refused)
+			;	/* read and dropped */
+		else if (!cs->too_big && cs->body.len + *upload_size <=
 		    h->srv->opt.max_body)
 			strbuf_add(&cs->body, upload_data, *upload_size);
 		else
 			cs->too_big = 1;
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (cs->refused) {
+		http_error(&rs, &cs->err);
+		if (cs->status)
+			rs.status = cs->status;
+		log_request(h, &rq, rs.status, rs.len, cs->t0, "guard");
+		return send_resp(conn, &rs);
 	}
 	if (cs->too_big) {
 		http_errorf(&rs, PTS_E2BIG, "body_too_large",
@@ -266,6 +389,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	rq.body = cs->body.buf;
 	rq.body_len = cs->body.len;
+	rq.peer = PEER_REF(conn_fd(conn));
 	split_path(&rq);
 	if (!is_api_path(url)) {
 		ret = serve_static(&rq, &rs, &route);
@@ -347,6 +471,7 @@ http_start(struct server *srv, struct http **out, struct pts_err *err)
 	    MHD_OPTION_CONNECTION_TIMEOUT, srv->opt.conn_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		free(h);
@@ -355,6 +480,7 @@ http_start(struct server *srv, struct http **out, struct pts_err *err)
 		    "this machine)", srv->opt.http_host, srv->opt.http_port);
 	}
 	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->http_port = di ? di->port : srv->opt.http_port;
 	server_format_url(srv->http_url, sizeof srv->http_url, "http",
 	    srv->opt.http_host, di ? di->port : srv->opt.http_port);
 	*out = h;

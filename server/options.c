@@ -209,6 +209,53 @@ set_pid(struct options *o, const struct opt_spec *r, const char *v,
 	return 0;
 }
 
+/*
+ * --allow-host NAME and --allow-origin SCHEME://NAME[:PORT], repeatable
+ * (each adds one; a config file line adds one too).  An origin is kept
+ * without a trailing slash: browsers never send one.
+ */
+static int
+add_allow(char (*list)[OPT_ALLOW_LEN], unsigned *n, const char *key,
+    const char *v, struct pts_err *err)
+{
+	size_t len = strlen(v);
+
+	if (len > 0 && !strcmp(key, "allow-origin") && v[len - 1] == '/')
+		len--;
+	if (len == 0 || len >= OPT_ALLOW_LEN || strpbrk(v, " \t,"))
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "--%s wants one %s, not '%.100s'", key,
+		    key[6] == 'h' ? "host name" : "origin (http://NAME:PORT)",
+		    v);
+	if (!strcmp(key, "allow-origin") && !strstr(v, "://"))
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "--allow-origin wants SCHEME://NAME[:PORT] as browsers send "
+		    "it, not '%.100s'", v);
+	if (*n >= OPT_MAX_ALLOW)
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "at most %d --%s options", OPT_MAX_ALLOW, key);
+	memcpy(list[*n], v, len);
+	list[*n][len] = '\0';
+	(*n)++;
+	return 0;
+}
+
+static int
+set_allow_host(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return add_allow(o->allow_hosts, &o->nallow_hosts, r->doc.name, v,
+	    err);
+}
+
+static int
+set_allow_origin(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	return add_allow(o->allow_origins, &o->nallow_origins, r->doc.name, v,
+	    err);
+}
+
 /* --metrics-top: bounded, each process is a series. */
 static int
 set_metrics_top(struct options *o, const struct opt_spec *r, const char *v,
@@ -297,6 +344,19 @@ static const struct opt_spec opt_table[] = {
 	{ { "allow-pid", 0, "LIST", NULL,
 	    "Only attach to the pids in the comma-separated <LIST>." },
 	  set_string, FIELD(allow_pid), 0 },
+	{ { "allow-host", 0, "NAME", NULL,
+	    "One more host name the daemon answers to (repeatable, up to 16; "
+	    "in the config file one line each). Requests whose Host header "
+	    "is not a loopback address, localhost, the listen address or such "
+	    "a name are refused with 421, against DNS rebinding: name the "
+	    "host a reverse proxy forwards, or the machine's LAN name." },
+	  set_allow_host, 0, 0, 0 },
+	{ { "allow-origin", 0, "ORIGIN", NULL,
+	    "One more origin, exactly as browsers send it "
+	    "(*https://ptscope.example.com*), whose pages may use the API and "
+	    "the WebSocket (repeatable, up to 16). Requests from other "
+	    "origins' pages are refused with 403." },
+	  set_allow_origin, 0, 0, 0 },
 	{ { "access-log", 0, "FILE|-", NULL,
 	    "Append one line per HTTP request to <FILE> (or write it to "
 	    "standard output for -): client address, time (UTC), method and "

@@ -14,6 +14,8 @@
 #include "err.h"
 
 #define OPT_MAX_PIDS 32
+#define OPT_MAX_ALLOW 16	/* --allow-host / --allow-origin entries */
+#define OPT_ALLOW_LEN 256
 
 struct options {
 	char http_host[64];
@@ -31,6 +33,11 @@ struct options {
 	int npids;
 	char allow_uid[256];	/* comma list, "" = any */
 	char allow_pid[256];
+	/* browser safety (guard.h): more names and origins, for proxies */
+	char allow_hosts[OPT_MAX_ALLOW][OPT_ALLOW_LEN];
+	unsigned nallow_hosts;
+	char allow_origins[OPT_MAX_ALLOW][OPT_ALLOW_LEN];
+	unsigned nallow_origins;
 	int verbosity;		/* 0 quiet, 1 normal, 2 verbose */
 	/* limits */
 	size_t max_body;	/* bytes of a request body */

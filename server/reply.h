@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "err.h"
+#include "peer.h"
 
 struct server;
 
@@ -26,6 +27,7 @@ struct http_req {
 	char segbuf[512];
 	const char *body;
 	size_t body_len;
+	struct peer_ref peer;	/* the local client's uid, on demand */
 };
 
 /* What a handler answers. */
@@ -36,6 +38,7 @@ struct http_resp {
 	const char *ctype;
 	const char *allow;	/* Allow header for 405 */
 	const char *location;
+	char *set_cookie;	/* Set-Cookie value, malloc'ed, or NULL */
 };
 
 /* A query-string argument, or NULL. */

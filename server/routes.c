@@ -26,6 +26,7 @@ static const struct route routes[] = {
 	{ "POST", "spaces/*/ops", api_ops },
 	{ "GET", "spaces/*/zones", api_space_zones },
 	{ "POST", "ptdump", api_ptdump_upload },
+	{ "POST", "login", api_login },
 	{ NULL, NULL, NULL }
 };
 

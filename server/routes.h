@@ -42,6 +42,8 @@ int api_cost(struct http_req *, struct http_resp *);
 int api_machine(struct http_req *, struct http_resp *);
 int api_ops(struct http_req *, struct http_resp *);
 int api_space_zones(struct http_req *, struct http_resp *);
+/* POST /api/v1/login {"token"}: 204 and an HttpOnly cookie (api-login.c). */
+int api_login(struct http_req *, struct http_resp *);
 /* GET /metrics (outside /api/v1). */
 int api_metrics(struct http_req *, struct http_resp *);
 

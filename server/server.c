@@ -127,8 +127,8 @@ setup_pids(struct server *srv, struct pts_err *err)
 		struct entry *e;
 		char id[40];
 
-		if (procfs_space_new(srv->opt.proc_root, srv->opt.pids[i], &s,
-		    err) < 0)
+		if (procfs_space_new_checked(srv->opt.proc_root,
+		    srv->opt.pids[i], server_attach_allowed, srv, &s, err) < 0)
 			return PTS_EINVAL;
 		snprintf(id, sizeof id, "pid-%d", srv->opt.pids[i]);
 		if (registry_add(&srv->reg, s, id, srv->opt.pids[i], &e,

@@ -87,7 +87,9 @@ static_response(const char *root, const char *path, int *status,
 		*status = 403;
 		return NULL;
 	}
-	if ((fd = open(real, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: opening a FIFO would wait for a writer for good,
+	   holding a worker (and SIGTERM's shutdown) */
+	if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);

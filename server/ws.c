@@ -13,6 +13,8 @@
 #include <libwebsockets.h>
 
 #include "diff.h"
+#include "guard.h"
+#include "peer.h"
 #include "json.h"
 #include "log.h"
 #include "daemon.h"
@@ -23,6 +25,7 @@
 
 #define WS_SNDBUF (256 * 1024)	/* bounded kernel buffer per client */
 #define WS_FRAG (16 * 1024)	/* largest frame written at once */
+#define WS_MAX_HEADERS 32768	/* bytes of handshake headers */
 
 struct ws_msg {
 	struct ws_msg *next;
@@ -62,6 +65,7 @@ struct ws_client {
 	bool want_writable;
 	struct ws_msg *cur;	/* being sent (service thread only) */
 	size_t cur_off;		/* bytes of cur already sent */
+	struct peer_ref peer;	/* the local client's uid (peer.h) */
 	struct strbuf rx;	/* a message being reassembled */
 	bool rx_too_big;
 };
@@ -407,26 +411,78 @@ on_cancelled(struct ws *ws)
 
 /* ---- connection lifecycle (service thread) ----------------------------- */
 
+/* A copy of a handshake header of any length (malloc'ed), or NULL. */
+static char *
+hdr_dup(struct lws *wsi, enum lws_token_indexes h)
+{
+	int n = lws_hdr_total_length(wsi, h);
+	char *buf;
+
+	if (n <= 0)
+		return NULL;
+	buf = xmalloc((size_t)n + 1);
+	if (lws_hdr_copy(wsi, buf, n + 1, h) < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The value of cookie name in a Cookie header, copied, or NULL. */
+static char *
+cookie_value(const char *cookies, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = cookies; p && *p; p = strchr(p, ';'),
+	    p = p ? p + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=')
+			return xstrndup(p + nl + 1, strcspn(p + nl + 1, "; "));
+	}
+	return NULL;
+}
+
+/* The token of "Authorization: Bearer" or the ptscope_token cookie. */
 static bool
 ws_authorized(struct ws *ws, struct lws *wsi)
 {
-	char buf[512];
-	const char *p;
+	char *auth, *cookies, *tok = NULL;
+	bool ok;
 
 	if (!ws->srv->auth)
 		return true;
-	if (lws_hdr_copy(wsi, buf, sizeof buf,
-	    WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && !strncmp(buf, "Bearer ", 7))
-		return server_token_ok(ws->srv, buf + 7);
-	if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0 &&
-	    (p = strstr(buf, "ptscope_token=")) != NULL) {
-		char tok[300];
-
-		snprintf(tok, sizeof tok, "%s", p + 14);
-		tok[strcspn(tok, "; ")] = '\0';
-		return server_token_ok(ws->srv, tok);
+	auth = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (auth && strncmp(auth, "Bearer ", 7) == 0) {
+		ok = server_token_ok(ws->srv, auth + 7);
+		free(auth);
+		return ok;
 	}
-	return false;
+	free(auth);
+	if ((cookies = hdr_dup(wsi, WSI_TOKEN_HTTP_COOKIE)) != NULL)
+		tok = cookie_value(cookies, "ptscope_token");
+	ok = tok && server_token_ok(ws->srv, tok);
+	free(tok);
+	free(cookies);
+	return ok;
+}
+
+/* Host and Origin of the handshake (guard.h): a foreign page is refused. */
+static bool
+ws_guard_ok(struct ws *ws, struct lws *wsi)
+{
+	char *host = hdr_dup(wsi, WSI_TOKEN_HOST);
+	char *origin = hdr_dup(wsi, WSI_TOKEN_ORIGIN);
+	struct pts_err err;
+	bool ok = guard_ws(&ws->srv->opt, ws->srv->http_port, host, origin,
+	    &err) == 0;
+
+	if (!ok)
+		log_info("websocket handshake refused: %s", err.msg);
+	free(host);
+	free(origin);
+	return ok;
 }
 
 static struct ws_client *
@@ -439,6 +495,7 @@ client_new(struct ws *ws, struct lws *wsi)
 	c->wsi = wsi;
 	c->ws = ws;
 	c->refs = 1;
+	c->peer = PEER_REF(fd);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->qlock, NULL);
 	if (fd >= 0)
@@ -485,7 +542,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (!ws_authorized(ws, wsi))
+		if (!ws_guard_ok(ws, wsi) || !ws_authorized(ws, wsi))
 			return -1;
 		return ws->nclients >= ws->srv->opt.max_ws_clients ? -1 : 0;
 	case LWS_CALLBACK_ESTABLISHED:
@@ -761,6 +818,12 @@ stream_space(struct ws_client *c, struct ws_sub *s, uint64_t now)
 		send_gone(c, s, "the process exited");
 		goto out;
 	}
+	/* every time: an exec may have made the process another user's */
+	if (server_peer_may_read(ws->srv, &c->peer, e->space, &err) < 0) {
+		send_error(c, &err);
+		s->done = true;
+		goto out;
+	}
 	stream_tree(c, s, e);
 out:
 	entry_unlock(e);
@@ -895,6 +958,10 @@ ws_start(struct server *srv, struct ws **out, struct pts_err *err)
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;
 	info.timeout_secs = srv->opt.conn_timeout;
+	/* room for the headers the HTTP side accepts too (a long Cookie
+	   header of other sites' cookies on the same host must not break the
+	   login); lws's default is 4096 bytes for all of them */
+	info.max_http_header_data = WS_MAX_HEADERS;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (strchr(srv->opt.ws_host, ':') == NULL)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;

@@ -13,7 +13,7 @@ from ptstest import Daemon, TestCase, main, PTSCOPE, SRCDIR
 def raw_get(port, path):
     """Send a request line exactly as given (no client-side cleaning)."""
     s = socket.create_connection(('127.0.0.1', port), timeout=10)
-    s.sendall(('GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+    s.sendall(('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
                % path).encode())
     data = b''
     while True:

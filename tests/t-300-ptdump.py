@@ -27,7 +27,8 @@ def ranges_of(d, sid, fmt=None):
 def upload_raw(d, text, arch=None):
     path = '/api/v1/ptdump' + ('?arch=' + arch if arch else '')
     return d.json('POST', path, text.encode() if isinstance(text, str)
-                  else text, {'Content-Type': 'text/plain'})
+                  else text, {'Content-Type': 'text/plain',
+                                'X-Ptscope': '1'})
 
 
 def key(r, flags=None):
@@ -262,7 +263,8 @@ def post_stream(port, path, total, chunk=1 << 20, chunked=False):
     s = socket.create_connection(('127.0.0.1', port), timeout=30)
     length = ('Transfer-Encoding: chunked' if chunked
               else 'Content-Length: %d' % total)
-    s.sendall(('POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n'
+    s.sendall(('POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+               'Content-Type: text/plain\r\nX-Ptscope: 1\r\n'
                '%s\r\nConnection: close\r\n\r\n' % (path, length)).encode())
     block = b'A' * chunk
     sent = 0

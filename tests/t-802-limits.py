@@ -54,6 +54,10 @@ def ptdump_text(nbytes):
     return ''.join(out), i
 
 
+# a raw dump upload (guard.h: text/plain needs the X-Ptscope header)
+PTDUMP_HEADERS = {'Content-Type': 'text/plain', 'X-Ptscope': '1'}
+
+
 class Slowloris(TestCase):
     def test_half_open_connections(self):
         n = 300
@@ -109,7 +113,7 @@ class Oversized(TestCase):
         with Daemon() as d:
             for size in (100 << 10, 1 << 20):
                 s = socket.create_connection((d.host, d.port), timeout=10)
-                req = (b'GET /api/v1/info HTTP/1.1\r\nHost: x\r\nX-Big: ' +
+                req = (b'GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ' +
                        b'a' * size + b'\r\n\r\n')
                 try:
                     s.sendall(req)
@@ -233,7 +237,7 @@ class BigPtdump(TestCase):
             t0 = time.monotonic()
             st, h, body = d.request(
                 'POST', '/api/v1/ptdump?arch=x86_64-4l', body=text,
-                headers={'Content-Type': 'text/plain'}, timeout=120)
+                headers=PTDUMP_HEADERS, timeout=120)
             dt = time.monotonic() - t0
             self.assertEqual(st, 201, body[:300])
             self.assertLess(dt, 60)
@@ -270,7 +274,7 @@ class BigPtdump(TestCase):
             for i in range(3):
                 st, h, body = d.request(
                     'POST', '/api/v1/ptdump?arch=x86_64-4l', body=text,
-                    timeout=120)
+                    headers=PTDUMP_HEADERS, timeout=120)
                 self.assertEqual(st, 201)
                 sid = json.loads(body)['id']
                 st, h, b = d.get('/api/v1/spaces/%s/ranges' % sid)
@@ -291,7 +295,7 @@ class BigPtdump(TestCase):
         with Daemon(args=['--max-body', '1M']) as d:
             st, h, body = d.request(
                 'POST', '/api/v1/ptdump?arch=x86_64-4l', body=text,
-                headers={'Content-Type': 'text/plain'}, timeout=120)
+                headers=PTDUMP_HEADERS, timeout=120)
             self.assertEqual(st, 413, body[:300])
             st, o = d.get_json('/api/v1/spaces')
             self.assertEqual(st, 200)

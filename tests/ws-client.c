@@ -289,7 +289,9 @@ main(int argc, char **argv)
 	ci.context = st.ctx;
 	ci.path = pathbuf;
 	ci.host = ci.address;
-	ci.origin = ci.address;
+	/* no Origin, like curl and scripts (a test gives one with
+	   --header 'Origin: ...' when it plays a browser) */
+	ci.origin = NULL;
 	ci.protocol = proto;
 	ci.pwsi = &st.wsi;
 	if (lws_client_connect_via_info(&ci) == NULL) {

@@ -4,6 +4,7 @@
 #include "procfs-maps.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,12 +137,12 @@ procfs_maps_parse_line(const char *line, struct procfs_vma *out,
 	memset(&v, 0, sizeof v);
 	if (!maps_head(&p, &v) || !maps_dev_inode(&p, &v) ||
 	    (*p != '\0' && *p != ' ' && *p != '\n'))
+		/* never quote the line: a --proc-root file may be any file */
 		return pts_errf(err, PTS_EINVAL, "bad_maps_line",
-		    "This maps line is not in the kernel's format: \"%.120s\".",
-		    line);
+		    "This maps line is not in the kernel's format.");
 	if (v.end <= v.start)
 		return pts_errf(err, PTS_EINVAL, "bad_maps_line",
-		    "This maps line ends before it starts: \"%.120s\".", line);
+		    "This maps line ends before it starts.");
 	maps_name(p, &v);
 	*out = v;
 	return 0;
@@ -153,18 +154,23 @@ procfs_maps_parse(const char *text, struct procfs_vmas *out,
 {
 	struct procfs_vmas l = { 0, 0, NULL };
 	const char *p = text;
+	unsigned lineno = 0;
 	int r;
 
 	while (*p != '\0') {
 		struct procfs_vma v;
 		const char *nl = strchr(p, '\n');
 
+		lineno++;
 		if (nl == p) {
 			p++;
 			continue;
 		}
 		if ((r = procfs_maps_parse_line(p, &v, err)) < 0) {
 			procfs_vmas_release(&l);
+			if (err)
+				snprintf(err->msg, sizeof err->msg, "Line %u of "
+				    "maps is not in the kernel's format.", lineno);
 			return r;
 		}
 		if (l.n > 0 && v.start < l.v[l.n - 1].end) {

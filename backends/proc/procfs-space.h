@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "procfs-maps.h"
+#include "procfs-stat.h"
 #include "space.h"
 
 /*
@@ -16,6 +17,33 @@
  * thread.  The space's refresh op re-scans; PTS_EGONE once it exited.
  */
 int procfs_space_new(const char *proc_root, int pid, struct space **out,
+    struct pts_err *err);
+
+/*
+ * The daemon's own rules (--allow-uid, --allow-pid): 0 to allow, or an
+ * error (PTS_EPERM "not_allowed") for the process with these credentials.
+ */
+typedef int procfs_space_check_fn(void *ctx, int pid,
+    const struct procfs_creds *, struct pts_err *);
+
+/*
+ * procfs_space_new() that asks check at attach and again whenever the
+ * process's identity changes (an exec, new credentials); a refresh then
+ * fails with check's error, or PTS_EPERM when the kernel's own ptrace
+ * check refuses the new credentials, and shows nothing of the new image.
+ * The process is held by an open /proc/PID directory: once it exits the
+ * space answers PTS_EGONE "process_exited", never a reused pid's data.
+ */
+int procfs_space_new_checked(const char *proc_root, int pid,
+    procfs_space_check_fn *check, void *ctx, struct space **out,
+    struct pts_err *err);
+
+/*
+ * The credentials of a process space as of its last refresh: 0, or the
+ * error (with err) when the process's new identity may not be shown; 1
+ * for other spaces.
+ */
+int procfs_space_creds(const struct space *, struct procfs_creds *out,
     struct pts_err *err);
 
 /* The pid a process space is attached to, or -1 for other spaces. */

@@ -10,6 +10,7 @@
 #include "ptdump-int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -98,16 +99,20 @@ ptdump_debugfs_probe_at(const char *root, struct ptdump_source *src,
 	for (size_t i = 0; i < sizeof ptdump_files / sizeof ptdump_files[0] &&
 	    n < max; i++) {
 		char path[sizeof src->path];
+		int fd;
 
 		if ((size_t)snprintf(path, sizeof path, "%s/%s", root,
 		    ptdump_files[i].file) >= sizeof path)
 			continue;
-		if (access(path, F_OK) != 0)
-			continue;
-		if (access(path, R_OK) != 0) {
-			unreadable = true;
+		/* opened, not access(2)ed: access() checks the real uid
+		   without capabilities, so a non-root daemon holding
+		   CAP_DAC_READ_SEARCH (the unit's) would be told no */
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+			if (errno != ENOENT)
+				unreadable = true;
 			continue;
 		}
+		close(fd);
 		snprintf(src[n].id, sizeof src[n].id, "%s", ptdump_files[i].id);
 		snprintf(src[n].path, sizeof src[n].path, "%s", path);
 		n++;

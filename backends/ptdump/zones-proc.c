@@ -399,9 +399,18 @@ zones_read(const char *root, const char *name, struct strbuf *sb,
 	char path[4096];
 
 	snprintf(path, sizeof path, "%s/%s", root, name);
-	if (access(path, R_OK) != 0)
-		return errno ? errno : EIO;
-	return strbuf_read_file(sb, path, ZONES_MAX_FILE, err) < 0 ? EIO : 0;
+	/* opened, not access(2)ed: access() ignores the capabilities of a
+	   non-root daemon (CAP_DAC_READ_SEARCH for the 0400 pagetypeinfo) */
+	switch (strbuf_read_file(sb, path, ZONES_MAX_FILE, err)) {
+	case 0:
+		return 0;
+	case PTS_ENOENT:
+		return ENOENT;
+	case PTS_EPERM:
+		return EACCES;
+	default:
+		return EIO;
+	}
 }
 
 /* Read the optional files: zoneinfo, then pagetypeinfo (root only). */

@@ -157,7 +157,11 @@ class Daemon:
         hdrs = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
+        # the daemon takes JSON bodies only (server/guard.h); a test that
+        # sends another type says so, and 'Content-Type': None sends none
+        if body is not None:
             hdrs.setdefault('Content-Type', 'application/json')
+        hdrs = {k: v for k, v in hdrs.items() if v is not None}
         if isinstance(body, str):
             body = body.encode()
         c.request(method, path, body=body, headers=hdrs)
@@ -202,6 +206,36 @@ class Daemon:
 
     def ws(self, headers=()):
         return WsClient(self.ws_url, headers)
+
+
+def ws_handshake(port, headers=(), protocol='ptscope.v1', timeout=5,
+                 host=None):
+    """A hand-made WebSocket upgrade to 127.0.0.1:port; returns (status or
+    None, response head bytes).  None: closed without an HTTP answer."""
+    import base64
+    import socket
+    s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    key = base64.b64encode(os.urandom(16)).decode()
+    req = ('GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n'
+           'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n'
+           'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n'
+           % (host or '127.0.0.1:%d' % port, key, protocol))
+    for h in headers:
+        req += h + '\r\n'
+    s.sendall((req + '\r\n').encode())
+    data = b''
+    try:
+        while b'\r\n\r\n' not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    s.close()
+    if not data.startswith(b'HTTP/1.1 '):
+        return None, data
+    return int(data.split()[1]), data
 
 
 class WsClient:

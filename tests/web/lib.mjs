@@ -75,14 +75,16 @@ export function skipReason() {
 	return null;
 }
 
-// Launch headless Chromium with a fresh profile; returns {browser, dir}.
-export async function launch() {
+// Launch headless Chromium with a fresh profile (and extra command-line
+// flags); returns {browser, dir}.
+export async function launch(extraArgs = []) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptscope-chromium-'));
 	const context = await chromium.launchPersistentContext(dir, {
 		executablePath: CHROMIUM,
 		headless: true,
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+			'--disable-background-networking', '--disable-component-update', '--disable-sync',
+			...extraArgs],
 		viewport: { width: 1280, height: 900 },
 	});
 	return { context, dir, close: async () => {

@@ -157,19 +157,24 @@ function connState(state, delay) {
 	el.title = 'WebSocket stream: ' + text;
 }
 
-// Ask for a token when the API answers 401; resolves true to retry.
+// Ask for a token when the API answers 401; resolves true to retry.  The
+// token goes to POST /api/v1/login, which answers with an HttpOnly cookie:
+// no script (ours, or one of another port of this host) ever reads it.
 function askToken(message) {
 	const dlg = $('login');
 	$('login-msg').textContent = message || 'This ptscope daemon needs a token.';
 	$('login-token').value = '';
 	return new Promise(resolve => {
-		dlg.onclose = () => {
+		dlg.onclose = async () => {
 			const tok = $('login-token').value.trim();
-			if (dlg.returnValue === 'ok' && tok) {
-				document.cookie = 'ptscope_token=' + encodeURIComponent(tok) + '; path=/; SameSite=Strict';
+			$('login-token').value = '';
+			if (dlg.returnValue !== 'ok' || !tok) return resolve(false);
+			try {
+				await api.post('/login', { token: tok }, { noLogin: true });
 				resolve(true);
-			} else
-				resolve(false);
+			} catch (e) {
+				resolve(askToken(e.message));
+			}
 		};
 		dlg.showModal();
 	});
