@@ -39,6 +39,7 @@ pts_http_status(int code)
 	case PTS_EBUSY:		return 503;
 	case PTS_EHOST:		return 421;
 	case PTS_EMEDIA:	return 415;
+	case PTS_EEXPIRED:	return 410;
 	default:		return 500;
 	}
 }
@@ -60,6 +61,7 @@ pts_code_id(int code)
 	case PTS_EBUSY:		return "busy";
 	case PTS_EHOST:		return "misdirected_request";
 	case PTS_EMEDIA:	return "unsupported_media_type";
+	case PTS_EEXPIRED:	return "expired";
 	default:		return "internal_error";
 	}
 }

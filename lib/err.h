@@ -28,6 +28,7 @@ enum pts_code {
 	/* browser safety (server/guard.h); numbered apart from the rest */
 	PTS_EHOST = -20,	/* Host not one of the daemon's names: HTTP 421 */
 	PTS_EMEDIA = -21,	/* body of a refused content type: HTTP 415 */
+	PTS_EEXPIRED = -13,	/* left a bounded history: HTTP 410 */
 };
 
 struct pts_err {

@@ -24,6 +24,7 @@
 #include "zones.h"
 
 struct space;
+struct history;
 
 /* Protection bits of simulator ops. */
 #define SPACE_PROT_R 1u
@@ -109,6 +110,9 @@ struct space {
 				   (PAGE_OFFSET maps it): PHYS_OFFSET on arm,
 				   memstart_addr on arm64, phys_ram_base on
 				   RISC-V, 0 on x86 */
+	struct history *history; /* a backend's own history (recordings),
+				   owned by the backend; NULL: the server
+				   keeps one (model/history.h) */
 };
 
 /* __va(pa): the linear-map VA of pa, or false when unknown or outside. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hview.h"
 #include "json.h"
 #include "ptdump.h"
 #include "request.h"
@@ -20,8 +21,8 @@
  * it is live (at most every min_interval_ms).  NULL after answering with
  * the error.
  */
-static struct entry *
-open_space(struct http_req *rq, struct http_resp *rs)
+struct entry *
+api_open_space(struct http_req *rq, struct http_resp *rs)
 {
 	struct pts_err err;
 	struct entry *e = registry_get(&rq->srv->reg, rq->seg[3], &err);
@@ -49,8 +50,8 @@ open_space(struct http_req *rq, struct http_resp *rs)
 	return e;
 }
 
-static void
-close_space(struct http_req *rq, struct entry *e)
+void
+api_close_space(struct http_req *rq, struct entry *e)
 {
 	entry_unlock(e);
 	registry_put(&rq->srv->reg, e);
@@ -100,31 +101,63 @@ lacks_op(struct http_req *rq, struct http_resp *rs, struct entry *e,
 		http_errorf(rs, PTS_ENOTSUP, "not_supported",
 		    "space '%s' (%s) has no %s", e->id, e->space->ops->kind,
 		    what[n]);
-	close_space(rq, e);
+	api_close_space(rq, e);
 	return true;
 }
 
-/* open_space() for an op the space must have; NULL after answering. */
+/* api_open_space() for an op the space must have; NULL after answering. */
 static struct entry *
 open_space_for(struct http_req *rq, struct http_resp *rs, enum need n)
 {
-	struct entry *e = open_space(rq, rs);
+	struct entry *e = api_open_space(rq, rs);
 
 	return e == NULL || lacks_op(rq, rs, e, n) ? NULL : e;
 }
 
-/* The space's ranges, with e locked; answers and closes e on failure. */
+/* The state of ?generation= with e open; answers and closes e on error. */
 static int
-load_ranges(struct http_req *rq, struct http_resp *rs, struct entry *e,
-    struct pt_ranges *r)
+state_at(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    const struct hstate **st)
 {
 	struct pts_err err;
 
+	if (api_state_at(rq, e, st, &err) == 0)
+		return 0;
+	api_close_space(rq, e);
+	http_error(rs, &err);
+	return -1;
+}
+
+/* A reply of an old generation says which. */
+static cJSON *
+at_generation(cJSON *o, const struct hstate *st)
+{
+	if (st)
+		json_set_generation(o, st->generation);
+	return o;
+}
+
+/* The space's ranges (at st when not NULL), with e locked; answers and
+   closes e on failure. */
+static int
+load_ranges_at(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    const struct hstate *st, struct pt_ranges *r)
+{
+	struct pts_err err;
+
+	if (st) {
+		if (hview_ranges(st, r, &err) == 0)
+			return 0;
+		api_close_space(rq, e);
+		pt_ranges_release(r);
+		http_error(rs, &err);
+		return -1;
+	}
 	if (lacks_op(rq, rs, e, NEED_RANGES))
 		return -1;
 	if (e->space->ops->ranges(e->space, r, &err) == 0)
 		return 0;
-	close_space(rq, e);
+	api_close_space(rq, e);
 	pt_ranges_release(r);
 	http_error(rs, &err);
 	return -1;
@@ -135,6 +168,7 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 {
 	struct pts_err err;
 	struct pt_node *node = NULL;
+	const struct hstate *st;
 	struct render_key key;
 	struct render_val *v;
 	bool hide, cacheable;
@@ -147,7 +181,8 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 	if (request_parse_node(http_arg(rq, "node"), &lvl, &va, &err) < 0 ||
 	    request_parse_depth(http_arg(rq, "depth"), &depth, &err) < 0)
 		return http_error(rs, &err);
-	if ((e = open_space_for(rq, rs, NEED_TREE)) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_TREE)) == NULL ||
+	    state_at(rq, rs, e, &st) < 0)
 		return rs->status;
 	hide = server_hide_physical(rq->srv, e->space);
 	key = (struct render_key){ .kind = RENDER_HTTP_TREE,
@@ -158,24 +193,25 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 	cacheable = !e->space->live && http_arg(rq, "generation") == NULL;
 	if (cacheable && (v = render_cache_get(&rq->srv->render, &key)) !=
 	    NULL) {
-		close_space(rq, e);
+		api_close_space(rq, e);
 		http_json_text(rs, 200, v->text, v->len);
 		render_val_put(&rq->srv->render, v);
 		return 200;
 	}
-	if (e->space->ops->tree(e->space, lvl, va, depth, &node, &err) < 0) {
-		close_space(rq, e);
+	if ((st ? hview_tree(st, lvl, va, depth, &node, &err) :
+	    e->space->ops->tree(e->space, lvl, va, depth, &node, &err)) < 0) {
+		api_close_space(rq, e);
 		return http_error(rs, &err);
 	}
-	o = json_tree(e->id, e->space, node, hide);
+	o = at_generation(json_tree(e->id, e->space, node, hide), st);
 	pt_node_free(node);
 	if (!cacheable) {
-		close_space(rq, e);
+		api_close_space(rq, e);
 		return http_json(rs, 200, o);
 	}
 	v = render_cache_put_text(&rq->srv->render, &key, json_print(o));
 	cJSON_Delete(o);
-	close_space(rq, e);
+	api_close_space(rq, e);
 	http_json_text(rs, 200, v->text, v->len);
 	render_val_put(&rq->srv->render, v);
 	return 200;
@@ -187,6 +223,7 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 	const char *vas = http_arg(rq, "va");
 	struct pts_err err;
 	struct pt_walk w;
+	const struct hstate *st;
 	struct entry *e;
 	uint64_t va;
 	cJSON *o;
@@ -194,16 +231,18 @@ api_walk(struct http_req *rq, struct http_resp *rs)
 	if (vas == NULL || request_parse_u64(vas, &va))
 		return http_errorf(rs, PTS_EINVAL, "bad_va",
 		    "walk needs ?va=0x... (a hex virtual address)");
-	if ((e = open_space_for(rq, rs, NEED_WALK)) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_WALK)) == NULL ||
+	    state_at(rq, rs, e, &st) < 0)
 		return rs->status;
 	memset(&w, 0, sizeof w);
-	if (e->space->ops->walk(e->space, va, &w, &err) < 0) {
-		close_space(rq, e);
+	if ((st ? hview_walk(st, va, &w, &err) :
+	    e->space->ops->walk(e->space, va, &w, &err)) < 0) {
+		api_close_space(rq, e);
 		return http_error(rs, &err);
 	}
-	o = json_walk(e->id, e->space, &w,
-	    server_hide_physical(rq->srv, e->space));
-	close_space(rq, e);
+	o = at_generation(json_walk(e->id, e->space, &w,
+	    server_hide_physical(rq->srv, e->space)), st);
+	api_close_space(rq, e);
 	return http_json(rs, 200, o);
 }
 
@@ -213,6 +252,7 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 	const char *fmt = http_arg(rq, "format");
 	struct pt_ranges r = { 0 };
 	struct strbuf sb = STRBUF_INIT;
+	const struct hstate *st;
 	struct entry *e;
 	cJSON *o;
 	bool hide;
@@ -220,7 +260,9 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "ptdump"))
 		return http_errorf(rs, PTS_EINVAL, "bad_format",
 		    "format must be json or ptdump");
-	if ((e = open_space(rq, rs)) == NULL || load_ranges(rq, rs, e, &r) < 0)
+	if ((e = api_open_space(rq, rs)) == NULL ||
+	    state_at(rq, rs, e, &st) < 0 ||
+	    load_ranges_at(rq, rs, e, st, &r) < 0)
 		return rs->status;
 	hide = server_hide_physical(rq->srv, e->space);
 	if (fmt && !strcmp(fmt, "ptdump")) {
@@ -228,7 +270,7 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 			for (size_t i = 0; i < r.n; i++)
 				r.v[i].pa = PT_UNKNOWN;
 		ptdump_render(e->space->arch, &r, &sb);
-		close_space(rq, e);
+		api_close_space(rq, e);
 		pt_ranges_release(&r);
 		rs->status = 200;
 		rs->len = sb.len;
@@ -236,8 +278,8 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 		rs->ctype = "text/plain; charset=utf-8";
 		return 200;
 	}
-	o = json_ranges(e->id, e->space, &r, hide);
-	close_space(rq, e);
+	o = at_generation(json_ranges(e->id, e->space, &r, hide), st);
+	api_close_space(rq, e);
 	pt_ranges_release(&r);
 	return http_json(rs, 200, o);
 }
@@ -253,12 +295,12 @@ api_regions(struct http_req *rq, struct http_resp *rs)
 	if ((e = open_space_for(rq, rs, NEED_REGIONS)) == NULL)
 		return rs->status;
 	if (e->space->ops->regions(e->space, &r, &err) < 0) {
-		close_space(rq, e);
+		api_close_space(rq, e);
 		regions_release(&r);
 		return http_error(rs, &err);
 	}
 	o = json_regions(e->id, e->space, &r);
-	close_space(rq, e);
+	api_close_space(rq, e);
 	regions_release(&r);
 	return http_json(rs, 200, o);
 }
@@ -280,14 +322,14 @@ api_cost(struct http_req *rq, struct http_resp *rs)
 	    request_parse_cost(e->space->arch, NULL, NULL, NULL, &cur,
 	    &err) < 0 ||
 	    e->space->ops->regions(e->space, &r, &err) < 0) {
-		close_space(rq, e);
+		api_close_space(rq, e);
 		regions_release(&r);
 		return http_error(rs, &err);
 	}
 	whatif_compute(&r, &c, &res);
 	whatif_compute(&r, &cur, &res_cur);
 	o = json_cost(e->id, e->space, &c, &res, &cur, &res_cur);
-	close_space(rq, e);
+	api_close_space(rq, e);
 	regions_release(&r);
 	return http_json(rs, 200, o);
 }
@@ -330,7 +372,13 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 		return rs->status;
 	}
 	r = e->space->ops->op(e->space, &op, &res, &err);
-	close_space(rq, e);
+	if (r == 0) {
+		char cap[160];
+
+		request_op_caption(&op, cap, sizeof cap);
+		(void)entry_record(e, cap, NULL);
+	}
+	api_close_space(rq, e);
 	cJSON_Delete(body);	/* op.page_size pointed into it */
 	if (r < 0)
 		return http_error(rs, &err);
@@ -345,16 +393,19 @@ int
 api_space_zones(struct http_req *rq, struct http_resp *rs)
 {
 	struct zones_state zs = { 0 };
+	const struct hstate *st;
 	struct pts_err err;
 	struct entry *e;
 	int r;
 
-	if ((e = open_space_for(rq, rs, NEED_ZONES)) == NULL)
+	if ((e = open_space_for(rq, rs, NEED_ZONES)) == NULL ||
+	    state_at(rq, rs, e, &st) < 0)
 		return rs->status;
-	r = e->space->ops->zones(e->space, &zs, &err);
+	r = st ? hview_zones(st, &zs, &err) :
+	    e->space->ops->zones(e->space, &zs, &err);
 	if (r == 0)
 		snprintf(zs.source, sizeof zs.source, "%s", e->id);
-	close_space(rq, e);
+	api_close_space(rq, e);
 	if (r < 0) {
 		zones_release(&zs);
 		return http_error(rs, &err);

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "desc-fields.h"
 #include "desc-linux.h"
 #include "procfs.h"
 #include "region.h"
+#include "hdiff.h"
+#include "history.h"
 #include "registry.h"
 #include "sim.h"
 #include "space.h"
@@ -865,4 +868,91 @@ json_machine(const struct machine_tables *m, const struct proc_entry *top,
 	    "processes"));
 	cJSON_Delete(t);
 	return o;
+}
+
+void
+json_iso_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[40];
+
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", day, (int)(ms % 1000));
+}
+
+cJSON *
+json_history(const struct history *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "generations");
+	char when[64];
+
+	for (size_t i = 0; i < h->ngens; i++) {
+		const struct hgen *g = &h->gens[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, x);
+		json_add_u64(x, "generation", g->generation);
+		json_iso_time(g->time_ms, when, sizeof when);
+		cJSON_AddStringToObject(x, "time", when);
+		json_add_u64(x, "changes", g->changes);
+		if (g->caption)
+			cJSON_AddStringToObject(x, "caption", g->caption);
+		else
+			cJSON_AddNullToObject(x, "caption");
+	}
+	json_add_u64(o, "dropped", h->dropped);
+	json_add_u64(o, "bytes", history_bytes(h));
+	return o;
+}
+
+static cJSON *
+diff_side(const struct hdiff_side *s, bool hide)
+{
+	cJSON *o;
+
+	if (!s->present)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", pt_kind_name(s->kind));
+	json_add_flags(o, "flags", s->flags);
+	if (s->pa != PT_UNKNOWN)
+		json_add_hex(o, "pa", phys(s->pa, hide));
+	return o;
+}
+
+cJSON *
+json_diff(uint64_t from, uint64_t to, const struct hdiff *d, bool hide)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *t;
+
+	json_add_u64(o, "from", from);
+	json_add_u64(o, "to", to);
+	a = cJSON_AddArrayToObject(o, "changes");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct hdiff_change *c = &d->v[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, x);
+		json_add_hex(x, "va", c->va);
+		json_add_hex(x, "end", c->end);
+		cJSON_AddStringToObject(x, "level", arch_level_name(c->level));
+		json_add_u64(x, "entries", c->entries);
+		json_add_u64(x, "pages", c->pages);
+		cJSON_AddItemToObject(x, "before", diff_side(&c->before, hide));
+		cJSON_AddItemToObject(x, "after", diff_side(&c->after, hide));
+	}
+	t = cJSON_AddObjectToObject(o, "tables");
+	json_add_u64(t, "added", d->tables_added);
+	json_add_u64(t, "freed", d->tables_freed);
+	return o;
+}
+
+void
+json_set_generation(cJSON *o, uint64_t g)
+{
+	cJSON_ReplaceItemInObjectCaseSensitive(o, "generation",
+	    cJSON_CreateNumber((double)g));
 }

@@ -270,6 +270,22 @@ set_metrics_top(struct options *o, const struct opt_spec *r, const char *v,
 	return 0;
 }
 
+/* --open FILE (repeatable). */
+static int
+set_open(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	if (o->nopen >= OPT_MAX_OPEN)
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "at most %d --open options", OPT_MAX_OPEN);
+	if (v[0] == '\0' || strlen(v) >= sizeof o->open[0])
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "--open wants a file name (under %zu bytes)",
+		    sizeof o->open[0]);
+	snprintf(o->open[o->nopen++], sizeof o->open[0], "%s", v);
+	return 0;
+}
+
 /* --quiet and --verbose: a true value sets the verbosity of the row. */
 static int
 set_verbosity(struct options *o, const struct opt_spec *r, const char *v,
@@ -396,6 +412,20 @@ static const struct opt_spec opt_table[] = {
 	    "most page-table memory (VmPTE), attached or not; 0 to 100 (each "
 	    "one is a series)." },
 	  set_metrics_top, FIELD(metrics_top), 0 },
+	{ { "history", 0, "N", "256",
+	    "Generations of history kept per space (GET "
+	    "/api/v1/spaces/ID/history); the oldest are dropped first." },
+	  set_unsigned, FIELD(history), 0 },
+	{ { "history-bytes", 0, "BYTES", "64M",
+	    "Bytes of history kept per space; the newest generation is "
+	    "always kept." },
+	  set_size, FIELD(history_bytes), 0 },
+	{ { "open", 0, "FILE", NULL,
+	    "Serve the recording <FILE> (made by *ptscope record*) as a space "
+	    "*rec-N* whose history is the recording. May be given up to 8 "
+	    "times (in the config file: one line each). A file that cannot be "
+	    "opened stops the daemon." },
+	  set_open, 0, 0, 0 },
 	{ { "help", 'h', NULL, NULL,
 	    "Print the options of *serve* and exit." },
 	  NULL, 0, 0, OPT_CMDLINE },

@@ -16,6 +16,7 @@
 #define OPT_MAX_PIDS 32
 #define OPT_MAX_ALLOW 16	/* --allow-host / --allow-origin entries */
 #define OPT_ALLOW_LEN 256
+#define OPT_MAX_OPEN 8
 
 struct options {
 	char http_host[64];
@@ -51,6 +52,11 @@ struct options {
 	unsigned ws_queue;	/* outgoing messages queued per client */
 	unsigned min_interval_ms;
 	unsigned metrics_top;	/* top page-table consumers in /metrics */
+	/* history (docs/api.md, History) */
+	unsigned history;	/* generations kept per space */
+	size_t history_bytes;	/* bytes kept per space */
+	char open[OPT_MAX_OPEN][512];	/* --open FILE: recordings served */
+	int nopen;
 };
 
 /* --metrics-top bounds the cardinality of the top-consumer series. */

@@ -26,11 +26,14 @@ registry_init(struct registry *r, unsigned max_spaces)
 	pthread_mutex_init(&r->lock, NULL);
 	r->next_sim = r->next_dump = 1;
 	r->max_spaces = max_spaces;
+	r->hist_gens = 256;
+	r->hist_bytes = (size_t)64 << 20;
 }
 
 static void
 entry_free(struct entry *e)
 {
+	history_free(e->hist);
 	space_free(e->space);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -56,15 +59,33 @@ find_locked(struct registry *r, const char *id)
 	return -1;
 }
 
+/* A new space's history with its first generation (none when the space
+   brings its own).  Made before the space is published: no lock needed. */
+static struct history *
+new_history(struct registry *r, struct space *s)
+{
+	struct history *h;
+	char cap[80];
+
+	if (s->history)
+		return NULL;
+	h = history_new(s->arch, r->hist_gens, r->hist_bytes);
+	snprintf(cap, sizeof cap, "start: %.64s", s->label);
+	(void)history_record(h, s, cap, NULL);
+	return h;
+}
+
 int
 registry_add(struct registry *r, struct space *s, const char *prefix, int pid,
     struct entry **out, struct pts_err *err)
 {
+	struct history *hist = new_history(r, s);
 	struct entry *e;
 
 	pthread_mutex_lock(&r->lock);
 	if (r->max_spaces && r->n >= r->max_spaces) {
 		pthread_mutex_unlock(&r->lock);
+		history_free(hist);
 		space_free(s);
 		return pts_errf(err, PTS_EBUSY, "too_many_spaces",
 		    "the daemon already hosts %u spaces (--max-spaces); "
@@ -79,12 +100,14 @@ registry_add(struct registry *r, struct space *s, const char *prefix, int pid,
 		snprintf(e->id, sizeof e->id, "%s", prefix);
 	if (find_locked(r, e->id) >= 0) {
 		pthread_mutex_unlock(&r->lock);
+		history_free(hist);
 		space_free(s);
 		free(e);
 		return pts_errf(err, PTS_EEXIST, "space_exists",
 		    "a space '%s' already exists", prefix);
 	}
 	e->space = s;
+	e->hist = hist;
 	e->pid = pid;
 	e->serial = ++r->next_serial;
 	e->refs = 2;	/* the registry's and the caller's */
@@ -220,5 +243,21 @@ entry_refresh(struct entry *e, unsigned min_ms, struct pts_err *err)
 	e->last_refresh_ms = now_ms();
 	if (r == PTS_EGONE)
 		e->gone = true;
+	if (r == 0)
+		(void)entry_record(e, NULL, NULL);
 	return r;
+}
+
+struct history *
+entry_history(struct entry *e)
+{
+	return e->space->history ? e->space->history : e->hist;
+}
+
+int
+entry_record(struct entry *e, const char *caption, struct pts_err *err)
+{
+	if (e->hist == NULL)
+		return 0;
+	return history_record(e->hist, e->space, caption, err);
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "history.h"
 #include "space.h"
 
 struct entry {
@@ -34,6 +35,8 @@ struct entry {
 	uint64_t last_refresh_ms;	/* when the last refresh ended */
 	uint64_t serial;	/* unique for the daemon's life, never reused
 				   (keys rendered answers: render-cache.h) */
+	struct history *hist;	/* generations (NULL when the space keeps
+				   its own: space->history) */
 };
 
 struct registry {
@@ -43,6 +46,8 @@ struct registry {
 	unsigned next_sim, next_dump;
 	unsigned max_spaces;
 	uint64_t next_serial;
+	unsigned hist_gens;	/* --history */
+	size_t hist_bytes;	/* --history-bytes */
 };
 
 void registry_init(struct registry *, unsigned max_spaces);
@@ -76,6 +81,14 @@ void entry_unlock(struct entry *);
  * than min_ms (0: always).  Marks the entry gone on PTS_EGONE.
  */
 int entry_refresh(struct entry *, unsigned min_ms, struct pts_err *);
+
+/* The space's history: its own (recordings) or the one the registry
+   keeps.  Use with the entry locked. */
+struct history *entry_history(struct entry *);
+
+/* With the entry locked: record a generation when the space's generation
+   moved (caption may be NULL).  Errors are only logged by the caller. */
+int entry_record(struct entry *, const char *caption, struct pts_err *);
 
 uint64_t now_ms(void);
 

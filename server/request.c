@@ -6,6 +6,8 @@
 #include "request.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,5 +270,46 @@ request_parse_proc_query(const char *sort, const char *limit,
 		return pts_errf(err, PTS_EINVAL, "bad_limit",
 		    "limit must be a number from 1 to 1000000.");
 	*limit_out = n;
+	return 0;
+}
+
+/* The op as the ops console would type it: "map 0x400000 0x1000 rw 4k". */
+void
+request_op_caption(const struct space_op *op, char *buf, size_t len)
+{
+	static const char *const names[] = { "map", "unmap", "protect",
+	    "fork" };
+	static const char *const prots[] = { "none", "r", "w", "rw", "x",
+	    "rx", "wx", "rwx" };
+	int n;
+
+	if (op->kind == SPACE_OP_FORK) {
+		snprintf(buf, len, "fork");
+		return;
+	}
+	n = snprintf(buf, len, "%s 0x%" PRIx64 " 0x%" PRIx64, names[op->kind],
+	    op->va, op->size);
+	if (op->kind == SPACE_OP_UNMAP || n < 0 || (size_t)n >= len)
+		return;
+	n += snprintf(buf + n, len - (size_t)n, " %s", prots[op->prot & 7]);
+	if (op->kind == SPACE_OP_MAP && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " %s%s%s%s",
+		    op->page_size ? op->page_size : "auto",
+		    op->user ? "" : " kernel",
+		    op->memtype && strcmp(op->memtype, "normal") ? " " : "",
+		    op->memtype && strcmp(op->memtype, "normal") ?
+		    op->memtype : "");
+}
+
+int
+request_parse_generation(const char *s, bool *given, uint64_t *g,
+    struct pts_err *err)
+{
+	*given = s != NULL;
+	if (s == NULL)
+		return 0;
+	if (request_parse_u64(s, g) < 0)
+		return pts_errf(err, PTS_EINVAL, "bad_generation",
+		    "generation must be a generation number (see .../history)");
 	return 0;
 }

@@ -59,4 +59,12 @@ enum proc_sort { PROC_SORT_PID, PROC_SORT_VM_PTE, PROC_SORT_RSS };
 int request_parse_proc_query(const char *sort, const char *limit,
     enum proc_sort *sort_out, size_t *limit_out, struct pts_err *err);
 
+/* The caption of an op in the history: the op as typed in the viewer's
+   ops console ("map 0x400000 0x1000 rw 4k"). */
+void request_op_caption(const struct space_op *op, char *buf, size_t len);
+
+/* ?generation=G: *given false when absent; PTS_EINVAL when not a number. */
+int request_parse_generation(const char *s, bool *given, uint64_t *g,
+    struct pts_err *err);
+
 #endif

@@ -25,6 +25,8 @@ static const struct route routes[] = {
 	{ "GET", "spaces/*/cost", api_cost },
 	{ "POST", "spaces/*/ops", api_ops },
 	{ "GET", "spaces/*/zones", api_space_zones },
+	{ "GET", "spaces/*/history", api_history },
+	{ "GET", "spaces/*/diff", api_diff },
 	{ "POST", "ptdump", api_ptdump_upload },
 	{ "POST", "login", api_login },
 	{ NULL, NULL, NULL }

@@ -9,6 +9,10 @@
 
 #include "reply.h"
 
+struct entry;
+struct hstate;
+struct pts_err;
+
 struct route {
 	const char *method;
 	const char *pattern;
@@ -44,7 +48,24 @@ int api_ops(struct http_req *, struct http_resp *);
 int api_space_zones(struct http_req *, struct http_resp *);
 /* POST /api/v1/login {"token"}: 204 and an HttpOnly cookie (api-login.c). */
 int api_login(struct http_req *, struct http_resp *);
+int api_history(struct http_req *, struct http_resp *);
+int api_diff(struct http_req *, struct http_resp *);
 /* GET /metrics (outside /api/v1). */
 int api_metrics(struct http_req *, struct http_resp *);
+
+/*
+ * For the api-*.c handlers: the space named in the path, referenced and
+ * locked, re-read first when it is live (at most every min_interval_ms);
+ * NULL after answering with the error.  api_close_space() undoes it.
+ */
+struct entry *api_open_space(struct http_req *, struct http_resp *);
+void api_close_space(struct http_req *, struct entry *);
+/*
+ * With e open: the state at the request's ?generation=G (api-history.c).
+ * *st is NULL when no generation was asked or it is the current one (answer
+ * from the space); else it is shared with the history until the next call.
+ */
+int api_state_at(struct http_req *, struct entry *e, const struct hstate **st,
+    struct pts_err *);
 
 #endif

@@ -151,6 +151,8 @@ setup(struct server *srv, struct pts_err *err)
 		    "cannot open the access log %s: %s", srv->opt.access_log,
 		    strerror(errno));
 	registry_init(&srv->reg, srv->opt.max_spaces);
+	srv->reg.hist_gens = srv->opt.history;
+	srv->reg.hist_bytes = srv->opt.history_bytes;
 	metrics_init(&srv->metrics);
 	render_cache_init(&srv->render, RENDER_CACHE_BYTES);
 	procfs_probe(srv->opt.proc_root, &srv->caps);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* hdiff.c: leaf and table changes between two states. */
+#include "config.h"
+#include "hdiff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static bool
+is_leaf(const struct hrec_entry *r)
+{
+	return r && r->kind != PT_KIND_TABLE && r->kind != PT_KIND_NONE;
+}
+
+static struct hdiff_side
+side_of(const struct hrec_entry *r)
+{
+	struct hdiff_side s = { false, PT_KIND_NONE, 0, PT_UNKNOWN };
+
+	if (is_leaf(r)) {
+		s.present = true;
+		s.kind = (enum pt_kind)r->kind;
+		s.flags = r->flags;
+		s.pa = r->pa;
+	}
+	return s;
+}
+
+static bool
+same_side(const struct hdiff_side *x, const struct hdiff_side *y)
+{
+	return x->present == y->present && x->kind == y->kind &&
+	    x->flags == y->flags;
+}
+
+/* Whether the leaf views of two items differ (pa and attrs count). */
+static bool
+leaf_changed(const struct hrec_entry *a, const struct hrec_entry *b,
+    const struct hitem *ia, const struct hitem *ib)
+{
+	if (is_leaf(a) != is_leaf(b))
+		return true;
+	if (!is_leaf(a))
+		return false;
+	return a->kind != b->kind || a->flags != b->flags ||
+	    a->pa != b->pa || a->size != b->size || a->entry != b->entry ||
+	    !hitem_same(ia, ib);
+}
+
+/* Tables: a table entry that appeared, went, or points elsewhere. */
+static void
+count_tables(const struct hrec_entry *a, const struct hrec_entry *b,
+    struct hdiff *d)
+{
+	bool ta = a && a->kind == PT_KIND_TABLE, tb = b && b->kind ==
+	    PT_KIND_TABLE;
+
+	if (ta && !tb)
+		d->tables_freed++;
+	else if (!ta && tb)
+		d->tables_added++;
+	else if (ta && tb && a->table_pa != b->table_pa &&
+	    a->table_pa != PT_UNKNOWN && b->table_pa != PT_UNKNOWN) {
+		d->tables_freed++;
+		d->tables_added++;
+	}
+}
+
+/* Add one changed leaf, merging with the last change of its level. */
+static void
+add_leaf(struct hdiff *d, size_t *last, const struct arch *a,
+    const struct hrec_entry *ra, const struct hrec_entry *rb)
+{
+	const struct hrec_entry *r = is_leaf(rb) ? rb : ra;
+	struct hdiff_side before = side_of(ra), after = side_of(rb);
+	struct hdiff_change *p = *last < d->n ? &d->v[*last] : NULL;
+	uint64_t size = r->size ? r->size : a->page_size;
+
+	if (p && p->end == r->va && same_side(&p->before, &before) &&
+	    same_side(&p->after, &after)) {
+		p->end = r->va + size;
+		p->entries++;
+		p->pages += size >> a->page_shift;
+		return;
+	}
+	d->v = xgrow(d->v, &d->cap, d->n + 1, sizeof *d->v);
+	*last = d->n;
+	p = &d->v[d->n++];
+	p->va = r->va;
+	p->end = r->va + size;
+	p->level = (enum pt_level)r->level;
+	p->entries = 1;
+	p->pages = size >> a->page_shift;
+	p->before = before;
+	p->after = after;
+}
+
+static int
+cmp_change(const void *x, const void *y)
+{
+	const struct hdiff_change *a = x, *b = y;
+
+	if (a->va != b->va)
+		return a->va < b->va ? -1 : 1;
+	return (int)a->level - (int)b->level;
+}
+
+void
+hdiff_states(const struct hstate *sa, const struct hstate *sb,
+    struct hdiff *d)
+{
+	memset(d, 0, sizeof *d);
+	for (unsigned l = HL_ENTRIES; l < HL_ENTRIES + PT_NLEVELS; l++) {
+		const struct hlist *a = &sa->l[l], *b = &sb->l[l];
+		size_t i = 0, j = 0, last = SIZE_MAX;
+
+		while (i < a->n || j < b->n) {
+			int c = i == a->n ? 1 : j == b->n ? -1 :
+			    hitem_cmp_key(a->v[i], b->v[j]);
+			const struct hitem *ia = c <= 0 ? a->v[i] : NULL;
+			const struct hitem *ib = c >= 0 ? b->v[j] : NULL;
+			const struct hrec_entry *ra = ia ? hitem_entry(ia) :
+			    NULL, *rb = ib ? hitem_entry(ib) : NULL;
+
+			i += c <= 0;
+			j += c >= 0;
+			if (ia == ib)
+				continue;
+			count_tables(ra, rb, d);
+			if (leaf_changed(ra, rb, ia, ib))
+				add_leaf(d, &last, sa->arch, ra, rb);
+		}
+	}
+	qsort(d->v, d->n, sizeof *d->v, cmp_change);
+}
+
+void
+hdiff_release(struct hdiff *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hdiff.h: what changed between two states of a space (model/hstate.h):
+ * the leaves that changed, merged into ranges the way `ranges` merges
+ * leaves (adjacent, same level, same before and after kind and flags), and
+ * how many tables were added and freed.
+ */
+#ifndef PTS_HDIFF_H
+#define PTS_HDIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hstate.h"
+
+/* One side of a change: the leaf there, or none (present false). */
+struct hdiff_side {
+	bool present;
+	enum pt_kind kind;
+	uint32_t flags;
+	uint64_t pa;		/* of the first leaf, or PT_UNKNOWN */
+};
+
+struct hdiff_change {
+	uint64_t va, end;	/* end exclusive; 0 when it reaches 2^64 */
+	enum pt_level level;
+	uint64_t entries;	/* leaves merged into this change */
+	uint64_t pages;		/* base pages they span */
+	struct hdiff_side before, after;
+};
+
+struct hdiff {
+	size_t n, cap;
+	struct hdiff_change *v;	/* by va, then level (root first) */
+	uint64_t tables_added, tables_freed;
+};
+
+/* The changes from a to b (states of the same space). */
+void hdiff_states(const struct hstate *a, const struct hstate *b,
+    struct hdiff *out);
+void hdiff_release(struct hdiff *);
+
+#endif

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/* history.c: generations as deltas from a checkpoint, within bounds. */
+#include "config.h"
+#include "history.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xalloc.h"
+
+int64_t
+history_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct history *
+history_new(const struct arch *a, unsigned max_gens, size_t max_bytes)
+{
+	struct history *h = xcalloc(1, sizeof *h);
+
+	h->arch = a;
+	h->max_gens = max_gens;
+	h->max_bytes = max_bytes;
+	return h;
+}
+
+static void
+gen_release_delta(struct hgen *g)
+{
+	for (size_t i = 0; i < g->nch; i++) {
+		hitem_unref(g->ch[i].before);
+		hitem_unref(g->ch[i].after);
+	}
+	free(g->ch);
+	g->ch = NULL;
+	g->nch = 0;
+	g->bytes = 0;
+}
+
+static void
+drop_cache(struct history *h)
+{
+	hstate_free(h->cache);
+	h->cache = NULL;
+}
+
+void
+history_free(struct history *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->ngens; i++) {
+		gen_release_delta(&h->gens[i]);
+		free(h->gens[i].caption);
+	}
+	free(h->gens);
+	hstate_free(h->head);
+	drop_cache(h);
+	free(h);
+}
+
+size_t
+history_bytes(const struct history *h)
+{
+	size_t b = sizeof *h + h->cap * sizeof *h->gens + h->head_bytes;
+
+	for (size_t i = 0; i < h->ngens; i++)
+		b += h->gens[i].bytes + (h->gens[i].caption ?
+		    strlen(h->gens[i].caption) + 1 : 0);
+	if (h->cache)
+		for (unsigned l = 0; l < HL_N; l++)
+			b += h->cache->l[l].cap * sizeof(struct hitem *);
+	return b;
+}
+
+/* A changed entry counts when it is (or was) a leaf, or a table came or
+   went; a table entry whose only change is the stats below it does not. */
+static bool
+counts_as_change(const struct hitem *before, const struct hitem *after)
+{
+	bool tb = before && hitem_entry(before)->kind == PT_KIND_TABLE;
+	bool ta = after && hitem_entry(after)->kind == PT_KIND_TABLE;
+
+	if (!tb || !ta)
+		return true;
+	return hitem_entry(before)->table_pa != hitem_entry(after)->table_pa;
+}
+
+static void
+add_change(struct hgen *g, size_t *cap, unsigned list, struct hitem *before,
+    struct hitem *after)
+{
+	g->ch = xgrow(g->ch, cap, g->nch + 1, sizeof *g->ch);
+	g->ch[g->nch++] = (struct hchange){ list, hitem_ref(before),
+	    hitem_ref(after) };
+	g->bytes += sizeof *g->ch + (before ? hitem_bytes(before) : 0);
+	if (list < HL_ROOT && counts_as_change(before, after))
+		g->changes++;
+}
+
+/* The delta old -> new into g; equal items of new become old's. */
+static void
+make_delta(struct hgen *g, const struct hstate *old, struct hstate *new)
+{
+	size_t cap = 0;
+
+	for (unsigned l = 0; l < HL_N; l++) {
+		const struct hlist *a = &old->l[l];
+		struct hlist *b = &new->l[l];
+		size_t i = 0, j = 0;
+
+		while (i < a->n || j < b->n) {
+			int c = i == a->n ? 1 : j == b->n ? -1 :
+			    hitem_cmp_key(a->v[i], b->v[j]);
+
+			if (c < 0) {
+				add_change(g, &cap, l, a->v[i++], NULL);
+			} else if (c > 0) {
+				add_change(g, &cap, l, NULL, b->v[j++]);
+			} else if (hitem_same(a->v[i], b->v[j])) {
+				hitem_unref(b->v[j]);
+				b->v[j++] = hitem_ref(a->v[i++]);
+			} else {
+				add_change(g, &cap, l, a->v[i++], b->v[j++]);
+			}
+		}
+	}
+}
+
+/* Drop the oldest generation; the next one's delta is no longer needed. */
+static void
+drop_oldest(struct history *h)
+{
+	free(h->gens[0].caption);
+	gen_release_delta(&h->gens[0]);
+	memmove(&h->gens[0], &h->gens[1], (h->ngens - 1) * sizeof *h->gens);
+	h->ngens--;
+	gen_release_delta(&h->gens[0]);
+	h->dropped++;
+	drop_cache(h);
+}
+
+static bool
+over_bounds(const struct history *h)
+{
+	return h->ngens > 1 && ((h->max_gens && h->ngens > h->max_gens) ||
+	    (h->max_bytes && history_bytes(h) > h->max_bytes));
+}
+
+void
+history_push(struct history *h, struct hstate *st, const char *caption,
+    int64_t time_ms)
+{
+	struct hgen *g;
+
+	drop_cache(h);
+	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
+	g = &h->gens[h->ngens++];
+	memset(g, 0, sizeof *g);
+	g->generation = st->generation;
+	g->time_ms = time_ms;
+	g->caption = caption ? xstrdup(caption) : NULL;
+	if (h->head) {
+		make_delta(g, h->head, st);
+		hstate_free(h->head);
+	} else {
+		for (unsigned l = 0; l < HL_ROOT; l++)
+			g->changes += (unsigned)st->l[l].n;
+	}
+	h->head = st;
+	h->head_bytes = hstate_bytes(st);
+	while (over_bounds(h))
+		drop_oldest(h);
+}
+
+int
+history_record(struct history *h, struct space *s, const char *caption,
+    struct pts_err *err)
+{
+	struct hstate *st;
+	int r;
+
+	if (h->ngens && s->generation == h->last_seen)
+		return 0;
+	if ((r = hstate_capture(s, &st, err)) < 0)
+		return r;
+	h->last_seen = s->generation;
+	history_push(h, st, caption, history_now_ms());
+	return 0;
+}
+
+long
+history_find(const struct history *h, uint64_t g)
+{
+	size_t lo = 0, hi = h->ngens;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->gens[mid].generation < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->ngens && h->gens[lo].generation == g ? (long)lo : -1;
+}
+
+/* Apply the delta of g to st: forward (redo) or backward (undo). */
+static void
+apply(struct hstate *st, const struct hgen *g, bool undo)
+{
+	size_t k = 0;
+
+	for (unsigned l = 0; l < HL_N; l++) {
+		struct hlist *a = &st->l[l], out = { 0, 0, NULL };
+		size_t i = 0;
+
+		if (k == g->nch || g->ch[k].list != l)
+			continue;
+		out.cap = a->n + g->nch;
+		out.v = xcalloc(out.cap ? out.cap : 1, sizeof *out.v);
+		while (i < a->n || (k < g->nch && g->ch[k].list == l)) {
+			const struct hchange *c = k < g->nch &&
+			    g->ch[k].list == l ? &g->ch[k] : NULL;
+			struct hitem *want = c ? (undo ? c->before : c->after) :
+			    NULL;
+			struct hitem *key = c ? (c->before ? c->before :
+			    c->after) : NULL;
+			int cmp = c == NULL ? -1 : i == a->n ? 1 :
+			    hitem_cmp_key(a->v[i], key);
+
+			if (cmp < 0) {
+				out.v[out.n++] = a->v[i++];
+				continue;
+			}
+			if (cmp == 0)
+				hitem_unref(a->v[i++]);
+			if (want)
+				out.v[out.n++] = hitem_ref(want);
+			k++;
+		}
+		free(a->v);
+		*a = out;
+	}
+	st->generation = undo ? 0 : g->generation;
+}
+
+int
+history_state(struct history *h, uint64_t g, const struct hstate **out,
+    struct pts_err *err)
+{
+	long i = history_find(h, g), from;
+	struct hstate *st;
+
+	if (i < 0) {
+		if (h->ngens && g < h->gens[0].generation)
+			return pts_errf(err, PTS_EEXPIRED, "generation_expired",
+			    "generation %" PRIu64 " has left the history (the "
+			    "oldest kept is %" PRIu64 ").", g,
+			    h->gens[0].generation);
+		return pts_errf(err, PTS_ENOENT, "no_such_generation",
+		    "this space has no generation %" PRIu64 ".", g);
+	}
+	if ((size_t)i == h->ngens - 1) {
+		*out = h->head;
+		return 0;
+	}
+	if (h->cache && h->cache->generation == g) {
+		*out = h->cache;
+		return 0;
+	}
+	from = (long)h->ngens - 1;
+	if (h->cache) {
+		long c = history_find(h, h->cache->generation);
+
+		if (c >= 0 && labs(c - i) < from - i)
+			from = c;
+	}
+	st = from == (long)h->ngens - 1 ? hstate_dup(h->head) : h->cache;
+	h->cache = NULL;
+	for (long k = from; k > i; k--)
+		apply(st, &h->gens[k], true);
+	for (long k = from + 1; k <= i; k++)
+		apply(st, &h->gens[k], false);
+	st->generation = g;
+	drop_cache(h);
+	h->cache = st;
+	*out = st;
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * history.h: a bounded history of a space's generations.
+ *
+ * Stored as the newest state in full (the checkpoint every generation is
+ * rebuilt from) and, per generation, the delta from the generation before
+ * it: the items that changed, with their before and after versions.  A
+ * delta applies both ways, so a state at generation G is rebuilt by undoing
+ * the deltas newer than G from the checkpoint, or by redoing deltas forward
+ * from the last state rebuilt (stepping through a timeline costs one delta
+ * per step).  Unchanged items are shared, never copied.
+ *
+ * Bounds: at most max_gens generations and about max_bytes bytes (items
+ * held only by the history, the delta arrays, the checkpoint and the last
+ * rebuilt state); the oldest generations are dropped first, the newest is
+ * always kept.  0 means no bound (recordings, which the file bounds).
+ *
+ * Locking: the caller holds the space's lock (as for every space op).
+ */
+#ifndef PTS_HISTORY_H
+#define PTS_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "hstate.h"
+#include "space.h"
+
+/* One changed item: before NULL = added, after NULL = removed. */
+struct hchange {
+	unsigned list;		/* enum hlist_id */
+	struct hitem *before, *after;	/* referenced */
+};
+
+struct hgen {
+	uint64_t generation;
+	int64_t time_ms;	/* wall clock, ms since the epoch */
+	char *caption;		/* owned, may be NULL */
+	unsigned changes;	/* entries that changed (not ranges, zones) */
+	size_t nch;
+	struct hchange *ch;	/* from the generation before; sorted by
+				   (list, key, sub) */
+	size_t bytes;		/* what dropping this delta frees */
+};
+
+struct history {
+	const struct arch *arch;
+	unsigned max_gens;
+	size_t max_bytes;
+	size_t ngens, cap;
+	struct hgen *gens;	/* oldest first */
+	struct hstate *head;	/* state at gens[ngens-1] */
+	size_t head_bytes;
+	struct hstate *cache;	/* the last state rebuilt, or NULL */
+	uint64_t dropped;	/* generations dropped so far */
+	uint64_t last_seen;	/* space generation last recorded */
+};
+
+struct history *history_new(const struct arch *, unsigned max_gens,
+    size_t max_bytes);
+void history_free(struct history *);
+
+/*
+ * Add a state (taken over) as a new generation, newer than the last one.
+ * Items equal to the head's are replaced by the head's (shared).  Then
+ * drops the oldest generations over the bounds.
+ */
+void history_push(struct history *, struct hstate *, const char *caption,
+    int64_t time_ms);
+
+/*
+ * With the space locked: capture and push a generation when the space's
+ * generation differs from the last one recorded (or nothing was recorded
+ * yet).  Returns 0 (also when nothing moved) or the capture's error.
+ */
+int history_record(struct history *, struct space *, const char *caption,
+    struct pts_err *);
+
+/* Index of generation g in gens[], or -1. */
+long history_find(const struct history *, uint64_t g);
+
+/*
+ * The state at generation g, shared with the history (valid until the next
+ * call on h).  PTS_EGONE "generation_expired" when g is older than the
+ * oldest kept, PTS_ENOENT "no_such_generation" when g never existed.
+ */
+int history_state(struct history *, uint64_t g, const struct hstate **out,
+    struct pts_err *);
+
+/* Bytes the history holds now. */
+size_t history_bytes(const struct history *);
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t history_now_ms(void);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* api-history.c: a space's history, diffs between generations, and the
+   ?generation=G of tree, walk, ranges and zones (docs/api.md, History). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "hdiff.h"
+#include "history.h"
+#include "json.h"
+#include "request.h"
+#include "routes.h"
+
+int
+api_state_at(struct http_req *rq, struct entry *e, const struct hstate **st,
+    struct pts_err *err)
+{
+	struct history *h = entry_history(e);
+	bool given;
+	uint64_t g;
+	int r;
+
+	*st = NULL;
+	if ((r = request_parse_generation(http_arg(rq, "generation"), &given,
+	    &g, err)) < 0 || !given)
+		return r;
+	if (h == NULL)
+		return pts_errf(err, PTS_ENOTSUP, "no_history",
+		    "space '%s' keeps no history", e->id);
+	if (g == e->space->generation && e->space->history == NULL)
+		return 0;
+	return history_state(h, g, st, err);
+}
+
+int
+api_history(struct http_req *rq, struct http_resp *rs)
+{
+	struct entry *e = api_open_space(rq, rs);
+	struct history *h;
+	cJSON *o;
+
+	if (e == NULL)
+		return rs->status;
+	if ((h = entry_history(e)) == NULL) {
+		api_close_space(rq, e);
+		return http_errorf(rs, PTS_ENOTSUP, "no_history",
+		    "space '%s' keeps no history", rq->seg[3]);
+	}
+	o = json_history(h);
+	cJSON_AddStringToObject(o, "space", e->id);
+	json_add_u64(o, "generation", e->space->generation);
+	api_close_space(rq, e);
+	return http_json(rs, 200, o);
+}
+
+/* from and to of a diff: to defaults to the newest generation, from to the
+   one before to. */
+static int
+diff_args(struct http_req *rq, const struct history *h, uint64_t *from,
+    uint64_t *to, struct pts_err *err)
+{
+	bool gf, gt;
+	long i;
+
+	if (request_parse_generation(http_arg(rq, "from"), &gf, from, err) < 0 ||
+	    request_parse_generation(http_arg(rq, "to"), &gt, to, err) < 0)
+		return PTS_EINVAL;
+	if (!gt)
+		*to = h->gens[h->ngens - 1].generation;
+	if (!gf) {
+		if ((i = history_find(h, *to)) > 0)
+			*from = h->gens[i - 1].generation;
+		else
+			*from = *to;
+	}
+	return 0;
+}
+
+/* The diff from..to as JSON; e locked. */
+static int
+diff_json(struct history *h, uint64_t from, uint64_t to, bool hide,
+    cJSON **out, struct pts_err *err)
+{
+	const struct hstate *a, *b;
+	struct hstate *ac;
+	struct hdiff d;
+	int r;
+
+	if ((r = history_state(h, from, &a, err)) < 0)
+		return r;
+	ac = hstate_dup(a);	/* the next history_state() may reuse it */
+	if ((r = history_state(h, to, &b, err)) < 0) {
+		hstate_free(ac);
+		return r;
+	}
+	hdiff_states(ac, b, &d);
+	*out = json_diff(from, to, &d, hide);
+	hdiff_release(&d);
+	hstate_free(ac);
+	return 0;
+}
+
+int
+api_diff(struct http_req *rq, struct http_resp *rs)
+{
+	struct entry *e = api_open_space(rq, rs);
+	struct history *h;
+	struct pts_err err;
+	uint64_t from, to;
+	cJSON *o;
+
+	if (e == NULL)
+		return rs->status;
+	if ((h = entry_history(e)) == NULL || h->ngens == 0) {
+		api_close_space(rq, e);
+		return http_errorf(rs, PTS_ENOTSUP, "no_history",
+		    "space '%s' keeps no history", rq->seg[3]);
+	}
+	if (diff_args(rq, h, &from, &to, &err) < 0 ||
+	    diff_json(h, from, to, server_hide_physical(rq->srv, e->space),
+	    &o, &err) < 0) {
+		api_close_space(rq, e);
+		return http_error(rs, &err);
+	}
+	cJSON_AddStringToObject(o, "space", e->id);
+	api_close_space(rq, e);
+	return http_json(rs, 200, o);
+}
