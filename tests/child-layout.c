@@ -24,16 +24,33 @@
  *          machine has swap: "swap_ok" says whether page 0 was)
  *   and then clears the soft-dirty bits (/proc/self/clear_refs "4") and
  *   writes zero page 8 and cow page 1 again, so only they are soft-dirty.
+ *
+ * With --commands it maps nothing, prints {"pid":N} and runs the commands
+ * it reads from stdin, one a line, answering each with one line ("ok ..."
+ * or "error ..."):
+ *   region           map a 2 MiB-aligned 4 MiB anonymous region (private,
+ *                    MADV_NOHUGEPAGE); "ok 0x..." is its address
+ *   touch N          write the first N pages of the region (4 KiB ptes)
+ *   collapse         MADV_HUGEPAGE then MADV_COLLAPSE the first 2 MiB:
+ *                    "ok" when the kernel collapsed it, "error ..." if not
+ *   fork             fork a child that waits for write commands
+ *   childwrite K     the child writes page K of the region ("ok" when done)
+ *   churn MS         for MS milliseconds map, write and unmap 512 pages
+ *                    over and over (a process that changes constantly)
+ *   exit             end (the forked child ends too)
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MiB ((size_t)1 << 20)
@@ -200,15 +217,135 @@ more_kinds(char *buf, size_t len)
 	    (void *)cow, (void *)hz, (void *)sw, swap_ok ? "true" : "false");
 }
 
+static char *cmd_region;
+static int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
+
+/* The forked child: write the pages it is told, answer each. */
+static void
+cmd_child_loop(void)
+{
+	long k;
+	char c = 1;
+
+	for (;;) {
+		if (read(to_child[0], &k, sizeof k) != (ssize_t)sizeof k)
+			_exit(0);
+		cmd_region[k * PG] = 2;
+		if (write(from_child[1], &c, 1) != 1)
+			_exit(1);
+	}
+}
+
+static void
+cmd_fork(void)
+{
+	pid_t pid;
+
+	if (pipe(to_child) < 0 || pipe(from_child) < 0) {
+		printf("error pipe\n");
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		cmd_child_loop();
+	printf(pid < 0 ? "error fork\n" : "ok %d\n", (int)pid);
+}
+
+static void
+cmd_childwrite(long k)
+{
+	char c;
+
+	if (write(to_child[1], &k, sizeof k) != (ssize_t)sizeof k ||
+	    read(from_child[0], &c, 1) != 1)
+		printf("error child\n");
+	else
+		printf("ok\n");
+}
+
+/* Map, write and unmap 512 pages over and over for ms milliseconds. */
+static void
+cmd_churn(long ms)
+{
+	struct timespec t0, t;
+	long n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		char *p = mmap(NULL, 512 * PG, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			break;
+		for (int i = 0; i < 512; i++)
+			p[i * PG] = (char)n;
+		munmap(p, 512 * PG);
+		n++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 +
+	    (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	printf("ok %ld\n", n);
+}
+
+/* One command line; false to end. */
+static bool
+cmd_run(const char *line)
+{
+	long v = 0;
+
+	if (!strncmp(line, "region", 6)) {
+		cmd_region = map_aligned(4 * MiB, 2 * MiB);
+		madvise(cmd_region, 4 * MiB, MADV_NOHUGEPAGE);
+		printf("ok %p\n", (void *)cmd_region);
+	} else if (sscanf(line, "touch %ld", &v) == 1 && cmd_region) {
+		for (long i = 0; i < v; i++)
+			cmd_region[i * PG] = 1;
+		printf("ok\n");
+	} else if (!strncmp(line, "collapse", 8) && cmd_region) {
+		madvise(cmd_region, 2 * MiB, MADV_HUGEPAGE);
+		if (madvise(cmd_region, 2 * MiB, CL_MADV_COLLAPSE) == 0)
+			printf("ok\n");
+		else
+			printf("error %s\n", strerror(errno));
+	} else if (!strncmp(line, "fork", 4) && cmd_region) {
+		cmd_fork();
+	} else if (sscanf(line, "childwrite %ld", &v) == 1 && to_child[1] >= 0
+	    && v >= 0 && v < 1024) {
+		cmd_childwrite(v);
+	} else if (sscanf(line, "churn %ld", &v) == 1) {
+		cmd_churn(v);
+	} else if (!strncmp(line, "exit", 4)) {
+		return false;
+	} else {
+		printf("error unknown command\n");
+	}
+	return true;
+}
+
+static int
+commands(void)
+{
+	char line[128];
+
+	printf("{\"pid\":%d}\n", (int)getpid());
+	fflush(stdout);
+	while (fgets(line, sizeof line, stdin) && cmd_run(line))
+		fflush(stdout);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	char *anon = map_aligned(4 * MiB, 2 * MiB), *thp, *file, *pn, *g, *hi;
+	char *anon, *thp, *file, *pn, *g, *hi;
 	static const int touch[] = { 0, 1, 7, 100, 511 };
 	int thp_ok, guard_ok;
 	char high[40], more[400] = "";
 	sigset_t block, old;
 
+	if (argc > 1 && !strcmp(argv[1], "--commands"))
+		return commands();
+	anon = map_aligned(4 * MiB, 2 * MiB);
 	madvise(anon, 4 * MiB, MADV_NOHUGEPAGE);
 	for (size_t i = 0; i < sizeof touch / sizeof touch[0]; i++)
 		anon[touch[i] * PG] = 1;
