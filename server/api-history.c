@@ -48,9 +48,7 @@ api_history(struct http_req *rq, struct http_resp *rs)
 		return http_errorf(rs, PTS_ENOTSUP, "no_history",
 		    "space '%s' keeps no history", rq->seg[3]);
 	}
-	o = json_history(h);
-	cJSON_AddStringToObject(o, "space", e->id);
-	json_add_u64(o, "generation", e->space->generation);
+	o = json_history(e->id, e->space->generation, h);
 	api_close_space(rq, e);
 	return http_json(rs, 200, o);
 }
@@ -80,8 +78,8 @@ diff_args(struct http_req *rq, const struct history *h, uint64_t *from,
 
 /* The diff from..to as JSON; e locked. */
 static int
-diff_json(struct history *h, uint64_t from, uint64_t to, bool hide,
-    cJSON **out, struct pts_err *err)
+diff_json(const char *id, struct history *h, uint64_t from, uint64_t to,
+    bool hide, cJSON **out, struct pts_err *err)
 {
 	const struct hstate *a, *b;
 	struct hstate *ac;
@@ -96,7 +94,7 @@ diff_json(struct history *h, uint64_t from, uint64_t to, bool hide,
 		return r;
 	}
 	hdiff_states(ac, b, &d);
-	*out = json_diff(from, to, &d, hide);
+	*out = json_diff(id, from, to, &d, hide);
 	hdiff_release(&d);
 	hstate_free(ac);
 	return 0;
@@ -119,12 +117,11 @@ api_diff(struct http_req *rq, struct http_resp *rs)
 		    "space '%s' keeps no history", rq->seg[3]);
 	}
 	if (diff_args(rq, h, &from, &to, &err) < 0 ||
-	    diff_json(h, from, to, server_hide_physical(rq->srv, e->space),
-	    &o, &err) < 0) {
+	    diff_json(e->id, h, from, to, server_hide_physical(rq->srv,
+	    e->space), &o, &err) < 0) {
 		api_close_space(rq, e);
 		return http_error(rs, &err);
 	}
-	cJSON_AddStringToObject(o, "space", e->id);
 	api_close_space(rq, e);
 	return http_json(rs, 200, o);
 }

@@ -883,12 +883,15 @@ json_iso_time(int64_t ms, char *buf, size_t len)
 }
 
 cJSON *
-json_history(const struct history *h)
+json_history(const char *id, uint64_t generation, const struct history *h)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON *a = cJSON_AddArrayToObject(o, "generations");
+	cJSON *a;
 	char when[64];
 
+	cJSON_AddStringToObject(o, "space", id);
+	json_add_u64(o, "generation", generation);
+	a = cJSON_AddArrayToObject(o, "generations");
 	for (size_t i = 0; i < h->ngens; i++) {
 		const struct hgen *g = &h->gens[i];
 		cJSON *x = cJSON_CreateObject();
@@ -924,10 +927,12 @@ diff_side(const struct hdiff_side *s, bool hide)
 }
 
 cJSON *
-json_diff(uint64_t from, uint64_t to, const struct hdiff *d, bool hide)
+json_diff(const char *id, uint64_t from, uint64_t to, const struct hdiff *d,
+    bool hide)
 {
 	cJSON *o = cJSON_CreateObject(), *a, *t;
 
+	cJSON_AddStringToObject(o, "space", id);
 	json_add_u64(o, "from", from);
 	json_add_u64(o, "to", to);
 	a = cJSON_AddArrayToObject(o, "changes");

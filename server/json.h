@@ -85,11 +85,13 @@ cJSON	*json_space(const struct entry *);
 /* {"spaces":[...]}: each entry is locked while it is rendered. */
 cJSON	*json_spaces(struct entry *const *, size_t n);
 cJSON	*json_error(const struct pts_err *);
-/* {"generations":[{"generation","time","changes","caption"}...]} */
-cJSON	*json_history(const struct history *);
-/* {"from","to","changes":[...],"tables":{"added","freed"}} */
-cJSON	*json_diff(uint64_t from, uint64_t to, const struct hdiff *,
-	    bool hide);
+/* {"space","generation","generations":[{"generation","time","changes",
+   "caption"}...],"dropped","bytes"} */
+cJSON	*json_history(const char *id, uint64_t generation,
+	    const struct history *);
+/* {"space","from","to","changes":[...],"tables":{"added","freed"}} */
+cJSON	*json_diff(const char *id, uint64_t from, uint64_t to,
+	    const struct hdiff *, bool hide);
 /* Set a reply's "generation" (answers of an old generation). */
 void	 json_set_generation(cJSON *o, uint64_t g);
 /* ISO-8601 UTC with milliseconds of a wall-clock time in ms. */
