@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* check_guard.c: unit tests of the browser-safety policy (server/guard.h):
-   Host allowlist, own origins, --allow-host/--allow-origin, body types. */
+   Host allowlist, own origins, --allow-host/--allow-origin, body types; and
+   of the peer model: finding the client's socket in /proc/net/tcp
+   (server/peer.h) and who may read a process (procfs-stat.h). */
 #include "config.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "guard.h"
 #include "options.h"
+#include "peer.h"
+#include "procfs-stat.h"
 
 static struct options
 opts(const char *listen)
@@ -195,6 +202,98 @@ START_TEST(body_types)
 }
 END_TEST
 
+/* A socket address from text. */
+static struct sockaddr_storage
+sa(const char *ip, unsigned port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET6, ip, &s6->sin6_addr), 1);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+	}
+	return ss;
+}
+
+/*
+ * Rows as the kernel prints them (net/ipv4/tcp_ipv4.c get_tcp4_sock:
+ * "%08X:%04X" of the address word as it lies in memory, so 127.0.0.1 is
+ * 0100007F on a little-endian machine; the uid is the 8th field).
+ */
+START_TEST(peer_in_table)
+{
+	struct sockaddr_storage cl = sa("127.0.0.1", 51000),
+	    srv = sa("127.0.0.1", 8080), other = sa("127.0.0.2", 51000),
+	    cl6 = sa("::1", 51000), srv6 = sa("::1", 8080),
+	    mapped = sa("::ffff:127.0.0.1", 51000);
+	char table[1024];
+	uint32_t lo;
+
+	inet_pton(AF_INET, "127.0.0.1", &lo);
+	snprintf(table, sizeof table,
+	    "  sl  local_address rem_address   st tx_queue rx_queue tr "
+	    "tm->when retrnsmt   uid  timeout inode\n"
+	    "   0: %08X:1F90 00000000:0000 0A 00000000:00000000 00:00000000 "
+	    "00000000     0        0 1 1 0000000000000000 100 0 0 10 0\n"
+	    "   1: %08X:1F90 %08X:C738 01 00000000:00000000 00:00000000 "
+	    "00000000     0        0 2 1 0000000000000000 20 4 30 10 -1\n"
+	    "   2: %08X:C738 %08X:1F90 01 00000000:00000000 00:00000000 "
+	    "00000000  1000        0 3 1 0000000000000000 20 4 30 10 -1\n",
+	    lo, lo, lo, lo, lo);
+	/* the client's row: local = its end, remote = ours */
+	ck_assert_int_eq(peer_uid_in_table(table, (struct sockaddr *)&cl,
+	    (struct sockaddr *)&srv), 1000);
+	/* our own accepted socket is the daemon's (uid 0), not the peer */
+	ck_assert_int_eq(peer_uid_in_table(table, (struct sockaddr *)&srv,
+	    (struct sockaddr *)&cl), 0);
+	ck_assert_int_eq(peer_uid_in_table(table, (struct sockaddr *)&other,
+	    (struct sockaddr *)&srv), PEER_UNKNOWN);
+	/* a v4-mapped address is the v4 one */
+	ck_assert_int_eq(peer_uid_in_table(table, (struct sockaddr *)&mapped,
+	    (struct sockaddr *)&srv), 1000);
+	/* tcp6: four words; ::1 is 00000000 00000000 00000000 01000000 */
+	snprintf(table, sizeof table,
+	    "  sl  local_address                         remote_address\n"
+	    "   0: 00000000000000000000000001000000:C738 "
+	    "00000000000000000000000001000000:1F90 01 00000000:00000000 "
+	    "00:00000000 00000000  1001        0 4 1\n");
+	ck_assert_int_eq(peer_uid_in_table(table, (struct sockaddr *)&cl6,
+	    (struct sockaddr *)&srv6), 1001);
+	ck_assert_int_eq(peer_uid_in_table("", (struct sockaddr *)&cl6,
+	    (struct sockaddr *)&srv6), PEER_UNKNOWN);
+}
+END_TEST
+
+/* The kernel's ptrace read rule (kernel/ptrace.c __ptrace_may_access). */
+START_TEST(who_may_read)
+{
+	struct procfs_creds c = { { 1000, 1000, 1000, 1000 },
+	    { 100, 100, 100, 100 }, 1000 };
+
+	ck_assert(procfs_creds_readable_by(&c, 1000));
+	ck_assert(procfs_creds_readable_by(&c, 0));
+	ck_assert(!procfs_creds_readable_by(&c, 65534));
+	/* a setuid-root exec: euid and saved uid 0 */
+	c.uid[1] = c.uid[2] = c.uid[3] = 0;
+	ck_assert(!procfs_creds_readable_by(&c, 1000));
+	ck_assert(procfs_creds_readable_by(&c, 0));
+	/* a setgid exec */
+	c = (struct procfs_creds){ { 1000, 1000, 1000, 1000 },
+	    { 100, 5, 5, 5 }, 1000 };
+	ck_assert(!procfs_creds_readable_by(&c, 1000));
+	/* not dumpable: /proc/PID belongs to root */
+	c = (struct procfs_creds){ { 1000, 1000, 1000, 1000 },
+	    { 100, 100, 100, 100 }, 0 };
+	ck_assert(!procfs_creds_readable_by(&c, 1000));
+}
+END_TEST
+
 static Suite *
 guard_suite(void)
 {
@@ -205,6 +304,8 @@ guard_suite(void)
 	tcase_add_test(t, own_origins);
 	tcase_add_test(t, http_checks);
 	tcase_add_test(t, body_types);
+	tcase_add_test(t, peer_in_table);
+	tcase_add_test(t, who_may_read);
 	suite_add_tcase(s, t);
 	return s;
 }

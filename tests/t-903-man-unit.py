@@ -13,6 +13,7 @@ from ptstest import TestCase, main, PTSCOPE, SRCDIR, BUILDDIR
 
 MAN = os.path.join(SRCDIR, 'man', 'ptscope.1')
 UNIT = os.path.join(BUILDDIR, 'dist', 'ptscope.service')
+DROPIN = os.path.join(BUILDDIR, 'dist', 'ptscope-show-physical.conf')
 
 
 def run(cmd, env=None, **kw):
@@ -188,14 +189,70 @@ class Unit(TestCase):
                      ('ProtectHome', 'yes'), ('PrivateTmp', 'yes'),
                      ('DynamicUser', 'yes')):
             self.assertEqual(s[k], v, k)
-        caps = {'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN', 'CAP_DAC_READ_SEARCH'}
+        # CAP_SYS_ADMIN only in the opt-in drop-in (issue #13)
+        caps = {'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH'}
         self.assertEqual(set(s['CapabilityBoundingSet'].split()), caps)
         self.assertEqual(set(s['AmbientCapabilities'].split()), caps)
         with open(UNIT) as f:
-            comments = ' '.join(l for l in f if l.startswith('#'))
-        for c in caps:
+            text = f.read()
+        comments = ' '.join(l for l in text.split('\n') if l.startswith('#'))
+        for c in caps | {'CAP_SYS_ADMIN'}:
             self.assertIn(c, comments)
+        lines = [l for l in text.split('\n') if not l.startswith('#')]
+        for want in ('SystemCallFilter=@system-service',
+                     'ProtectKernelTunables=yes', 'IPAddressAllow=localhost',
+                     'IPAddressDeny=any', 'SystemCallArchitectures=native'):
+            self.assertIn(want, lines)
+        self.assertNotIn('CAP_SYS_ADMIN', ' '.join(lines))
+        drop = configparser.ConfigParser(strict=False, interpolation=None)
+        drop.optionxform = str
+        drop.read(DROPIN)
+        self.assertEqual(drop['Service']['CapabilityBoundingSet'],
+                         'CAP_SYS_ADMIN')
+        self.assertEqual(drop['Service']['AmbientCapabilities'],
+                         'CAP_SYS_ADMIN')
+        self.assertTrue(drop['Service']['ExecStart'].strip().endswith(
+            'ptscope serve --show-physical'))
         self.assertEqual(self.ini['Install']['WantedBy'], 'multi-user.target')
+
+    @unittest.skipIf(shutil.which('systemd-analyze') is None,
+                     'systemd-analyze is not installed')
+    def test_systemd_analyze_security(self):
+        """The unit as installed scores 2.5 or less ("OK" or better) in
+        systemd-analyze security; with the drop-in it is still < 3."""
+        tmp = tempfile.mkdtemp(prefix='ptscope-unit-')
+        try:
+            with open(UNIT) as f:
+                text = f.read()
+            unit = os.path.join(tmp, 'ptscope.service')
+            with open(unit, 'w') as f:
+                f.write(re.sub(r'(?m)^ExecStart=\S+', 'ExecStart=' +
+                               os.path.abspath(PTSCOPE), text))
+
+            def score():
+                r = run(['systemd-analyze', 'security', '--offline=yes',
+                         unit], cwd=tmp)
+                m = re.search(r'Overall exposure level for ptscope.service:'
+                              r' ([0-9.]+)', r.stdout)
+                self.assertIsNotNone(m, r.stdout[-500:] + r.stderr)
+                return float(m.group(1)), r.stdout
+            s, out = score()
+            self.assertLessEqual(s, 2.5, out)
+            # every remaining point is explained in the unit
+            for line in out.split('\n'):
+                if line.startswith('\u2717'):
+                    key = line[1:].split()[0].split('=')[0]
+                    self.assertIn(key + '=', ' '.join(
+                        l for l in text.split('\n') if l.startswith('#')),
+                        line)
+            os.makedirs(os.path.join(tmp, 'ptscope.service.d'))
+            shutil.copy(DROPIN, os.path.join(tmp, 'ptscope.service.d'))
+            s2, out = score()
+            self.assertIn('CAP_SYS_ADMIN', out)
+            self.assertGreater(s2, s)
+            self.assertLess(s2, 3.0, out)
+        finally:
+            shutil.rmtree(tmp)
 
     @unittest.skipIf(shutil.which('systemd-analyze') is None,
                      'systemd-analyze is not installed')

@@ -197,7 +197,12 @@ function tabKeys(ev) {
 // The WebSocket URL: the advertised one, reached through the page's host.
 function wsUrl(info) {
 	const u = new URL(info.ws_url || `ws://${location.hostname}:${Number(location.port || 80) + 1}/`);
-	if (u.hostname === '0.0.0.0' || u.hostname === '::' || u.hostname === '[::]')
+	// a wildcard address, or another loopback name than the page's: the
+	// page's name, so that the login cookie (cookies go by host name, not
+	// port) reaches the WebSocket too
+	const loop = hn => hn === 'localhost' || /^127\./.test(hn) || hn === '[::1]';
+	if (u.hostname === '0.0.0.0' || u.hostname === '::' || u.hostname === '[::]' ||
+	    (loop(u.hostname) && loop(location.hostname)))
 		u.hostname = location.hostname;
 	return u.toString();
 }
