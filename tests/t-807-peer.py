@@ -159,5 +159,36 @@ class Deputy(TestCase):
         self.assertIn('sleep', body)
         self.d.delete('/api/v1/spaces/' + sid)
 
+    def test_04_root_only_files_with_the_capability(self):
+        """/proc/pagetypeinfo is mode 0400 root: the daemon reads it with
+        CAP_DAC_READ_SEARCH (opened, not access(2)ed: access() checks the
+        real uid without capabilities); without the capability it says
+        it is not readable."""
+        if not os.path.exists('/proc/pagetypeinfo') or \
+                os.stat('/proc/pagetypeinfo').st_mode & 0o044:
+            self.skipTest('no root-only /proc/pagetypeinfo here')
+
+        def zones(d):
+            st, z = d.get_json('/api/v1/zones')
+            self.assertEqual(st, 200, z)
+            return z, [zone for node in z['nodes'] for zone in node['zones']]
+        z, zs = zones(self.d)
+        self.assertNotIn('pagetypeinfo is not readable', json.dumps(z))
+        self.assertTrue(any(zone.get('migrate') for zone in zs), z)
+        wrap = self.wrap + '-nodac'
+        with open(wrap, 'w') as f:
+            f.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 '
+                    '--clear-groups --inh-caps=+sys_ptrace '
+                    '--ambient-caps=+sys_ptrace "%s" "$@"\n' % self.real)
+        os.chmod(wrap, 0o755)
+        ptstest.PTSCOPE = wrap
+        try:
+            with Daemon() as d:
+                z, zs = zones(d)
+                self.assertIn('pagetypeinfo is not readable', json.dumps(z))
+        finally:
+            ptstest.PTSCOPE = self.real
+            os.unlink(wrap)
+
 
 main()
