@@ -13,6 +13,7 @@ import * as zones from './zones.js';
 import * as sim from './sim.js';
 import * as layout from './layout.js';
 import * as theme from './theme.js';
+import * as learn from './learn.js';
 
 const VIEWS = { overview, tables, walk, zones, sim };
 
@@ -226,6 +227,7 @@ async function start() {
 		ctx.stream.connect();
 		for (const v of Object.values(VIEWS)) v.init(ctx);
 		picker.init(ctx);
+		learn.init(ctx);
 		await refreshSpaces();
 	} catch (e) {
 		notify(errText('ptscope could not start', e));

@@ -23,6 +23,7 @@ let children = new Map();	// index -> child
 let cells = [];
 let focusIdx = 0;
 let wanted = null;	// spec being loaded
+let tourMarks = new Set();	// entries a guided tour highlights (learn.js)
 let pendingFocusVa = null;
 
 // Wire the grid's mouse and keyboard handling.
@@ -83,6 +84,7 @@ function rootSpec(kernel) {
 // Load a table (spec "level:va") and subscribe to its changes.
 export async function open(spec, focusVa) {
 	wanted = spec;
+	tourMarks = new Set();
 	pendingFocusVa = focusVa ? big(focusVa) : null;
 	const hadFocus = !!(document.activeElement && document.activeElement.closest('#grid'));
 	const space = ctx.space;
@@ -103,6 +105,14 @@ export async function open(spec, focusVa) {
 	else focusIdx = firstUsed();
 	focusCell(ctx.view === 'tables' && hadFocus);
 	if (ctx.view === 'tables') ctx.writeHash({ node: `${r.node.level}:${r.node.va}` });
+}
+
+// Mark the entries a tour step talks about (an empty list clears them).
+export function highlight(indices) {
+	tourMarks = new Set(indices);
+	for (const c of cells)
+		if (c) c.classList.toggle('tour-hl', tourMarks.has(Number(c.dataset.i)));
+	if (indices.length && cells[indices[0]]) setFocus(indices[0], false);
 }
 
 // Focus the entry covering va in the current table.
@@ -395,6 +405,7 @@ function paint(cell, i) {
 	cell.classList.toggle('w', flags.includes('write'));
 	cell.classList.toggle('x', flags.includes('exec'));
 	cell.classList.toggle('u', flags.includes('user'));
+	cell.classList.toggle('tour-hl', tourMarks.has(i));
 	cell.classList.toggle('super', armv7.isShort(ctx.arch) && flags.includes('cont') && flags.includes('section'));
 	cell.setAttribute('aria-label', `entry ${i}: ${KINDS[kind] ? KINDS[kind].name : kind}` +
 		(flags.length ? ', ' + flags.join(' ') : ''));
