@@ -315,7 +315,8 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	*con_cls = cs;
 	/* Host and Origin before anything else (a body is read and dropped,
 	   as for 413 below, so that the client sees the answer) */
-	if (guard_http(&h->srv->opt, h->srv->http_port, &q, &cs->err) < 0)
+	if (guard_http(&h->srv->opt, __atomic_load_n(&h->srv->http_port,
+	    __ATOMIC_ACQUIRE), &q, &cs->err) < 0)
 		cs->refused = true;
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Length");
@@ -480,7 +481,9 @@ http_start(struct server *srv, struct http **out, struct pts_err *err)
 		    "this machine)", srv->opt.http_host, srv->opt.http_port);
 	}
 	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->http_port = di ? di->port : srv->opt.http_port;
+	/* the workers already run (and read it): an atomic store */
+	__atomic_store_n(&srv->http_port, di ? di->port : srv->opt.http_port,
+	    __ATOMIC_RELEASE);
 	server_format_url(srv->http_url, sizeof srv->http_url, "http",
 	    srv->opt.http_host, di ? di->port : srv->opt.http_port);
 	*out = h;
