@@ -407,6 +407,17 @@ static const struct opt_spec opt_table[] = {
 	    "Messages queued for one WebSocket client; a client that falls "
 	    "further behind is sent a fresh snapshot instead." },
 	  set_unsigned, FIELD(ws_queue), 0 },
+	{ { "ws-queue-bytes", 0, "BYTES", "4M",
+	    "Bytes queued for one WebSocket client (a single message bigger "
+	    "than that is still sent whole); a client that falls further "
+	    "behind loses its backlog and is sent a fresh snapshot once it "
+	    "has drained. Sizes take a k, M or G suffix." },
+	  set_size, FIELD(ws_queue_bytes), 0 },
+	{ { "ws-drain-timeout", 0, "MS", "10000",
+	    "Close (status 1008) a WebSocket client that went over "
+	    "--ws-queue or --ws-queue-bytes and has not drained its socket "
+	    "after <MS> milliseconds." },
+	  set_unsigned, FIELD(ws_drain_ms), 0 },
 	{ { "metrics-top", 0, "N", "0",
 	    "Also export in /metrics the <N> processes of the machine with the "
 	    "most page-table memory (VmPTE), attached or not; 0 to 100 (each "

@@ -50,6 +50,9 @@ struct options {
 	unsigned max_ws_clients;
 	unsigned max_spaces;
 	unsigned ws_queue;	/* outgoing messages queued per client */
+	size_t ws_queue_bytes;	/* and their bytes */
+	unsigned ws_drain_ms;	/* a client over them that has not drained
+				   after this long is closed */
 	unsigned min_interval_ms;
 	unsigned metrics_top;	/* top page-table consumers in /metrics */
 	/* history (docs/api.md, History) */

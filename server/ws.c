@@ -60,7 +60,11 @@ struct ws_client {
 	pthread_mutex_t qlock;	/* the queue and the flags below */
 	struct ws_msg *qhead, *qtail;
 	unsigned qlen;
+	size_t qbytes;		/* of the queue and of cur */
 	bool stalled;		/* backlog dropped; waiting to drain */
+	uint64_t stalled_ms;	/* since when */
+	bool kick;		/* never drained: the service thread closes it */
+	bool kicked;		/* (once) */
 	bool resync;		/* drained: resend snapshots */
 	bool want_writable;
 	struct ws_msg *cur;	/* being sent (service thread only) */
@@ -110,9 +114,22 @@ client_put(struct ws *ws, struct ws_client *c)
 	free(c);
 }
 
+/* Whether one more message of len bytes would overflow c's queue (a
+   message alone is always taken, whatever its size).  Holds c->qlock. */
+static bool
+queue_full(const struct ws_client *c, size_t len)
+{
+	const struct options *o = &c->ws->srv->opt;
+
+	return c->qlen >= o->ws_queue ||
+	    (c->qlen > 0 && c->qbytes + len > o->ws_queue_bytes);
+}
+
 /*
- * Queue a text message.  When the queue is full the backlog is dropped and
- * the client marked stalled: once it drains it gets fresh snapshots.
+ * Queue a text message.  When the queue is full (--ws-queue messages or
+ * --ws-queue-bytes) the backlog is dropped and the client marked stalled:
+ * once it drains it gets fresh snapshots; if it never does, it is closed.
+ * Never waits on the client.
  */
 static void
 enqueue(struct ws_client *c, const char *text)
@@ -126,16 +143,18 @@ enqueue(struct ws_client *c, const char *text)
 		pthread_mutex_unlock(&c->qlock);
 		return;
 	}
-	if (c->qlen >= c->ws->srv->opt.ws_queue) {
+	if (queue_full(c, len)) {
 		while (c->qhead) {
 			m = c->qhead;
 			c->qhead = m->next;
+			c->qbytes -= m->len;
 			free(m);
 			dropped++;
 		}
 		c->qtail = NULL;
 		c->qlen = 0;
 		c->stalled = true;
+		c->stalled_ms = now_ms();
 		c->want_writable = true;
 		pthread_mutex_unlock(&c->qlock);
 		metrics_ws_add(&c->ws->srv->metrics, 0, 0, dropped + 1, 0, 0);
@@ -151,6 +170,7 @@ enqueue(struct ws_client *c, const char *text)
 		c->qhead = m;
 	c->qtail = m;
 	c->qlen++;
+	c->qbytes += len;
 	c->want_writable = true;
 	pthread_mutex_unlock(&c->qlock);
 }
@@ -378,17 +398,37 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 		return -1;
 	c->cur_off += n;
 	if (last) {
+		pthread_mutex_lock(&c->qlock);
+		c->qbytes -= m->len;
+		/* stalled: the next WRITEABLE finds the queue drained and
+		   resyncs (dequeue()) */
+		more = c->qhead != NULL || c->stalled;
+		pthread_mutex_unlock(&c->qlock);
 		free(m);
 		c->cur = NULL;
 		c->cur_off = 0;
 		metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
-		pthread_mutex_lock(&c->qlock);
-		more = c->qhead != NULL;
-		pthread_mutex_unlock(&c->qlock);
 	}
 	if (more)
 		lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/*
+ * Close a client that never drained: the close frame (1008) is queued, but
+ * its socket is full, so the connection is dropped at once rather than
+ * waiting for it.  Service thread.
+ */
+static void
+kick_client(struct ws_client *c)
+{
+	static const char why[] = "too slow: send queue over its limit";
+
+	log_debug("websocket: closing a client that did not drain its queue "
+	    "in %u ms", c->ws->srv->opt.ws_drain_ms);
+	lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+	    (unsigned char *)why, sizeof why - 1);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
 /* Ask lws for WRITEABLE on every client that has something queued. */
@@ -397,13 +437,18 @@ on_cancelled(struct ws *ws)
 {
 	pthread_mutex_lock(&ws->lock);
 	for (struct ws_client *c = ws->clients; c; c = c->next) {
-		bool want;
+		bool want, kick;
 
 		pthread_mutex_lock(&c->qlock);
 		want = c->want_writable;
 		c->want_writable = false;
+		kick = c->kick == true;
+		if (kick)
+			c->kick = false;
 		pthread_mutex_unlock(&c->qlock);
-		if (want && !c->dead)
+		if (kick && !c->dead)
+			kick_client(c);
+		else if (want && !c->dead)
 			lws_callback_on_writable(c->wsi);
 	}
 	pthread_mutex_unlock(&ws->lock);
@@ -839,6 +884,10 @@ stream_client(struct ws_client *c, uint64_t now)
 	resync = c->resync;
 	c->resync = false;
 	if (c->stalled) {
+		/* still over its limit: after --ws-drain-timeout, closed */
+		if (!c->kicked && now - c->stalled_ms >=
+		    c->ws->srv->opt.ws_drain_ms)
+			c->kick = c->kicked = true;
 		pthread_mutex_unlock(&c->qlock);
 		return;
 	}

@@ -4,7 +4,8 @@
  *
  * usage: ws-client [--protocol P] [--header 'Name: value']... URL
  * Each stdin line is sent as one text message, except "#pause MS" (stop
- * reading from the socket for MS milliseconds) and "#close".  Each whole
+ * reading from the socket for MS milliseconds), "#resume" (end a pause
+ * now) and "#close".  Each whole
  * message received is printed on its own line; "#open", "#closed" and
  * "#error ..." report the connection's state.
  */
@@ -123,6 +124,15 @@ on_lines(struct lws *wsi)
 		pthread_create(&th, NULL, waker_main,
 		    (void *)(atol(l->text + 7) + 5));
 		pthread_detach(th);
+		free(l);
+		on_lines(wsi);
+		return;
+	}
+	if (l && strcmp(l->text, "#resume") == 0) {
+		/* end a pause now: the main loop resumes reading */
+		pop_line();
+		if (st.resume_at)
+			st.resume_at = 1;
 		free(l);
 		on_lines(wsi);
 		return;

@@ -303,7 +303,8 @@ class WsClient:
         self.proc.stdin.flush()
 
     def command(self, cmd):
-        """Client-side commands: '#pause MS' stops reading, '#close'."""
+        """Client-side commands: '#pause MS' stops reading, '#resume'
+        reads again at once, '#close'."""
         self.proc.stdin.write(cmd + '\n')
         self.proc.stdin.flush()
 
