@@ -5,6 +5,8 @@
 
 import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, num, errText } from './util.js';
+import * as regionTable from './regions.js';
+import * as cost from './cost.js';
 
 let ctx = null;
 let loadedFor = null;
@@ -17,8 +19,10 @@ export function init(c) {
 // A new space: redraw on the next show.
 export function spaceChanged() {
 	loadedFor = null;
+	regionTable.reset();
 	setKids($('ov-map'));
 	setKids($('ov-list'));
+	setKids($('ov-cost'));
 }
 
 // Load the ranges and draw the regions made from them.
@@ -107,7 +111,9 @@ function draw(regions) {
 			h('div', { class: 'va-bar', role: 'list', 'aria-label': `${half.name} address range` }, parts));
 	});
 	setKids($('ov-map'), bars);
-	drawList(regions);
+	regionTable.show(ctx, $('ov-list'), r => jump({ s: r.s })).then(rg => {
+		if (rg) cost.show(ctx, $('ov-cost'), rg);
+	});
 }
 
 // A gap between regions.
@@ -130,19 +136,6 @@ function segment(r) {
 		title: label, 'aria-label': label, onclick: () => jump(r) },
 	h('span', { class: 'va-fill', style: `height:${(f * 100).toFixed(1)}%` }),
 	h('span', { class: 'va-name' }, r.name || ''));
-}
-
-// The table of regions (readable on any screen).
-function drawList(regions) {
-	const rows = regions.slice(0, 2000).map(r => h('tr', {},
-		h('td', {}, h('a', { href: '#', onclick: ev => { ev.preventDefault(); jump(r); } }, r.name || '(anonymous)')),
-		h('td', { class: 'mono' }, hex(r.s)), h('td', { class: 'mono' }, hex(r.e)),
-		h('td', { class: 'num' }, sizeName(r.e - r.s)), h('td', { class: 'mono' }, r.perms || ''),
-		h('td', { class: 'num' }, num(r.present_pages)), h('td', { class: 'num' }, (fill(r) * 100).toFixed(1) + '%')));
-	setKids($('ov-list'), h('table', { class: 'list', id: 'ov-table' },
-		h('thead', {}, h('tr', {}, ['region', 'start', 'end', 'size', 'perms', 'present pages', 'mapped'].map(t => h('th', {}, t)))),
-		h('tbody', {}, rows)),
-	regions.length ? null : h('p', { class: 'hint' }, 'Nothing is mapped in this space yet.'));
 }
 
 // Open the deepest table that exists for the region's first address.

@@ -7,6 +7,21 @@ import { $, h, setKids, num, formError } from './util.js';
 
 let procs = [];
 let ctxRef = null;
+let procSort = { key: 'vm_pte_kb', desc: true };	// biggest page tables first
+
+// Sort the process list by key (the same key again flips the order).
+function sortProcs(key) {
+	if (procSort.key === key) procSort.desc = !procSort.desc;
+	else procSort = { key, desc: key !== 'pid' && key !== 'comm' };
+	drawProcs();
+}
+
+function procCompare(a, b) {
+	const k = procSort.key;
+	const x = k === 'comm' ? (a.comm || '') : (a[k] || 0), y = k === 'comm' ? (b.comm || '') : (b[k] || 0);
+	const c = x < y ? -1 : x > y ? 1 : a.pid - b.pid;
+	return procSort.desc ? -c : c;
+}
 
 // Fill the selectors and wire the forms.
 export function init(ctx) {
@@ -119,21 +134,25 @@ async function loadProcs() {
 	drawProcs();
 }
 
-// Draw the process table, filtered by name or pid.
+// Draw the process table, filtered by name or pid and sorted; Attach is
+// the first column so that it is always in view.
 function drawProcs() {
 	const q = $('pk-filter').value.trim().toLowerCase();
 	const rows = procs.filter(p => !q || String(p.pid).startsWith(q) ||
-		(p.comm || '').toLowerCase().includes(q)).slice(0, 300);
+		(p.comm || '').toLowerCase().includes(q)).sort(procCompare).slice(0, 300);
 	const body = rows.map(p => h('tr', { dataset: { pid: p.pid } },
-		h('td', { class: 'num' }, p.pid),
-		h('td', {}, p.comm || ''),
-		h('td', { class: 'num' }, p.rss_kb !== undefined ? num(p.rss_kb) + ' kB' : ''),
-		h('td', { class: 'num' }, p.vm_pte_kb !== undefined ? num(p.vm_pte_kb) + ' kB' : ''),
 		h('td', {}, h('button', { type: 'button', class: 'attach', 'aria-label': `Attach to ${p.comm} (pid ${p.pid})`,
-			onclick: () => attach(p.pid) }, 'Attach'))));
-	setKids($('pk-procs'), h('table', { class: 'list' },
-		h('thead', {}, h('tr', {}, h('th', {}, 'pid'), h('th', {}, 'command'), h('th', {}, 'RSS'),
-			h('th', {}, 'page tables'), h('th', {}, ''))),
+			onclick: () => attach(p.pid) }, 'Attach')),
+		h('td', { class: 'num' }, p.pid),
+		h('td', { class: 'comm' }, p.comm || ''),
+		h('td', { class: 'num' }, p.rss_kb !== undefined ? num(p.rss_kb) + ' kB' : ''),
+		h('td', { class: 'num' }, p.vm_pte_kb !== undefined ? num(p.vm_pte_kb) + ' kB' : '')));
+	const th = (key, title) => h('th', { 'aria-sort': procSort.key === key ? (procSort.desc ? 'descending' : 'ascending') : 'none' },
+		h('button', { type: 'button', class: 'sort', dataset: { sort: key }, onclick: () => sortProcs(key) },
+			title, procSort.key === key ? (procSort.desc ? ' ▼' : ' ▲') : ''));
+	setKids($('pk-procs'), h('table', { class: 'list procs' },
+		h('thead', {}, h('tr', {}, h('th', {}, ''), th('pid', 'pid'), th('comm', 'command'), th('rss_kb', 'RSS'),
+			th('vm_pte_kb', 'page tables'))),
 		h('tbody', {}, body)),
 	rows.length ? null : h('p', { class: 'hint' }, q ? 'No process matches.' : 'No processes.'));
 }
