@@ -88,6 +88,22 @@ guard_host_ok(const struct options *o, const char *host)
 }
 
 /*
+ * Is the Host the address literal the connection came in on?  Behind a
+ * wildcard listen address that is how the machine is reached on a LAN
+ * (http://192.168.1.5:8080/); DNS rebinding always uses a name, and the
+ * address is this very socket's.
+ */
+static bool
+host_is_local_addr(const char *host, const char *local)
+{
+	char name[NAME_MAX_LEN];
+	long port;
+
+	return host && local && split_hostport(host, strlen(host), name,
+	    sizeof name, &port) && strcasecmp(name, local) == 0;
+}
+
+/*
  * A name under which a page of this daemon's own HTTP server can be
  * loaded.  Another loopback address is another socket (another program
  * may listen on 127.0.0.2:PORT), so only the listen address counts, and
@@ -95,12 +111,14 @@ guard_host_ok(const struct options *o, const char *host)
  * literal behind a wildcard listen address.
  */
 static bool
-origin_name_is_ours(const struct options *o, const char *name)
+origin_name_is_ours(const struct options *o, const char *name,
+    const char *local)
 {
 	const char *lh = o->http_host;
 
 	if (strcasecmp(name, lh) == 0 || strcmp(name, "localhost") == 0 ||
-	    in_list(o->allow_hosts, o->nallow_hosts, name))
+	    in_list(o->allow_hosts, o->nallow_hosts, name) ||
+	    (local && strcasecmp(name, local) == 0))
 		return true;
 	if (!options_host_is_loopback(name))
 		return false;
@@ -115,6 +133,13 @@ origin_name_is_ours(const struct options *o, const char *name)
 
 bool
 guard_origin_ok(const struct options *o, int http_port, const char *origin)
+{
+	return guard_origin_ok_at(o, http_port, origin, NULL);
+}
+
+bool
+guard_origin_ok_at(const struct options *o, int http_port,
+    const char *origin, const char *local)
 {
 	char name[NAME_MAX_LEN], trimmed[OPT_ALLOW_LEN];
 	const char *rest;
@@ -139,7 +164,7 @@ guard_origin_ok(const struct options *o, int http_port, const char *origin)
 		return false;
 	if (port < 0)
 		port = 80;
-	return port == http_port && origin_name_is_ours(o, name);
+	return port == http_port && origin_name_is_ours(o, name, local);
 }
 
 /* Does this path carry data (the API and the metrics), not a file? */
@@ -154,12 +179,14 @@ int
 guard_http(const struct options *o, int http_port, const struct guard_req *q,
     struct pts_err *err)
 {
-	if (!guard_host_ok(o, q->host))
+	if (!guard_host_ok(o, q->host) &&
+	    !host_is_local_addr(q->host, q->local_addr))
 		return pts_errf(err, PTS_EHOST, "misdirected_request",
 		    "this daemon does not answer to the name '%.80s' (a name "
 		    "other than its own: start it with --allow-host NAME if "
 		    "that name is right)", q->host);
-	if (is_api_path(q->path) && !guard_origin_ok(o, http_port, q->origin))
+	if (is_api_path(q->path) && !guard_origin_ok_at(o, http_port,
+	    q->origin, q->local_addr))
 		return pts_errf(err, PTS_EPERM, "foreign_origin",
 		    "requests from pages of %.80s are refused (only this "
 		    "daemon's own pages, or --allow-origin ones, may use the "
@@ -209,10 +236,10 @@ guard_body(const struct guard_req *q, struct pts_err *err)
 
 int
 guard_ws(const struct options *o, int http_port, const char *host,
-    const char *origin, struct pts_err *err)
+    const char *origin, const char *local_addr, struct pts_err *err)
 {
 	struct guard_req q = { .method = "GET", .path = "/api", .host = host,
-	    .origin = origin };
+	    .origin = origin, .local_addr = local_addr };
 
 	return guard_http(o, http_port, &q, err);
 }

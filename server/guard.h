@@ -40,6 +40,9 @@ struct guard_req {
 	const char *ctype;	/* Content-Type header or NULL */
 	bool has_body;		/* Content-Length > 0 or chunked */
 	bool x_ptscope;		/* an X-Ptscope header is present */
+	/* the address the connection came in on, as a literal without
+	   brackets ("192.168.1.5", "::1"), or NULL */
+	const char *local_addr;
 };
 
 /*
@@ -57,11 +60,17 @@ bool guard_host_ok(const struct options *, const char *host_header);
  */
 bool guard_origin_ok(const struct options *, int http_port,
     const char *origin);
+/* The same, where http://LOCAL:PORT (the connection's own address) is own
+   too (local NULL: not known). */
+bool guard_origin_ok_at(const struct options *, int http_port,
+    const char *origin, const char *local);
 
 /*
  * The checks every HTTP request passes before any handler (API or file):
- * 421 misdirected_request for a foreign Host; for /api/ and /metrics also
- * 403 foreign_origin.  0 when the request may go on.
+ * 421 misdirected_request for a foreign Host (the address literal the
+ * connection came in on counts as the daemon's: its LAN address behind a
+ * wildcard listen address); for /api/ and /metrics also 403
+ * foreign_origin.  0 when the request may go on.
  */
 int guard_http(const struct options *, int http_port,
     const struct guard_req *, struct pts_err *);
@@ -75,6 +84,6 @@ int guard_body(const struct guard_req *, struct pts_err *);
 
 /* The WebSocket handshake: Host and Origin as above; 0 or the error. */
 int guard_ws(const struct options *, int http_port, const char *host,
-    const char *origin, struct pts_err *);
+    const char *origin, const char *local_addr, struct pts_err *);
 
 #endif

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "peer.h"
 #include "reply.h"
 #include "routes.h"
 #include "daemon.h"
@@ -309,7 +310,9 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	    .path = url };
 
 	struct guard_req q = guard_req_of(conn, method, url, 0);
+	char local[INET6_ADDRSTRLEN];
 
+	q.local_addr = peer_local_literal(conn_fd(conn), local, sizeof local);
 	cs->t0 = now_ms();
 	cs->t0_s = mono_seconds();
 	*con_cls = cs;

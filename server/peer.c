@@ -212,3 +212,23 @@ peer_ref_uid(struct peer_ref *p)
 	}
 	return p->uid;
 }
+
+const char *
+peer_local_literal(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	const struct sockaddr_in6 *s6 = (const void *)&ss;
+	const struct sockaddr_in *s4 = (const void *)&ss;
+
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return NULL;
+	if (ss.ss_family == AF_INET)
+		return inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len);
+	if (ss.ss_family != AF_INET6)
+		return NULL;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf,
+		    (socklen_t)len);
+	return inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+}

@@ -14,6 +14,7 @@
 #define PTS_PEER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 
 #define PEER_UNKNOWN (-1L)
@@ -35,6 +36,13 @@ long peer_ref_uid(struct peer_ref *);
  * namespace (a remote client, a client in another container).
  */
 long peer_uid_of_fd(int fd);
+
+/*
+ * The address fd's own end is bound to, as a literal without brackets
+ * ("192.168.1.5", "::1"; a v4-mapped v6 address as the v4 one), in buf;
+ * NULL when it has none.
+ */
+const char *peer_local_literal(int fd, char *buf, size_t len);
 
 /*
  * The uid of the row of a socket table (the text of /proc/net/tcp or

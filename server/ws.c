@@ -3,6 +3,7 @@
 #include "config.h"
 #include "ws.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -519,8 +520,10 @@ ws_guard_ok(struct ws *ws, struct lws *wsi)
 {
 	char *host = hdr_dup(wsi, WSI_TOKEN_HOST);
 	char *origin = hdr_dup(wsi, WSI_TOKEN_ORIGIN);
+	char local[INET6_ADDRSTRLEN];
 	struct pts_err err;
 	bool ok = guard_ws(&ws->srv->opt, ws->srv->http_port, host, origin,
+	    peer_local_literal(lws_get_socket_fd(wsi), local, sizeof local),
 	    &err) == 0;
 
 	if (!ok)

@@ -144,15 +144,34 @@ START_TEST(http_checks)
 	q.host = "evil.example:8080";
 	ck_assert_int_eq(guard_http(&o, 8080, &q, &err), PTS_EHOST);
 	ck_assert_str_eq(err.id, "misdirected_request");
-	ck_assert_int_eq(guard_ws(&o, 8080, "evil.example:8081", NULL, &err),
+	ck_assert_int_eq(guard_ws(&o, 8080, "evil.example:8081", NULL, NULL, &err),
 	    PTS_EHOST);
 	ck_assert_int_eq(guard_ws(&o, 8080, "127.0.0.1:8081",
-	    "http://127.0.0.1:8080", &err), 0);
+	    "http://127.0.0.1:8080", NULL, &err), 0);
 	ck_assert_int_eq(guard_ws(&o, 8080, "127.0.0.1:8081",
-	    "http://127.0.0.2:9999", &err), PTS_EPERM);
-	ck_assert_int_eq(guard_ws(&o, 8080, "127.0.0.1:8081", "null", &err),
+	    "http://127.0.0.2:9999", NULL, &err), PTS_EPERM);
+	ck_assert_int_eq(guard_ws(&o, 8080, "127.0.0.1:8081", "null", NULL, &err),
 	    PTS_EPERM);
-	ck_assert_int_eq(guard_ws(&o, 8080, "127.0.0.1:8081", NULL, &err), 0);
+	ck_assert_int_eq(guard_ws(&o, 8080, "127.0.0.1:8081", NULL, NULL, &err), 0);
+	/* behind a wildcard address, the LAN address the connection came in
+	   on is a name of the daemon's, and its pages' origin its own */
+	o = opts("0.0.0.0:8080");
+	q.path = "/api/v1/info";
+	q.host = "192.168.1.5:8080";
+	q.origin = "http://192.168.1.5:8080";
+	ck_assert_int_eq(guard_http(&o, 8080, &q, &err), PTS_EHOST);
+	q.local_addr = "192.168.1.5";
+	ck_assert_int_eq(guard_http(&o, 8080, &q, &err), 0);
+	q.origin = "http://192.168.1.5:9999";
+	ck_assert_int_eq(guard_http(&o, 8080, &q, &err), PTS_EPERM);
+	q.host = "192.168.1.6:8080";
+	ck_assert_int_eq(guard_http(&o, 8080, &q, &err), PTS_EHOST);
+	q.host = "evil.example:8080";
+	ck_assert_int_eq(guard_http(&o, 8080, &q, &err), PTS_EHOST);
+	ck_assert_int_eq(guard_ws(&o, 8080, "192.168.1.5:8081",
+	    "http://192.168.1.5:8080", "192.168.1.5", &err), 0);
+	ck_assert_int_eq(guard_ws(&o, 8080, "192.168.1.5:8081",
+	    "http://192.168.1.5:8080", NULL, &err), PTS_EHOST);
 }
 END_TEST
 

@@ -194,6 +194,48 @@ class Proxy(TestCase):
             self.assertNotEqual(st, 101)
 
 
+def lan_address():
+    """A non-loopback address of this machine, or None (no packet is sent:
+    a UDP connect only picks the route)."""
+    import socket
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(('192.0.2.1', 9))
+            ip = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if ip.startswith('127.') or ip == '0.0.0.0' else ip
+
+
+class Lan(TestCase):
+    """Behind a wildcard listen address the machine's own address (the one
+    the connection came in on) is a name of the daemon's."""
+
+    def test_wildcard_listen_answers_its_address(self):
+        ip = lan_address()
+        if ip is None:
+            self.skipTest('no non-loopback address here')
+        import http.client
+        with Daemon(args=['--listen', '0.0.0.0:0', '--ws-listen',
+                          '0.0.0.0:0', '--insecure-no-auth']) as d:
+            def get(host, origin=None):
+                c = http.client.HTTPConnection(ip, d.port, timeout=10)
+                h = {'Host': host}
+                if origin:
+                    h['Origin'] = origin
+                c.request('GET', '/api/v1/info', headers=h)
+                st = c.getresponse().status
+                c.close()
+                return st
+            own = 'http://%s:%d' % (ip, d.port)
+            self.assertEqual(get('%s:%d' % (ip, d.port)), 200)
+            self.assertEqual(get('%s:%d' % (ip, d.port), own), 200)
+            self.assertEqual(get('%s:%d' % (ip, d.port),
+                                 'http://%s:1' % ip), 403)
+            self.assertEqual(get('evil.example:%d' % d.port), 421)
+            self.assertEqual(get('10.255.255.254:%d' % d.port), 421)
+
+
 class Login(TestCase):
     @classmethod
     def setUpClass(cls):
