@@ -53,6 +53,25 @@ get_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The "boot" scenario: apply its steps one by one, each recorded in the
+   history as a generation captioned with the kernel function it models. */
+static int
+boot_replay(struct entry *e, struct pts_err *err)
+{
+	unsigned n = sim_boot_steps(e->space);
+	char cap[220];
+	int rc = 0;
+
+	entry_lock(e);
+	for (unsigned k = 0; k < n && rc == 0; k++) {
+		rc = sim_boot_step(e->space, k, cap, sizeof cap, err);
+		if (rc == 0)
+			rc = entry_record(e, cap, err);
+	}
+	entry_unlock(e);
+	return rc;
+}
+
 static int
 create_sim(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 {
@@ -80,6 +99,13 @@ create_sim(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 		return http_error(rs, &err);
 	if (registry_add(&rq->srv->reg, s, "sim", 0, &e, &err) < 0)
 		return http_error(rs, &err);
+	if (boot_replay(e, &err) < 0) {
+		struct pts_err ignored;
+
+		(void)registry_remove(&rq->srv->reg, e->id, &ignored);
+		registry_put(&rq->srv->reg, e);
+		return http_error(rs, &err);
+	}
 	return reply_space(rq, rs, e, 201);
 }
 

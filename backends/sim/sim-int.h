@@ -80,6 +80,8 @@ struct sim_space {
 	struct sim_machine *m;
 	uint64_t kimage_va;		/* kernel scenario: KIMAGE_VADDR (where
 					   the image is mapped), else 0 */
+	bool memblock;			/* boot replay before memblock_free_all():
+					   the zones show no free memory */
 	struct sim_table *root[2];	/* [1]: arm64 kernel half (TTBR1) */
 	char scenario[16];
 	uint64_t data_pages;		/* owned base pages mapped here */
@@ -130,5 +132,16 @@ int	simview_ranges(struct sim_space *, struct pt_ranges *,
 /* sim-scenario.c */
 int	simscen_apply(struct sim_space *, const char *name, struct pts_err *);
 bool	simscen_known(const char *name);
+/* Exported for the boot replay (sim-boot.c): a map as scenarios map (leaf
+   NULL: automatic sizes), and a layout marker. */
+int	simscen_map(struct sim_space *, uint64_t va, uint64_t size, unsigned at,
+	    const struct arch_leaf *leaf, uint64_t pa, struct pts_err *);
+void	simscen_marker(struct sim_space *, uint64_t va, const char *name);
+
+/* sim-boot.c: the "boot" scenario, stepped by the server. */
+int	simboot_begin(struct sim_space *, struct pts_err *);
+unsigned simboot_steps(struct sim_space *);
+int	simboot_apply(struct sim_space *, unsigned k, char *caption, size_t n,
+	    struct pts_err *);
 
 #endif

@@ -15,7 +15,7 @@ bool
 simscen_known(const char *name)
 {
 	return strcmp(name, "empty") == 0 || strcmp(name, "process") == 0 ||
-	    strcmp(name, "kernel") == 0;
+	    strcmp(name, "kernel") == 0 || strcmp(name, "boot") == 0;
 }
 
 /* The arch's base page leaf. */
@@ -256,5 +256,20 @@ simscen_apply(struct sim_space *sp, const char *name, struct pts_err *err)
 		return scen_process(sp, err);
 	if (strcmp(name, "kernel") == 0)
 		return scen_kernel(sp, err);
+	if (strcmp(name, "boot") == 0)
+		return simboot_begin(sp, err);
 	return 0;
+}
+
+int
+simscen_map(struct sim_space *sp, uint64_t va, uint64_t size, unsigned at,
+    const struct arch_leaf *leaf, uint64_t pa, struct pts_err *err)
+{
+	return scen_map(sp, va, size, at, leaf, pa, err);
+}
+
+void
+simscen_marker(struct sim_space *sp, uint64_t va, const char *name)
+{
+	marker_add(sp, va, name);
 }

@@ -11,7 +11,8 @@
 #include "sim-int.h"
 #include "xalloc.h"
 
-const char *const sim_scenarios[] = { "empty", "process", "kernel", NULL };
+const char *const sim_scenarios[] = { "empty", "process", "kernel", "boot",
+    NULL };
 
 static const struct space_ops sim_ops;
 
@@ -257,6 +258,7 @@ op_fork(struct sim_space *sp, struct space_op_result *res, struct pts_err *err)
 	memcpy(ch->markers, sp->markers, sizeof ch->markers);
 	ch->nmarkers = sp->nmarkers;
 	ch->kimage_va = sp->kimage_va;
+	ch->memblock = sp->memblock;
 	ch->base.generation = 1;
 	sp->cnt.tables_allocated = ch->cnt.tables_allocated;
 	res->forked = &ch->base;
@@ -327,6 +329,8 @@ sim_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 }
 
 /* Zones of the simulated machine (source "sim"; the server puts the id). */
+static void zones_memblock(struct zones_state *);
+
 static int
 sim_zones(struct space *s, struct zones_state *out, struct pts_err *err)
 {
@@ -335,8 +339,28 @@ sim_zones(struct space *s, struct zones_state *out, struct pts_err *err)
 	pthread_mutex_lock(&m->lock);
 	buddy_fill_zones(&m->buddy, out);
 	pthread_mutex_unlock(&m->lock);
+	if (sim_of(s)->memblock)
+		zones_memblock(out);
 	zones_fill_frag(out);
 	return 0;
+}
+
+/* Boot replay before memblock_free_all(): memblock owns the memory, so no
+   zone has free pages or managed pages yet. */
+static void
+zones_memblock(struct zones_state *zs)
+{
+	for (size_t i = 0; i < zs->nzones; i++) {
+		struct zone_state *z = &zs->zones[i];
+
+		z->free_pages = 0;
+		z->managed_pages = 0;
+		memset(z->free_area, 0, sizeof z->free_area);
+		for (unsigned k = 0; k < z->nmigrate; k++)
+			memset(z->migrate[k].free, 0, sizeof z->migrate[k].free);
+	}
+	snprintf(zs->note, sizeof zs->note, "Boot replay: memblock still owns "
+	    "the memory; memblock_free_all() hands it to the buddy allocator.");
 }
 
 /* Kind-specific fields of the space object. */
@@ -356,6 +380,7 @@ sim_info(struct space *s, struct space_info *si)
 	if (sp->kimage_va) {
 		space_info_hex(si, "layout.kimage_vaddr", sp->kimage_va);
 		space_info_hex(si, "layout.kimage_pa", sp->m->kimage_pa);
+		space_info_hex(si, "layout.kimage_size", sp->m->kimage_size);
 		space_info_hex(si, "layout.kimage_voffset", sp->kimage_va -
 		    sp->m->kimage_pa);
 	}
@@ -401,3 +426,24 @@ static const struct space_ops sim_ops = {
 	.info = sim_info,
 	.free = sim_free,
 };
+
+unsigned
+sim_boot_steps(struct space *s)
+{
+	struct sim_space *sp = sim_of(s);
+
+	return strcmp(sp->scenario, "boot") == 0 ? simboot_steps(sp) : 0;
+}
+
+int
+sim_boot_step(struct space *s, unsigned k, char *caption, size_t n,
+    struct pts_err *err)
+{
+	struct sim_space *sp = sim_of(s);
+	int rc;
+
+	pthread_mutex_lock(&sp->m->lock);
+	rc = simboot_apply(sp, k, caption, n, err);
+	pthread_mutex_unlock(&sp->m->lock);
+	return rc;
+}

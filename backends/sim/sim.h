@@ -18,4 +18,13 @@ extern const char *const sim_scenarios[];
 int sim_space_new(const char *arch_id, const char *scenario, unsigned ram_mb,
     struct space **out, struct pts_err *err);
 
+/*
+ * The "boot" scenario's steps (0 for other spaces): the server applies step
+ * k (in order, 0 first) and records a generation captioned with the kernel
+ * function it models.
+ */
+unsigned sim_boot_steps(struct space *);
+int sim_boot_step(struct space *, unsigned k, char *caption, size_t n,
+    struct pts_err *err);
+
 #endif
