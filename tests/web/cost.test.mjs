@@ -121,6 +121,30 @@ const steps = [
 		eq(num(pages[1]), r.json.table_pages, 'table pages on arm64 64K');
 		await shot(page, 'cost', true);
 	}],
+	['zones: free pages per order (linear), THP-able memory, every fragmentation order in view', async () => {
+		const sim = (await api(base, 'POST', '/api/v1/spaces', { kind: 'sim', arch: 'x86_64-4l', scenario: 'process' })).json.id;
+		await page.evaluate(() => document.querySelector('#space-select').dispatchEvent(new Event('focus')));
+		await page.reload();
+		await page.waitForSelector('body[data-ready=true]', { timeout: 10000 });
+		await page.click('#tab-zones');
+		await page.selectOption('#zones-source', sim);
+		const z = (await api(base, 'GET', `/api/v1/spaces/${sim}/zones`)).json;
+		const zone = z.nodes[0].zones.find(x => x.free_area.some(v => v));
+		const card = `#zones .zone[data-zone="${zone.name}"]`;
+		await page.waitForSelector(card + ' .thp-free', { timeout: 5000 });
+		const pages = await page.locator(card + ' .zone-chart .bar').evaluateAll(bs => bs.map(b => Number(b.dataset.pages)));
+		eq(JSON.stringify(pages), JSON.stringify(zone.free_area.map((v, k) => v * 2 ** k)), 'free pages per order');
+		// x86-64 4K: a THP is a PMD block, order 21 - 12 = 9
+		let thp = 0;
+		zone.free_area.forEach((v, k) => { if (k >= 9) thp += v * 2 ** k; });
+		eq(Number(await page.getAttribute(card + ' .thp-free', 'data-pages')), thp, 'THP-able free pages');
+		const cells = page.locator(card + ' .frag-cell');
+		eq(await cells.count(), z.orders, 'fragmentation cells');
+		const cb = await page.locator(card).boundingBox();
+		const last = await cells.nth(z.orders - 1).boundingBox();
+		check(last.x + last.width <= cb.x + cb.width + 1, 'the last order is inside the card');
+		await shot(page, 'zones', true);
+	}],
 ];
 
 let ok = false;

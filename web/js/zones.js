@@ -4,7 +4,7 @@
 // against free pages and the fragmentation index.
 
 import * as api from './api.js';
-import { $, h, setKids, num, errText } from './util.js';
+import { $, h, setKids, num, sizeName, errText } from './util.js';
 
 let ctx = null;
 let source = null;	// 'live' or a sim space id
@@ -98,28 +98,54 @@ function drawZone(zone, orders) {
 		h('p', { class: 'hint' }, `${num(zone.free_pages)} free of ${num(zone.managed_pages)} managed pages ` +
 			`(${num(zone.present_pages)} present, ${num(zone.spanned_pages)} spanned)`),
 		chart(zone, orders),
+		thpFree(zone, orders),
 		watermarks(zone),
 		migrate(zone, orders),
 		frag(zone, orders));
 }
 
-// Bars of free blocks per order (log scale so small counts stay visible).
+// Bars of free pages per order (blocks x 2^order, linear: the bars compare
+// memory); the block counts are in the hover text.
 function chart(zone, orders) {
 	const fa = zone.free_area || [];
-	const max = Math.max(1, ...fa);
+	const pages = Array.from({ length: orders }, (_, k) => (fa[k] || 0) * 2 ** k);
+	const max = Math.max(1, ...pages);
 	const bars = [];
 	for (let k = 0; k < orders; k++) {
-		const v = fa[k] || 0;
-		const pct = v ? 8 + 92 * Math.log1p(v) / Math.log1p(max) : 0;
+		const v = fa[k] || 0, p = pages[k];
+		const pct = 100 * p / max;
+		const text = `order ${k}: ${num(p)} free pages in ${num(v)} blocks of ${num(2 ** k)} pages`;
 		bars.push(h('div', { class: 'bar-col' },
-			h('div', { class: 'bar-val' }, num(v)),
+			h('div', { class: 'bar-val' }, num(p)),
 			h('div', { class: 'bar-track' }, h('div', { class: 'bar', role: 'img', style: `height:${pct.toFixed(1)}%`,
-				'aria-label': `order ${k}: ${v} free blocks of ${2 ** k} pages`, title: `order ${k}: ${v} free blocks` })),
+				'aria-label': text, title: text, dataset: { pages: p, blocks: v } })),
 			h('div', { class: 'bar-x' }, String(k))));
 	}
 	return h('figure', { class: 'zone-chart' },
 		h('div', { class: 'bars', style: `--n:${orders}` }, bars),
-		h('figcaption', {}, 'Free blocks per order (log scale); order k is a block of 2^k pages.'));
+		h('figcaption', {}, 'Free pages per order (linear); order k is a block of 2^k pages. Hover a bar for its block count.'));
+}
+
+// The order of a PMD-size block (a THP) and the page size of the zones'
+// machine: the live host's or the simulated space's arch.
+function thpGeometry() {
+	const id = source === 'live' ? ctx.info.host_arch : (ctx.spaces.find(s => s.id === source) || {}).arch;
+	const a = id && ctx.arches.get(id);
+	if (!a || !a.levels || a.levels.length < 2) return null;
+	const pmd = a.levels[a.levels.length - 2];
+	return { order: pmd.shift - Math.log2(a.page_size), page: a.page_size };
+}
+
+// Free memory in blocks big enough for a THP.
+function thpFree(zone, orders) {
+	const g = thpGeometry();
+	if (!g || g.order >= orders) return null;
+	const fa = zone.free_area || [];
+	let pages = 0;
+	for (let k = g.order; k < orders; k++) pages += (fa[k] || 0) * 2 ** k;
+	const share = zone.free_pages ? ` (${(100 * pages / zone.free_pages).toFixed(1)} % of free)` : '';
+	return h('p', { class: 'thp-free', dataset: { pages } }, h('strong', {}, `Free memory in blocks ≥ order ${g.order} (THP-able): `),
+		`${sizeName(BigInt(pages) * BigInt(g.page))}${share}`);
 }
 
 // Free pages against the min/low/high watermarks.
@@ -158,9 +184,9 @@ function frag(zone, orders) {
 		const v = api ? Number(api[k]) : fragIndex(zone.free_area || [], k) / 1000;
 		cells.push(h('td', { class: 'num' }, v.toFixed(3)));
 	}
-	const head = Array.from({ length: orders }, (_, k) => h('th', { class: 'num' }, String(k)));
-	return h('div', { class: 'scroll-x frag' }, h('table', { class: 'list' },
-		h('caption', {}, 'Fragmentation index per order (−1: a large enough block is free; towards 1: failure from fragmentation; towards 0: from low memory)'),
-		h('thead', {}, h('tr', {}, h('th', {}, 'order'), head)),
-		h('tbody', {}, h('tr', {}, h('th', { scope: 'row' }, 'index'), cells))));
+	// every order in view: the cells wrap instead of scrolling
+	return h('figure', { class: 'frag' },
+		h('figcaption', {}, 'Fragmentation index per order (−1: a large enough block is free; towards 1: failure from fragmentation; towards 0: from low memory)'),
+		h('div', { class: 'frag-cells' }, cells.map((c, k) => h('div', { class: 'frag-cell', dataset: { order: k } },
+			h('span', { class: 'frag-k' }, `order ${k}`), h('span', { class: 'frag-v' }, c.textContent)))));
 }
