@@ -98,6 +98,23 @@ pt_ranges_release(struct pt_ranges *r)
 		free(r->v[i].attrs);
 		free(r->v[i].marker);
 	}
+	for (size_t i = 0; i < r->nmarkers; i++)
+		free(r->markers[i].name);
+	free(r->markers);
 	free(r->v);
 	memset(r, 0, sizeof *r);
+}
+
+void
+pt_ranges_add_marker(struct pt_ranges *r, uint64_t va, const char *name)
+{
+	size_t i;
+
+	r->markers = xgrow(r->markers, &r->markers_cap, r->nmarkers + 1,
+	    sizeof *r->markers);
+	for (i = r->nmarkers; i > 0 && r->markers[i - 1].va > va; i--)
+		r->markers[i] = r->markers[i - 1];
+	r->markers[i].va = va;
+	r->markers[i].name = xstrdup(name ? name : "");
+	r->nmarkers++;
 }

@@ -143,15 +143,30 @@ struct pt_range {
 	uint64_t pa;		/* PA of the first page, or PT_UNKNOWN */
 	char *marker;		/* ptdump section header printed before this
 				   range ("vmalloc() Area"), owned, may be NULL */
+	bool attrs_ptdump;	/* attrs are the tokens of a kernel ptdump in
+				   the arch's own layout: render them as they
+				   are (MEM/NORMAL-TAGGED, domains, ...) */
+};
+
+/* A ptdump section header ("---[ vmalloc() Area ]---") at the VA where the
+   kernel printed it: markers live apart from ranges so that a dump of
+   holes and markers only keeps them. */
+struct pt_marker {
+	uint64_t va;
+	char *name;		/* owned */
 };
 
 struct pt_ranges {
 	size_t n, cap;
 	struct pt_range *v;
+	size_t nmarkers, markers_cap;
+	struct pt_marker *markers;	/* ascending va */
 };
 
 /* Append a zeroed range (pa PT_UNKNOWN); attrs is copied when non-NULL. */
 struct pt_range *pt_ranges_add(struct pt_ranges *, const char *attrs);
 void pt_ranges_release(struct pt_ranges *);
+/* Add a marker at va, keeping the list in ascending va (stable). */
+void pt_ranges_add_marker(struct pt_ranges *, uint64_t va, const char *name);
 
 #endif

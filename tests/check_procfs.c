@@ -393,7 +393,7 @@ END_TEST
 START_TEST(tree_ranges)
 {
 	struct procfs_model m;
-	struct pt_ranges r = { 0, 0, NULL };
+	struct pt_ranges r = { 0 };
 
 	build_model(&m);
 	ck_assert_int_eq(procfs_model_ranges(&m, NULL, &r, NULL), 0);

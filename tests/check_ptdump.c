@@ -201,22 +201,200 @@ ck_round_trip(const struct arch *a, const struct pt_ranges *in)
 			ck_assert_uint_eq(x->pa, y->pa);
 		if (x->marker)
 			ck_assert_str_eq(x->marker, y->marker);
+		/* tokens read from a dump come back as they were */
+		if (x->attrs_ptdump)
+			ck_assert_str_eq(x->attrs, y->attrs);
+	}
+	/* every marker, in order, at its VA (ranges that carry their own
+	   r->marker only come back with a list) */
+	if (in->nmarkers > 0)
+		ck_assert_uint_eq(d.ranges.nmarkers, in->nmarkers);
+	for (size_t i = 0; i < in->nmarkers; i++) {
+		ck_assert_str_eq(d.ranges.markers[i].name, in->markers[i].name);
+		ck_assert_uint_eq(d.ranges.markers[i].va, in->markers[i].va);
 	}
 	ptdump_dump_release(&d);
 	strbuf_release(&sb);
 }
 
+/* The text with runs of blanks squeezed to one space. */
+static char *
+squeeze(const char *t)
+{
+	char *o = strdup(t), *w = o;
+
+	for (const char *p = t; *p; p++)
+		if (!(*p == ' ' && (w == o || w[-1] == ' ' || w[-1] == '\n' ||
+		    p[1] == '\n')))
+			*w++ = *p;
+	*w = '\0';
+	return o;
+}
+
 START_TEST(test_fixture_round_trip)
 {
 	static const char *const names[] = { "x86_64-kernel.txt",
-	    "arm64-kernel_page_tables.txt", "riscv64-kernel_page_tables.txt" };
+	    "arm64-kernel_page_tables.txt", "riscv64-kernel_page_tables.txt",
+	    "x86_64-5l-kernel.txt", "riscv64-sv48-kernel_page_tables.txt",
+	    "arm64-4k-52-lpa2-pwndbg3285.txt",
+	    "armv7-2l-efi_page_tables-lkml.txt" };
 	struct ptdump_dump d;
 
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		parse_fixture(names[i], NULL, &d);
 		ck_round_trip(d.arch, &d.ranges);
 		ptdump_dump_release(&d);
 	}
+}
+END_TEST
+
+/* Present-only layouts (arm32, riscv) print no holes: rendering a parsed
+   dump gives the kernel's own text back, blanks aside. */
+START_TEST(test_fixture_text_round_trip)
+{
+	static const char *const names[] = {
+	    "armv7-2l-efi_page_tables-lkml.txt",
+	    "riscv64-kernel_page_tables.txt",
+	    "riscv64-sv48-kernel_page_tables.txt" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+		struct ptdump_dump d;
+		char *a, *b;
+
+		fixture(names[i], &in);
+		parse_fixture(names[i], NULL, &d);
+		ptdump_render(d.arch, &d.ranges, &out);
+		a = squeeze(in.buf);
+		b = squeeze(out.buf);
+		ck_assert_msg(strcmp(a, b) == 0, "%s:\n%s\n---\n%s", names[i],
+		    a, b);
+		free(a);
+		free(b);
+		ptdump_dump_release(&d);
+		strbuf_release(&in);
+		strbuf_release(&out);
+	}
+}
+END_TEST
+
+/*
+ * A real arm32 dump (efi_page_tables, Linux 6.1-era arch/arm/mm/dump.c):
+ * note_page() prints "%9lu%c %s" with the level name (PGD for sections
+ * with CONFIG_PGTABLE_LEVELS 2, PTE for pages), then get_domain_name()'s
+ * "KERNEL "/"IO     ", then dump_prot(): pte_bits[] USR/ro/RW, NX/"x ",
+ * SHD and one L_PTE_MT_* name; section_bits[] have no memory type.
+ * Only present ranges are printed (the 0x20195000-0x201a5000 gap).
+ */
+START_TEST(test_arm32_fixture)
+{
+	struct ptdump_dump d;
+	const struct pt_range *v;
+
+	parse_fixture("armv7-2l-efi_page_tables-lkml.txt", NULL, &d);
+	v = d.ranges.v;
+	ck_assert(d.guessed);
+	ck_assert_str_eq(d.arch->id, "armv7-2l");
+	ck_assert_int_eq(d.fmt, PTDUMP_FMT_ARM32);
+	ck_assert_uint_eq(d.nlines, 22);
+	ck_assert_uint_eq(d.ranges.n, 20);
+	ck_assert_uint_eq(d.nholes, 0);
+	ck_assert_uint_eq(d.nwarnings, 0);
+	ck_assert_uint_eq(d.ranges.nmarkers, 2);
+	ck_assert_str_eq(d.ranges.markers[0].name, "UEFI runtime start");
+	ck_assert_uint_eq(d.ranges.markers[0].va, 0x20005000);
+	/* the end marker follows the last line: at its end */
+	ck_assert_str_eq(d.ranges.markers[1].name, "UEFI runtime end");
+	ck_assert_uint_eq(d.ranges.markers[1].va, 0x24401000);
+	/* 0x20112000 - 0x20005000 = 0x10d000 = 1076K */
+	ck_range(&v[0], 0x20005000, 0x20112000, PT_PTE, P | PTF_WRITE,
+	    "KERNEL RW NX SHD MEM/CACHED/WBWA", "UEFI runtime start");
+	ck_assert_uint_eq(v[0].pages, 269);
+	ck_range(&v[1], 0x20112000, 0x20114000, PT_PTE, P | PTF_EXEC,
+	    "KERNEL ro x SHD MEM/CACHED/WBWA", NULL);
+	/* 64M of 1 MiB sections, first-level entries: pgd */
+	ck_range(&v[18], 0x20400000, 0x24400000, PT_PGD, P | PTF_WRITE,
+	    "IO RW NX SHD", NULL);
+	ck_range(&v[19], 0x24400000, 0x24401000, PT_PTE,
+	    P | PTF_WRITE | PTF_DEVICE | PTF_NOCACHE,
+	    "IO RW NX SHD DEV/SHARED", NULL);
+	ptdump_dump_release(&d);
+}
+END_TEST
+
+/* Older kernels printed no level name and no domain (v4.x dump.c): a line
+   with a memory type is a pte, one without is a section; LPAE names its
+   sections PMD. */
+START_TEST(test_arm32_old_and_lpae)
+{
+	const char *old = "---[ Kernel Mapping ]---\n"
+	    "0xc0000000-0xc0100000           1M     RW NX SHD\n"
+	    "0xc0100000-0xc0900000           8M     ro x  SHD\n"
+	    "0xffff0000-0xffff1000           4K USR ro x  SHD MEM/CACHED/WBWA\n";
+	const char *lpae = "0xc0000000-0xc0200000           2M PMD     RW NX SHD\n"
+	    "0xc0200000-0xc0201000           4K PTE     RW NX SHD "
+	    "MEM/CACHED/WBWA\n";
+	struct ptdump_dump d = { 0 };
+	struct pts_err err = { 0 };
+
+	ck_assert_msg(ptdump_dump_parse(old, strlen(old), NULL, &d, &err) == 0,
+	    "%s", err.msg);
+	ck_assert_str_eq(d.arch->id, "armv7-2l");	/* 1 MiB section */
+	ck_assert_uint_eq(d.ranges.n, 3);
+	ck_assert_int_eq(d.ranges.v[0].level, PT_PGD);
+	ck_assert_int_eq(d.ranges.v[1].flags, P | PTF_EXEC);
+	ck_assert_int_eq(d.ranges.v[2].level, PT_PTE);
+	ck_assert_int_eq(d.ranges.v[2].flags, P | PTF_USER | PTF_EXEC);
+	ptdump_dump_release(&d);
+	memset(&d, 0, sizeof d);
+	ck_assert_msg(ptdump_dump_parse(lpae, strlen(lpae), NULL, &d, &err) ==
+	    0, "%s", err.msg);
+	ck_assert_str_eq(d.arch->id, "armv7-lpae");
+	ck_assert_int_eq(d.ranges.v[0].level, PT_PMD);
+	ptdump_dump_release(&d);
+}
+END_TEST
+
+/* An x86_64 5-level dump of holes and markers only (a kernel whose walk
+   met no present entry in the part shown): the render keeps every marker,
+   in order, and is not empty. */
+START_TEST(test_holes_and_markers_only)
+{
+	const char *t = "---[ User Space ]---\n"
+	    "0x0000000000000000-0x0100000000000000          64P"
+	    "                               pgd\n"
+	    "---[ Kernel Space ]---\n"
+	    "0xff00000000000000-0xff10000000000000           4P"
+	    "                               pgd\n"
+	    "---[ LDT remap ]---\n"
+	    "0xff10000000000000-0xff11000000000000         256T"
+	    "                               pgd\n"
+	    "---[ Low Kernel Mapping ]---\n"
+	    "0xff11000000000000-0xff12000000000000         256T"
+	    "                               pgd\n";
+	struct ptdump_dump d = { 0 };
+	struct pts_err err = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+
+	ck_assert_msg(ptdump_dump_parse(t, strlen(t), "x86_64-5l", &d, &err) ==
+	    0, "%s", err.msg);
+	ck_assert_uint_eq(d.ranges.n, 0);
+	ck_assert_uint_eq(d.ranges.nmarkers, 4);
+	ck_assert_uint_eq(d.ranges.markers[3].va, 0xff11000000000000);
+	ptdump_render(d.arch, &d.ranges, &sb);
+	ck_assert_uint_gt(sb.len, 0);
+	p = strstr(sb.buf, "---[ User Space ]---\n0x0000000000000000-");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "---[ Kernel Space ]---\n0xff00000000000000-");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "---[ LDT remap ]---\n0xff10000000000000-");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(strstr(p, "---[ Low Kernel Mapping ]---\n"
+	    "0xff11000000000000-"));
+	ck_round_trip(d.arch, &d.ranges);
+	ptdump_dump_release(&d);
+	strbuf_release(&sb);
 }
 END_TEST
 
@@ -695,6 +873,10 @@ ptdump_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_fixture_round_trip);
+	tcase_add_test(tc, test_fixture_text_round_trip);
+	tcase_add_test(tc, test_arm32_fixture);
+	tcase_add_test(tc, test_arm32_old_and_lpae);
+	tcase_add_test(tc, test_holes_and_markers_only);
 	tcase_add_test(tc, test_synthetic_round_trip);
 	tcase_add_test(tc, test_round_trip_32bit);
 	tcase_add_test(tc, test_render_x86_line);

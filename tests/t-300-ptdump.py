@@ -209,7 +209,11 @@ class RoundTrip(TestCase):
                            'device', 'pxn', 'invalid'},
                  'riscv': {'present', 'read', 'write', 'exec', 'user',
                            'global', 'accessed', 'dirty', 'cont', 'nocache',
-                           'device'}}
+                           'device'},
+                 # arch/arm/mm/dump.c: USR, ro/RW, NX/x and the memory
+                 # type; no nG, AF or dirty column
+                 'arm32': {'present', 'read', 'write', 'exec', 'user',
+                           'nocache', 'device'}}
 
         def norm(r, mask):
             f = set(r['flags']) & mask
@@ -222,7 +226,8 @@ class RoundTrip(TestCase):
             self.assertEqual(len(obj['arches']), 18)
             for arch in [a['id'] for a in obj['arches']]:
                 fam = ('x86' if arch.startswith('x86') else
-                       'riscv' if arch.startswith('riscv') else 'arm64')
+                       'riscv' if arch.startswith('riscv') else
+                       'arm32' if arch.startswith('armv7') else 'arm64')
                 for scenario in ('process', 'kernel'):
                     sid = d.new_sim(arch, scenario)
                     first = ranges_of(d, sid)

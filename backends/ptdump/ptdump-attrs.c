@@ -2,8 +2,8 @@
 /*
  * ptdump-attrs.c: the attribute columns of the three ptdump formats, both
  * ways: tokens to PTF_* flags (parsing) and flags to columns (rendering).
- * Layouts follow arch/x86/mm/dump_pagetables.c, arch/arm64/mm/ptdump.c and
- * arch/riscv/mm/ptdump.c; see docs/kernel.md.
+ * Layouts follow arch/x86/mm/dump_pagetables.c, arch/arm64/mm/ptdump.c,
+ * arch/riscv/mm/ptdump.c and arch/arm/mm/dump.c; see docs/kernel.md.
  */
 #include "config.h"
 
@@ -35,6 +35,26 @@ static const struct ptdump_tok arm64_toks[] = {
 	{ "MEM/NORMAL-WT", 0 }, { NULL, 0 }
 };
 
+/*
+ * arm32, arch/arm/mm/dump.c: pte_bits[] (USR, ro/RW, NX/x, SHD and one
+ * memory type of L_PTE_MT_*), section_bits[] ("USR ro"-style AP pairs on
+ * short descriptors, USR and ro/RW on LPAE, NX/x, SHD) and the domain of
+ * the first-level entry (get_domain_name(), short descriptors only).
+ * Strongly ordered and device types are not cacheable.
+ */
+static const struct ptdump_tok arm32_toks[] = {
+	{ "USR", PTF_USER }, { "ro", 0 }, { "RW", PTF_WRITE }, { "NX", 0 },
+	{ "x", PTF_EXEC }, { "SHD", 0 },
+	{ "SO/UNCACHED", PTF_DEVICE | PTF_NOCACHE },
+	{ "MEM/BUFFERABLE/WC", PTF_NOCACHE }, { "MEM/CACHED/WT", 0 },
+	{ "MEM/CACHED/WBRA", 0 }, { "MEM/MINICACHE", 0 },
+	{ "MEM/CACHED/WBWA", 0 }, { "DEV/SHARED", PTF_DEVICE | PTF_NOCACHE },
+	{ "DEV/NONSHARED", PTF_DEVICE | PTF_NOCACHE },
+	{ "DEV/WC", PTF_DEVICE | PTF_NOCACHE }, { "DEV/CACHED", PTF_DEVICE },
+	{ "KERNEL", 0 }, { "USER", 0 }, { "IO", 0 }, { "VECTORS", 0 },
+	{ "unknown", 0 }, { NULL, 0 }
+};
+
 /* Svpbmt IO is non-cacheable as well as strongly ordered. */
 static const struct ptdump_tok riscv_toks[] = {
 	{ ".", 0 }, { "..", 0 }, { "N", PTF_CONT }, { "MT(NC)", PTF_NOCACHE },
@@ -51,6 +71,7 @@ ptdump_toks(enum ptdump_fmt fmt)
 	switch (fmt) {
 	case PTDUMP_FMT_X86:	return x86_toks;
 	case PTDUMP_FMT_ARM64:	return arm64_toks;
+	case PTDUMP_FMT_ARM32:	return arm32_toks;
 	default:		return riscv_toks;
 	}
 }
@@ -146,10 +167,52 @@ ptdump_attrs_mask(enum ptdump_fmt fmt)
 	case PTDUMP_FMT_ARM64:
 		return common | PTF_ACCESSED | PTF_CONT | PTF_DEVICE |
 		    PTF_NOCACHE | PTF_PXN | PTF_INVALID;
+	case PTDUMP_FMT_ARM32:	/* no nG, AF or dirty column */
+		return (common & ~(uint32_t)PTF_GLOBAL) | PTF_DEVICE |
+		    PTF_NOCACHE;
 	default:
 		return common | PTF_ACCESSED | PTF_DIRTY | PTF_CONT |
 		    PTF_NOCACHE | PTF_DEVICE;
 	}
+}
+
+/* Whether a token is an arm32 memory type (pte lines only). */
+bool
+ptdump_arm32_is_mt(const char *tok, size_t n)
+{
+	return (n > 4 && (memcmp(tok, "MEM/", 4) == 0 ||
+	    memcmp(tok, "DEV/", 4) == 0)) || (n > 3 && memcmp(tok, "SO/", 3) == 0);
+}
+
+/* arm32 as arch/arm/mm/dump.c note_page() and dump_prot() print it: the
+   domain ("KERNEL " / "USER   ", padded to 7), then " %s" per bit. */
+void
+ptdump_attrs_encode_arm32(bool lpae, uint32_t f, bool section,
+    struct strbuf *out)
+{
+	bool user = f & PTF_USER;
+
+	if (!lpae)
+		strbuf_adds(out, user ? " USER   " : " KERNEL ");
+	if (section && !lpae)
+		strbuf_adds(out, user ? ((f & PTF_WRITE) ? " USR RW" :
+		    " USR ro") : ((f & PTF_WRITE) ? "     RW" : "     ro"));
+	else if (section)
+		strbuf_adds(out, user ? " USR" : "");
+	else
+		strbuf_adds(out, user ? " USR" : "    ");
+	if (!section || lpae)
+		strbuf_adds(out, (f & PTF_WRITE) ? " RW" : " ro");
+	strbuf_adds(out, (f & PTF_EXEC) ? " x " : " NX");
+	strbuf_adds(out, " SHD");
+	if (section)
+		return;
+	if (f & PTF_DEVICE)
+		strbuf_adds(out, " DEV/SHARED");
+	else if (f & PTF_NOCACHE)
+		strbuf_adds(out, " MEM/BUFFERABLE/WC");
+	else
+		strbuf_adds(out, " MEM/CACHED/WBWA");
 }
 
 /* x86: 30 columns, as arch/x86/mm/dump_pagetables.c printk_prot(). */
@@ -225,6 +288,9 @@ ptdump_attrs_encode(enum ptdump_fmt fmt, uint32_t flags, bool block,
 		break;
 	case PTDUMP_FMT_ARM64:
 		ptdump_encode_arm64(flags, block, out);
+		break;
+	case PTDUMP_FMT_ARM32:		/* no domain: LPAE's columns */
+		ptdump_attrs_encode_arm32(true, flags, block, out);
 		break;
 	default:
 		ptdump_encode_riscv(flags, out);

@@ -21,8 +21,12 @@
 /* Largest text ptdump_parse() accepts (PTS_E2BIG above it). */
 #define PTDUMP_MAX_TEXT (64u << 20)
 
+/* The layouts: x86 (arch/x86/mm/dump_pagetables.c), arm64
+   (arch/arm64/mm/ptdump.c), riscv (arch/riscv/mm/ptdump.c) and arm32
+   (arch/arm/mm/dump.c: 8-digit addresses, optional level name, the domain
+   on short descriptors, memory types, present ranges only). */
 enum ptdump_fmt { PTDUMP_FMT_NONE = 0, PTDUMP_FMT_X86, PTDUMP_FMT_ARM64,
-    PTDUMP_FMT_RISCV };
+    PTDUMP_FMT_RISCV, PTDUMP_FMT_ARM32 };
 
 /* A parsed dump: the leaf ranges (holes left out) and what was seen. */
 struct ptdump_dump {
@@ -39,7 +43,7 @@ struct ptdump_dump {
 	char warning[200];		/* the first warning */
 };
 
-/* Name of a format: "x86", "arm64", "riscv". */
+/* Name of a format: "x86", "arm64", "riscv", "arm32". */
 const char *ptdump_fmt_name(enum ptdump_fmt);
 
 /* Parse text into d (zeroed by the caller); d is released on failure. */
@@ -47,7 +51,7 @@ int ptdump_dump_parse(const char *text, size_t len, const char *arch_id,
     struct ptdump_dump *d, struct pts_err *err);
 void ptdump_dump_release(struct ptdump_dump *d);
 
-/* The format an arch family prints (armv7 uses the arm64 layout). */
+/* The format an arch family prints. */
 enum ptdump_fmt ptdump_fmt_of_arch(const struct arch *a);
 
 /*
@@ -65,6 +69,16 @@ uint32_t ptdump_flags_for_arch(const struct arch *a, uint32_t flags);
    a leaf above the last level (x86 PSE, arm64 BLK). */
 void ptdump_attrs_encode(enum ptdump_fmt, uint32_t flags, bool block,
     struct strbuf *out);
+
+/* arm32 (arch/arm/mm/dump.c): the domain (short descriptors only) and
+   the section or pte bits for flags; section: a first/second-level
+   section (PGD on armv7-2l, PMD on LPAE). */
+void ptdump_attrs_encode_arm32(bool lpae, uint32_t flags, bool section,
+    struct strbuf *out);
+
+/* Whether a token is an arm32 memory type ("MEM/...", "DEV/...", "SO/..."),
+   which only pte lines carry. */
+bool ptdump_arm32_is_mt(const char *tok, size_t n);
 
 /* The PTF_* flags a format can express (round trips keep these). */
 uint32_t ptdump_attrs_mask(enum ptdump_fmt);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ptdump-parse.c: parse the text of a kernel page-table dump (x86, arm64
- * or riscv layout) into ascending leaf ranges, checking every line.
+ * ptdump-parse.c: parse the text of a kernel page-table dump (x86, arm64,
+ * riscv or arm32 layout) into ascending leaf ranges and section markers,
+ * checking every line.
  *
  * Two passes: the first splits lines and reads the columns (the format is
  * fixed by the first range line), the second, once the arch is known,
@@ -44,6 +45,14 @@ struct pd_line {
 	size_t attrs_len;
 	const char *marker;		/* section in force, into the text */
 	size_t marker_len;
+	bool named;			/* arm32: the line had a level name */
+};
+
+/* A marker line and the number of range lines before it. */
+struct pd_mark {
+	const char *name;
+	size_t len;
+	size_t at;
 };
 
 /* First-pass state. */
@@ -54,6 +63,8 @@ struct pd_scan {
 	size_t n, cap;
 	const char *marker;
 	size_t marker_len;
+	struct pd_mark *marks;
+	size_t nmarks, marks_cap;
 	struct ptdump_dump *d;
 };
 
@@ -65,11 +76,12 @@ ptdump_fmt_name(enum ptdump_fmt f)
 	case PTDUMP_FMT_X86:	return "x86";
 	case PTDUMP_FMT_ARM64:	return "arm64";
 	case PTDUMP_FMT_RISCV:	return "riscv";
+	case PTDUMP_FMT_ARM32:	return "arm32";
 	default:		return "unknown";
 	}
 }
 
-/* The format an arch family prints; armv7 uses the arm64 layout. */
+/* The format an arch family prints. */
 enum ptdump_fmt
 ptdump_fmt_of_arch(const struct arch *a)
 {
@@ -77,6 +89,8 @@ ptdump_fmt_of_arch(const struct arch *a)
 		return PTDUMP_FMT_X86;
 	if (strcmp(a->family, "riscv") == 0)
 		return PTDUMP_FMT_RISCV;
+	if (strcmp(a->family, "armv7") == 0)
+		return PTDUMP_FMT_ARM32;
 	return PTDUMP_FMT_ARM64;
 }
 
@@ -241,13 +255,64 @@ pd_cols_upper(const char *p, const char *end, struct pd_line *l,
 	return 0;
 }
 
-/* The format of one range line from its columns after the addresses. */
-static enum ptdump_fmt
-pd_line_fmt(const char *p, const char *end)
+/* Whether the blank-separated words in [p, end) hold an arm32 memory type. */
+static bool
+pd_has_mt(const char *p, const char *end)
 {
+	while (p < end) {
+		const char *q;
+
+		p = pd_skip(p, end);
+		for (q = p; q < end && *q != ' ' && *q != '\t'; q++)
+			;
+		if (ptdump_arm32_is_mt(p, (size_t)(q - p)))
+			return true;
+		p = q;
+	}
+	return false;
+}
+
+/* arm32: an optional level name (PGD/PMD/PTE, v5.x+), then the domain and
+   attribute tokens.  Every line is a present range; without a level name
+   a line with a memory type is a pte, else a section. */
+static int
+pd_cols_arm32(const char *p, const char *end, struct pd_line *l,
+    struct pts_err *err)
+{
+	(void)err;
+	p = pd_skip(p, end);
+	l->level = -1;
+	if (end - p >= 3 && (end - p == 3 || p[3] == ' ' || p[3] == '\t'))
+		l->level = pd_level_name(p, 3, true);
+	if (l->level >= 0) {
+		l->named = true;
+		p = pd_skip(p + 3, end);
+	} else {
+		l->level = pd_has_mt(p, end) ? PT_PTE : PT_PMD;
+	}
+	l->attrs = p;
+	l->attrs_len = (size_t)(end - p);
+	l->hole = false;
+	return 0;
+}
+
+/* The format of one range line from its columns after the addresses;
+   narrow: 8-digit addresses (x86-32 or arm32, told apart by x86's
+   lowercase level name at the end). */
+static enum ptdump_fmt
+pd_line_fmt(const char *p, const char *end, bool narrow)
+{
+	const char *q = end;
+
 	p = pd_skip(p, end);
 	if (end - p >= 2 && p[0] == '0' && p[1] == 'x')
 		return PTDUMP_FMT_RISCV;
+	if (narrow) {
+		while (q > p && q[-1] != ' ' && q[-1] != '\t')
+			q--;
+		return pd_level_name(q, (size_t)(end - q), false) >= 0 ?
+		    PTDUMP_FMT_X86 : PTDUMP_FMT_ARM32;
+	}
 	while (p < end && isdigit((unsigned char)*p))
 		p++;
 	if (p < end)
@@ -278,7 +343,7 @@ pd_range_line(struct pd_scan *s, const char *p, const char *end,
 	/* 32-bit kernels print 0x%08lx: the last range ends at 0x00000000 */
 	if (l.end == 0 && l.addr_digits <= 8 && end_digits <= 8)
 		l.end = UINT64_C(1) << 32;
-	fmt = pd_line_fmt(p, end);
+	fmt = pd_line_fmt(p, end, l.addr_digits <= 8 && end_digits <= 8);
 	if (s->d->fmt == PTDUMP_FMT_NONE)
 		s->d->fmt = fmt;
 	else if (fmt != s->d->fmt)
@@ -293,6 +358,7 @@ pd_range_line(struct pd_scan *s, const char *p, const char *end,
 	if ((r = pd_size(&p, end, &l, err)) < 0)
 		return r;
 	r = fmt == PTDUMP_FMT_X86 ? pd_cols_x86(p, end, &l, err) :
+	    fmt == PTDUMP_FMT_ARM32 ? pd_cols_arm32(p, end, &l, err) :
 	    pd_cols_upper(p, end, &l, err);
 	if (r < 0)
 		return r;
@@ -319,6 +385,9 @@ pd_marker_line(struct pd_scan *s, const char *p, const char *end,
 		nend--;
 	s->marker = name;
 	s->marker_len = (size_t)(nend - name);
+	s->marks = xgrow(s->marks, &s->marks_cap, s->nmarks + 1,
+	    sizeof *s->marks);
+	s->marks[s->nmarks++] = (struct pd_mark){ name, s->marker_len, s->n };
 	if (s->d->nmarkers++ > 0)
 		strbuf_adds(&s->d->markers, ", ");
 	strbuf_add(&s->d->markers, name, s->marker_len);
@@ -484,6 +553,25 @@ pd_guess_arm64(const struct pd_scan *s)
 	return best ? best : arch_find("arm64-4k-48");
 }
 
+/* arm32: LPAE names its sections PMD and has no domain column; short
+   descriptors name them PGD, print a domain and have 1 MiB sections. */
+static const struct arch *
+pd_guess_arm32(const struct pd_scan *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pd_line *l = &s->v[i];
+
+		if (l->named && l->level == PT_PMD)
+			return arch_find("armv7-lpae");
+		if (l->named && l->level == PT_PGD)
+			return arch_find("armv7-2l");
+		if (l->level != PT_PTE &&
+		    ((l->start | l->end) & ((UINT64_C(1) << 21) - 1)))
+			return arch_find("armv7-2l");
+	}
+	return arch_find("armv7-2l");
+}
+
 /* Guess the arch from the format and the addresses. */
 static const struct arch *
 pd_guess(const struct pd_scan *s)
@@ -491,13 +579,14 @@ pd_guess(const struct pd_scan *s)
 	enum ptdump_fmt fmt = s->d->fmt;
 	unsigned need = 0;
 
+	if (fmt == PTDUMP_FMT_ARM32)
+		return pd_guess_arm32(s);
 	for (size_t i = 0; i < s->n; i++) {
 		uint64_t va = s->v[i].start;
 
 		if (s->v[i].addr_digits <= 8 && i == 0 &&
-		    fmt != PTDUMP_FMT_RISCV)
-			return arch_find(fmt == PTDUMP_FMT_X86 ? "x86-32" :
-			    "armv7-2l");
+		    fmt == PTDUMP_FMT_X86)
+			return arch_find("x86-32");
 		if (!pd_canonical(va, 39) && need < 48)
 			need = 48;
 		if (!pd_canonical(va, 48))
@@ -627,7 +716,24 @@ pd_add_range(struct ptdump_dump *d, const struct pd_line *l, unsigned li)
 		pd_warn(d, l->lineno, unk, unk_len);
 	if (l->marker != NULL)
 		r->marker = xstrndup(l->marker, l->marker_len);
+	r->attrs_ptdump = true;
 	free(attrs);
+}
+
+/* The markers at the VA where the kernel printed them: the start of the
+   next range or hole line, or the end of the last one. */
+static void
+pd_add_markers(struct pd_scan *s)
+{
+	for (size_t i = 0; i < s->nmarks; i++) {
+		const struct pd_mark *m = &s->marks[i];
+		uint64_t va = m->at < s->n ? s->v[m->at].start :
+		    s->v[s->n - 1].end;
+		char *name = xstrndup(m->name, m->len);
+
+		pt_ranges_add_marker(&s->d->ranges, va, name);
+		free(name);
+	}
 }
 
 /* Second pass: check every line against the arch and keep the ranges. */
@@ -652,6 +758,7 @@ pd_build(struct pd_scan *s, struct pts_err *err)
 			pd_add_range(s->d, l, (unsigned)li);
 		prev = l;
 	}
+	pd_add_markers(s);
 	return 0;
 }
 
@@ -679,6 +786,7 @@ ptdump_dump_parse(const char *text, size_t len, const char *arch_id,
 	if (r == 0)
 		r = pd_build(&s, err);
 	free(s.v);
+	free(s.marks);
 	if (r < 0)
 		ptdump_dump_release(d);
 	return r;

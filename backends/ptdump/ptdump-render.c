@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ptdump-render.c: print any space's ranges the way the kernel's ptdump
- * does for the arch's family: x86 (dump_pagetables.c), arm64 (also used
- * for armv7) and riscv.  x86 and arm64 print the holes between ranges,
- * split by level the way a walk over minimal tables meets them; riscv
- * omits holes and prints the physical address column.
+ * does for the arch's family: x86 (dump_pagetables.c), arm64 (ptdump.c),
+ * riscv (ptdump.c) and arm32 (arch/arm/mm/dump.c).  x86 and arm64 print
+ * the holes between ranges, split by level the way a walk over minimal
+ * tables meets them; riscv and arm32 print present ranges only (riscv with
+ * the physical address column, arm32 with the domain).  Section markers
+ * are printed at their own VAs, so a dump of holes and markers only keeps
+ * them; tokens read from a dump of the same layout are printed as read.
  */
 #include "config.h"
 
@@ -15,11 +18,13 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* Renderer state: the format, the last marker printed. */
+/* Renderer state: the format, the markers still to print. */
 struct pr_state {
 	const struct arch *a;
 	enum ptdump_fmt fmt;
-	const char *marker;
+	const struct pt_ranges *rs;
+	size_t next_marker;		/* rs->markers printed before this */
+	const char *marker;		/* last r->marker printed (no list) */
 	struct strbuf *out;
 	/* a pending hole run, merged while the level stays the same */
 	bool hole;
@@ -29,14 +34,15 @@ struct pr_state {
 
 /* The name printed for a level: x86 lowercase, others uppercase; leaves
    on x86 and riscv take the deepest folded level below (where the
-   kernel's walker finds them). */
+   kernel's walker finds them); arm32 names sections PGD on short
+   descriptors (CONFIG_PGTABLE_LEVELS 2) and PMD on LPAE. */
 static void
 pr_level(const struct pr_state *st, unsigned li, bool leaf, char name[4])
 {
 	const struct arch *a = st->a;
 	int lv = a->levels[li].level;
 
-	if (leaf && st->fmt != PTDUMP_FMT_ARM64)
+	if (leaf && (st->fmt == PTDUMP_FMT_X86 || st->fmt == PTDUMP_FMT_RISCV))
 		while (lv + 1 < PT_NLEVELS && arch_is_folded(a,
 		    (enum pt_level)(lv + 1)))
 			lv++;
@@ -74,6 +80,34 @@ pr_addr_size(struct pr_state *st, uint64_t start, uint64_t end, uint64_t pa)
 	strbuf_addf(st->out, "%9" PRIu64 "%c ", size, *u);
 }
 
+/* Whether the range's tokens are to be printed as the dump had them. */
+static bool
+pr_verbatim(const struct pt_range *r)
+{
+	return r->attrs_ptdump && r->attrs != NULL;
+}
+
+/* x86 attribute columns: the kernel's, or the dump's own tokens padded to
+   the same 30 columns. */
+static void
+pr_attrs_x86(struct pr_state *st, const struct pt_range *r, bool block)
+{
+	size_t before = st->out->len;
+
+	if (r == NULL) {
+		strbuf_adds(st->out, "                              ");
+		return;
+	}
+	if (!pr_verbatim(r)) {
+		ptdump_attrs_encode(st->fmt, r->flags, block, st->out);
+		return;
+	}
+	strbuf_adds(st->out, r->attrs);
+	do
+		strbuf_addc(st->out, ' ');
+	while (st->out->len - before < 30);
+}
+
 /* Print one line: a range (flags) or a hole. */
 static void
 pr_line(struct pr_state *st, uint64_t start, uint64_t end, unsigned li,
@@ -85,16 +119,20 @@ pr_line(struct pr_state *st, uint64_t start, uint64_t end, unsigned li,
 	pr_level(st, li, r != NULL, name);
 	pr_addr_size(st, start, end, r ? r->pa : PT_UNKNOWN);
 	if (st->fmt == PTDUMP_FMT_X86) {
-		if (r)
-			ptdump_attrs_encode(st->fmt, r->flags, block, st->out);
-		else
-			strbuf_adds(st->out, "                              ");
+		pr_attrs_x86(st, r, block);
 		strbuf_addf(st->out, "%s\n", name);
 		return;
 	}
 	strbuf_adds(st->out, name);
-	if (r)
+	if (r && pr_verbatim(r)) {
+		if (r->attrs[0] != '\0')
+			strbuf_addf(st->out, " %s", r->attrs);
+	} else if (r && st->fmt == PTDUMP_FMT_ARM32) {
+		ptdump_attrs_encode_arm32(st->a->entry_bytes == 8, r->flags,
+		    block, st->out);
+	} else if (r) {
 		ptdump_attrs_encode(st->fmt, r->flags, block, st->out);
+	}
 	strbuf_addc(st->out, '\n');
 }
 
@@ -107,10 +145,39 @@ pr_hole_flush(struct pr_state *st)
 	st->hole = false;
 }
 
+/* Print the markers of the list at or below va (all when va is 0 and
+   last is set: the end of the text). */
+static void
+pr_markers_upto(struct pr_state *st, uint64_t va, bool all)
+{
+	const struct pt_ranges *rs = st->rs;
+
+	while (st->next_marker < rs->nmarkers &&
+	    (all || rs->markers[st->next_marker].va <= va)) {
+		pr_hole_flush(st);
+		strbuf_addf(st->out, "---[ %s ]---\n",
+		    rs->markers[st->next_marker].name);
+		st->next_marker++;
+	}
+}
+
+/* The VA of the next marker still to print above va, or 0 when none. */
+static uint64_t
+pr_next_marker_above(const struct pr_state *st, uint64_t va)
+{
+	const struct pt_ranges *rs = st->rs;
+
+	for (size_t i = st->next_marker; i < rs->nmarkers; i++)
+		if (rs->markers[i].va > va)
+			return rs->markers[i].va;
+	return 0;
+}
+
 /* Add one hole chunk, merging with the pending run at the same level. */
 static void
 pr_hole_chunk(struct pr_state *st, uint64_t start, uint64_t end, unsigned li)
 {
+	pr_markers_upto(st, start, false);
 	if (st->hole && st->hole_li == li && st->hole_end == start) {
 		st->hole_end = end;
 		return;
@@ -123,19 +190,23 @@ pr_hole_chunk(struct pr_state *st, uint64_t start, uint64_t end, unsigned li)
 }
 
 /* The hole [first, last] split into entries of the highest level that
-   fits, as a walk over the fewest tables meets them. */
+   fits, as a walk over the fewest tables meets them, and at markers. */
 static void
 pr_hole(struct pr_state *st, uint64_t first, uint64_t last)
 {
 	const struct arch *a = st->a;
 
 	while (first <= last) {
+		uint64_t stop = pr_next_marker_above(st, first);
 		unsigned li = a->nlevels - 1;
 		uint64_t span;
 
+		if (stop == 0 || stop - 1 > last)
+			stop = last + 1;	/* 0 at the top of the space */
 		for (unsigned k = 0; k < a->nlevels; k++) {
 			span = arch_entry_span(a, k);
-			if ((first & (span - 1)) == 0 && span - 1 <= last - first) {
+			if ((first & (span - 1)) == 0 &&
+			    span - 1 <= stop - 1 - first) {
 				li = k;
 				break;
 			}
@@ -148,12 +219,12 @@ pr_hole(struct pr_state *st, uint64_t first, uint64_t last)
 	}
 }
 
-/* Print a marker line when the range's section changes. */
+/* Print a range's own marker when the ranges carry no marker list. */
 static void
-pr_marker(struct pr_state *st, const struct pt_range *r)
+pr_range_marker(struct pr_state *st, const struct pt_range *r)
 {
-	if (r->marker == NULL || (st->marker && strcmp(st->marker,
-	    r->marker) == 0))
+	if (st->rs->nmarkers > 0 || r->marker == NULL || (st->marker &&
+	    strcmp(st->marker, r->marker) == 0))
 		return;
 	pr_hole_flush(st);
 	strbuf_addf(st->out, "---[ %s ]---\n", r->marker);
@@ -173,39 +244,90 @@ pr_half(const struct arch *a, uint64_t va, uint64_t *first, uint64_t *last)
 	}
 }
 
+/* Whether anything (a range or a marker) lies in [first, last]. */
+static bool
+pr_half_used(const struct pt_ranges *rs, uint64_t first, uint64_t last)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].start >= first && rs->v[i].start <= last)
+			return true;
+	for (size_t i = 0; i < rs->nmarkers; i++)
+		if (rs->markers[i].va >= first && rs->markers[i].va <= last)
+			return true;
+	return false;
+}
+
+/* x86 and arm64: each used half from its first to its last byte, holes
+   between the ranges. */
+static void
+pr_with_holes(struct pr_state *st)
+{
+	const struct arch *a = st->a;
+	const struct pt_ranges *rs = st->rs;
+	uint64_t halves[2][2] = { { a->user_first, a->user_last },
+	    { a->kernel_first, a->kernel_last } };
+	size_t i = 0;
+
+	for (unsigned h = 0; h < 2; h++) {
+		uint64_t first = halves[h][0], last = halves[h][1], cur = first;
+		bool reached_top = false;
+
+		if (!pr_half_used(rs, first, last))
+			continue;
+		for (; i < rs->n; i++) {
+			const struct pt_range *r = &rs->v[i];
+			int li = arch_level_pos(a, r->level);
+			uint64_t f, l;
+
+			pr_half(a, r->start, &f, &l);
+			if (f != first)
+				break;
+			if (li < 0)
+				continue;
+			if (r->start > cur)
+				pr_hole(st, cur, r->start - 1);
+			pr_markers_upto(st, r->start, false);
+			pr_hole_flush(st);
+			pr_range_marker(st, r);
+			pr_line(st, r->start, r->end, (unsigned)li, r);
+			cur = r->end;
+			reached_top = cur == 0;
+		}
+		if (!reached_top && cur <= last)
+			pr_hole(st, cur, last);
+		pr_hole_flush(st);
+	}
+}
+
+/* riscv and arm32: the present ranges only. */
+static void
+pr_present_only(struct pr_state *st)
+{
+	const struct pt_ranges *rs = st->rs;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct pt_range *r = &rs->v[i];
+		int li = arch_level_pos(st->a, r->level);
+
+		if (li < 0)
+			continue;
+		pr_markers_upto(st, r->start, false);
+		pr_range_marker(st, r);
+		pr_line(st, r->start, r->end, (unsigned)li, r);
+	}
+}
+
 /* Render ranges in the ptdump style of a's family. */
 void
 ptdump_render(const struct arch *a, const struct pt_ranges *rs,
     struct strbuf *out)
 {
 	struct pr_state st = { .a = a, .fmt = ptdump_fmt_of_arch(a),
-	    .out = out };
-	bool holes = st.fmt != PTDUMP_FMT_RISCV;
-	uint64_t hf = 0, hl = 0, cur = 0;
+	    .rs = rs, .out = out };
 
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct pt_range *r = &rs->v[i];
-		int li = arch_level_pos(a, r->level);
-		uint64_t f, l;
-
-		if (li < 0)
-			continue;
-		pr_half(a, r->start, &f, &l);
-		if (holes && (i == 0 || f != hf)) {
-			if (i > 0 && cur != 0 && cur - 1 < hl)
-				pr_hole(&st, cur, hl);
-			hf = f;
-			hl = l;
-			cur = f;
-		}
-		if (holes && r->start > cur)
-			pr_hole(&st, cur, r->start - 1);
-		pr_hole_flush(&st);
-		pr_marker(&st, r);
-		pr_line(&st, r->start, r->end, (unsigned)li, r);
-		cur = r->end;
-	}
-	if (holes && rs->n > 0 && cur != 0 && cur - 1 < hl)
-		pr_hole(&st, cur, hl);
-	pr_hole_flush(&st);
+	if (st.fmt == PTDUMP_FMT_X86 || st.fmt == PTDUMP_FMT_ARM64)
+		pr_with_holes(&st);
+	else
+		pr_present_only(&st);
+	pr_markers_upto(&st, 0, true);
 }

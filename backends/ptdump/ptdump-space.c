@@ -314,6 +314,9 @@ ps_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 		r->attrs = attrs;
 		r->marker = in->marker ? xstrdup(in->marker) : NULL;
 	}
+	for (size_t i = 0; i < ps->d.ranges.nmarkers; i++)
+		pt_ranges_add_marker(out, ps->d.ranges.markers[i].va,
+		    ps->d.ranges.markers[i].name);
 	return 0;
 }
 

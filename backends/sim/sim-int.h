@@ -69,7 +69,7 @@ struct sim_table {
 	uint64_t blocks;	/* leaf slots above the last level */
 };
 
-#define SIM_MAX_MARKERS 12
+#define SIM_MAX_MARKERS 24	/* x86_64's address_markers[] has 17 */
 struct sim_marker {
 	uint64_t va;
 	char name[40];

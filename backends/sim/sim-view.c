@@ -345,5 +345,7 @@ simview_ranges(struct sim_space *sp, struct pt_ranges *out,
 	for (unsigned r = 0; r < 2; r++)
 		if (sp->root[r])
 			ranges_table(&x, sp->root[r]);
+	for (unsigned m = 0; m < sp->nmarkers; m++)
+		pt_ranges_add_marker(out, sp->markers[m].va, sp->markers[m].name);
 	return 0;
 }
