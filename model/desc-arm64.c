@@ -18,6 +18,7 @@
 #define A64_PXN		BIT(53)
 #define A64_UXN		BIT(54)
 #define A64_DIRTY	BIT(55)
+#define L_PTE_RDONLY	BIT(58)		/* LPAE software read-only */
 /* table descriptors: PXNTable / UXNTable (pgtable-hwdef.h PMD_TABLE_PXN,
    PMD_TABLE_UXN); p?d_populate() sets UXNTable on init_mm's tables and
    PXNTable on user tables since v5.13 (asm/pgalloc.h) */
@@ -45,6 +46,32 @@ lpa2_pa(uint64_t e, unsigned page_shift)
 	    ((e & (3u << 8)) << LPA2_ADDR_HIGH_SHIFT);
 }
 
+/*
+ * ARMv7 LPAE permissions, arch/arm/include/asm/pgtable-3level.h and
+ * cpu_v7_set_pte_ext (arch/arm/mm/proc-v7-3level.S): Linux keeps
+ * L_PTE_DIRTY (bit 55) and L_PTE_RDONLY (bit 58, L_PMD_SECT_RDONLY for
+ * sections) in software bits and sets AP[2] (bit 7) when the entry is
+ * !DIRTY || RDONLY.  Kernel mappings (pgprot_kernel) are always dirty;
+ * read-only ones (set_memory_ro(), STRICT_KERNEL_RWX's section_perm
+ * "L_PMD_SECT_RDONLY | PMD_SECT_AP2") add RDONLY; XN is bit 54.
+ */
+static uint64_t
+lpae_perm_bits(const struct desc_leaf *l)
+{
+	bool dirty = (l->at & DA_DIRTY) || !(l->at & DA_USER);
+	uint64_t v = 0;
+
+	if (!desc_hw_writable(l->at))
+		v |= L_PTE_RDONLY | A64_RDONLY;
+	if (dirty)
+		v |= A64_DIRTY;
+	else
+		v |= A64_RDONLY;	/* clean: the first write faults */
+	if (!(l->at & DA_X))
+		v |= A64_UXN;		/* L_PTE_XN, bit 54 */
+	return v;
+}
+
 /* arm64 and LPAE leaf: type, AttrIndx, AP, SH, AF, nG, DBM, PXN/UXN, dirty. */
 uint64_t
 desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
@@ -68,9 +95,10 @@ desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
 		v |= A64_USER;
 	if (!(l->at & DA_GLOBAL))
 		v |= A64_NG;
+	if (!a64)
+		return v | lpae_perm_bits(l);
 	if (desc_hw_writable(l->at)) {
-		if (a64)
-			v |= A64_WRITE;
+		v |= A64_WRITE;
 		if (user && !(l->at & DA_DIRTY))
 			v |= A64_RDONLY;	/* clean: first write faults */
 		else if (user)
@@ -80,15 +108,11 @@ desc_long_leaf(enum desc_family f, const struct desc_leaf *l)
 		if ((l->at & DA_DIRTY) && user)
 			v |= A64_DIRTY;		/* wrprotect keeps it in sw */
 	}
-	if (a64) {
-		if (user || !(l->at & DA_X))
-			v |= A64_PXN;
-		if (!user || !(l->at & DA_X))
-			v |= A64_UXN;
-	} else if (!(l->at & DA_X)) {
-		v |= A64_UXN;			/* L_PTE_XN, bit 54 */
-	}
-	if ((l->at & DA_GRP) && a64)
+	if (user || !(l->at & DA_X))
+		v |= A64_PXN;
+	if (!user || !(l->at & DA_X))
+		v |= A64_UXN;
+	if (l->at & DA_GRP)
 		v |= A64_CONT;
 	return v;
 }

@@ -45,14 +45,19 @@ desc_x86_leaf(enum desc_family f, const struct desc_leaf *l)
 	return v;
 }
 
-/* An x86 entry pointing at a table: _PAGE_TABLE / _KERNPG_TABLE; PAE's
-   PDPTEs hold P only. */
+/* An x86 entry pointing at a table: _PAGE_TABLE (P|RW|US|A|D), what
+   pmd_populate(_kernel)(), pud_populate(), p4d_populate() and
+   pgd_populate() write for user and kernel tables alike
+   (arch/x86/include/asm/pgalloc.h; the direct map too, through
+   init_64.c's p?d_populate_init()); PAE's PDPTEs hold P only.  The one
+   _KERNPG_TABLE entry is desc_x86_kernpg_table()'s. */
 uint64_t
 desc_x86_table(enum desc_family f, unsigned li, uint64_t child_pa, bool user)
 {
+	(void)user;
 	if (f == DF_X86_PAE && li == 0)
 		return child_pa | X86_P;
-	return child_pa | (user ? 0x067 : 0x063);
+	return child_pa | 0x067;
 }
 
 /* Flags of an x86 leaf. */
@@ -100,4 +105,17 @@ desc_x86_table_pa(enum desc_family f, uint64_t e)
 	if (f == DF_X86_32)
 		return e & 0xfffff000u;
 	return e & UINT64_C(0x0000fffffffff000);
+}
+
+/* Whether the table entry at levels[li] covering va is the static
+   level3_kernel_pgt[510] -> level2_kernel_pgt link of head_64.S, written
+   _KERNPG_TABLE (0x063, no US): the pud entry of the 1 GiB from
+   __START_KERNEL_map (0xffffffff80000000), kernel image and modules. */
+bool
+desc_x86_kernpg_table(const struct arch *a, unsigned li, uint64_t va)
+{
+	return strcmp(a->family, "x86_64") == 0 && li < a->nlevels &&
+	    a->levels[li].level == PT_PUD &&
+	    va >= UINT64_C(0xffffffff80000000) &&
+	    va < UINT64_C(0xffffffffc0000000);
 }

@@ -67,6 +67,10 @@ uint64_t desc_encode_leaf(enum desc_family, const struct desc_leaf *,
 uint64_t desc_encode_table(enum desc_family, unsigned li, uint64_t child_pa, bool user,
     unsigned half);
 
+/* x86_64: whether the table entry at levels[li] covering va is written
+   _KERNPG_TABLE (0x063) rather than _PAGE_TABLE (0x067); see desc-x86.c. */
+bool desc_x86_kernpg_table(const struct arch *, unsigned li, uint64_t va);
+
 /* PTF_* flags of a leaf (and arch-specific words in attrs, may be NULL). */
 uint32_t desc_decode_flags(enum desc_family, bool block, uint64_t e, uint32_t linux_pte,
     char *attrs, size_t attrs_len);

@@ -248,11 +248,16 @@ START_TEST(test_x86_blocks_and_kernel)
 	ck_assert_uint_eq(w.nsteps, 2);
 	ck_assert_uint_eq(w.page_size, 0x40000000);
 	ck_assert_uint_eq(w.steps[1].entry, w.pa | 0x80000000000000e7);
-	/* kernel data: P|RW|A|D|G = 0x163 + NX; kernel tables 0x063 */
+	/* kernel data: P|RW|A|D|G = 0x163 + NX; the tables above it are
+	   _PAGE_TABLE, P|RW|US|A|D = 0x067: pgd_populate(), pud_populate()
+	   and pmd_populate_kernel() write it for vmalloc's tables
+	   (arch/x86/include/asm/pgalloc.h) */
 	map_ok(s, 0xffffc90000000000, 0x1000, RW, false, "4k");
 	w = walk(s, 0xffffc90000000000);
 	ck_assert_uint_eq(w.steps[3].entry, w.pa | 0x8000000000000163);
-	ck_assert_uint_eq(w.steps[0].entry, w.steps[1].table_pa | 0x063);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_uint_eq(w.steps[i].entry, w.steps[i + 1].table_pa |
+		    0x067);
 	ck_assert_uint_eq(w.steps[0].index, 402);	/* 0xffffc9.. >> 39 */
 	space_free(s);
 }
@@ -685,11 +690,14 @@ START_TEST(test_kernel_linear_map)
 	ck_assert_uint_eq(w.page_size, 0x40000000);
 	ck_assert_uint_eq(w.pa, 0x12345000);
 	ck_assert_uint_eq(w.steps[1].entry, 0x80000000000001e3);
-	/* ARMv7 lowmem at 0xc0000000 from PA 0x60000000: supersections */
+	/* ARMv7 lowmem at 0xc0000000 from PA 0x60000000 in 1 MiB sections:
+	   arch/arm/mm/mmu.c map_lowmem() -> create_mapping() ->
+	   __map_init_section(); supersections only come from
+	   create_36bit_mapping() for PAs above 4 GiB */
 	w = walk(v, 0xc1000000);
 	ck_assert_uint_eq(w.pa, 0x61000000);
-	ck_assert_uint_eq(w.page_size, 0x1000000);
-	ck_assert(w.steps[0].flags & PTF_CONT);
+	ck_assert_uint_eq(w.page_size, 0x100000);
+	ck_assert(!(w.steps[0].flags & PTF_CONT));
 	space_free(s);
 	space_free(v);
 }
@@ -871,17 +879,20 @@ START_TEST(test_armv7_pair_section_and_table)
 END_TEST
 
 /*
- * The kernel scenario's linear map on every arch: PAGE_OFFSET + 0x123000
- * must reach RAM base + 0x123000 through a kernel RW, non-executable,
- * global leaf of the largest size the alignment allows.  Attribute bits:
+ * The kernel scenario's linear map on every arch: PAGE_OFFSET + 0x2123000
+ * (past the kernel image, which 32-bit kernels map inside the linear map)
+ * must reach RAM base + 0x2123000 through a kernel RW, non-executable,
+ * global leaf of the size Linux uses there.  Attribute bits:
  *  x86: P|RW|A|D|PS|G = 0x1e3 (+ NX 63 except x86-32);
  *  arm64 block: 0b01 | SH 0x300 | AF 0x400 = 0x701, high 16 bits
  *       WRITE(51) PXN(53) UXN(54) = 0x0068, + CONT(52) = 0x0078 when the
  *       leaf is a contiguous run (1 GiB on 16K);
- *  LPAE block: 0b01 | AttrIndx 7 (0x1c) | SH | AF = 0x71d, XN(54) = 0x0040;
- *  armv7-2l supersection: 0b10 | C,B | XN | AP=01 | TEX[0] | S | bit 18
- *       = 0x5141e (bits 23:0 of each hardware descriptor);
- *  RISC-V gigapage: V|R|W|A|D|G = 0xe7.
+ *  LPAE block: 0b01 | AttrIndx 7 (0x1c) | SH | AF = 0x71d, XN(54) and
+ *       L_PMD_SECT_DIRTY(55) = 0x00c0 (pgprot_kernel is dirty);
+ *  armv7-2l 1 MiB section: 0b10 | C,B | XN | AP=01 | TEX[0] | S
+ *       = 0x1141e (bits 19:0 of each hardware descriptor);
+ *  RISC-V: V|R|W|A|D|G = 0xe7; Sv39 in 2 MiB megapages, Sv48/Sv57 in
+ *       1 GiB gigapages (best_map_size(), arch/riscv/mm/init.c, 6.4+).
  */
 struct kcase {
 	const char *arch;
@@ -905,9 +916,9 @@ static const struct kcase kcases[] = {
 	/* LPA2: no SH (bits 9:8 = OA[51:50] = 0 below 2^50): 0b01 | AF */
 	{ "arm64-4k-52", 0x40000000, 0x40000000, 0x401, 0x0068, 0xfff },
 	{ "arm64-16k-52", 0x40000000, 0x40000000, 0x401, 0x0078, 0x3fff },
-	{ "armv7-2l", 0x60000000, 0x1000000, 0x5141e, 0, 0xffffff },
-	{ "armv7-lpae", 0x60000000, 0x200000, 0x71d, 0x0040, 0xfff },
-	{ "riscv-sv39", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
+	{ "armv7-2l", 0x60000000, 0x100000, 0x1141e, 0, 0xfffff },
+	{ "armv7-lpae", 0x60000000, 0x200000, 0x71d, 0x00c0, 0xfff },
+	{ "riscv-sv39", 0x80000000, 0x200000, 0xe7, 0, 0x3ff },
 	{ "riscv-sv48", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
 	{ "riscv-sv57", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
 };
@@ -916,12 +927,12 @@ START_TEST(test_kernel_scenario_every_arch)
 {
 	const struct kcase *k = &kcases[_i];
 	struct space *s = mk(k->arch, "kernel", 0);
-	struct pt_walk w = walk(s, s->arch->page_offset + 0x123000);
+	struct pt_walk w = walk(s, s->arch->page_offset + 0x2123000);
 	const struct pt_walk_step *st = &w.steps[w.nsteps - 1];
 	uint64_t e = st->nhw == 2 ? st->hw[0] : st->entry;
 
 	ck_assert(w.mapped);
-	ck_assert_uint_eq(w.pa, k->ram_base + 0x123000);
+	ck_assert_uint_eq(w.pa, k->ram_base + 0x2123000);
 	ck_assert_uint_eq(w.page_size, k->page_size);
 	ck_assert_int_eq(st->kind, PT_KIND_BLOCK);
 	ck_assert_msg((e & k->low_mask) == k->low && e >> 48 == k->high,
@@ -969,6 +980,157 @@ START_TEST(test_lpa2_codec)
 	l.pa = l.grp_pa = pa & ~UINT64_C(0x3fff);
 	e = desc_encode_leaf(f, &l, NULL);
 	ck_assert_uint_eq(desc_leaf_pa(f, false, e, 0, 14), l.pa);
+}
+END_TEST
+
+/* The flags of the leaf va walks to (which must be mapped). */
+static uint32_t
+leaf_flags_at(struct space *s, uint64_t va, uint64_t *entry)
+{
+	struct pt_walk w = walk(s, va);
+
+	ck_assert_msg(w.mapped, "%s: 0x%" PRIx64 " not mapped", s->arch->id, va);
+	if (entry)
+		*entry = w.steps[w.nsteps - 1].entry;
+	return w.steps[w.nsteps - 1].flags;
+}
+
+/*
+ * Kernel scenario layouts as Linux builds them:
+ *  - 32-bit kernels map their image inside the linear map with text
+ *    read-only and executable (CONFIG_STRICT_KERNEL_RWX: arch/arm/mm/init.c
+ *    section_perm ro_perms[], arch/x86/mm/init_32.c mark_rodata_ro());
+ *    x86 loads it at LOAD_PHYSICAL_ADDR = CONFIG_PHYSICAL_START 16 MiB;
+ *  - ARM's vectors page is user readable and executable (MT_HIGH_VECTORS:
+ *    L_PTE_USER | L_PTE_RDONLY, the kuser helpers, arch/arm/mm/mmu.c), the
+ *    stubs page above it kernel only (MT_LOW_VECTORS);
+ *  - LPAE read-only entries carry L_PTE_RDONLY (bit 58) and AP[2] (bit 7),
+ *    kernel RW ones L_PTE_DIRTY (bit 55) and no AP[2]
+ *    (arch/arm/include/asm/pgtable-3level.h, proc-v7-3level.S);
+ *  - x86_64 vsyscall page at VSYSCALL_ADDR 0xffffffffff600000, user
+ *    read-only NX (PAGE_KERNEL_VVAR with vsyscall=emulate), and the one
+ *    _KERNPG_TABLE (0x063) link of head_64.S, level3_kernel_pgt[510];
+ *  - RISC-V vmalloc and fixmap from Documentation/arch/riscv/vm-layout.rst.
+ */
+START_TEST(test_kernel_layouts)
+{
+	struct space *s;
+	uint64_t e;
+	uint32_t f;
+	struct pt_walk w;
+
+	s = mk("x86-pae", "kernel", 0);
+	f = leaf_flags_at(s, 0xc0000000 + 0x1000000 + 0x123000, NULL);
+	ck_assert((f & PTF_EXEC) && !(f & PTF_WRITE));
+	f = leaf_flags_at(s, 0xc0000000 + 0x1000000 + 0x800000, NULL);
+	ck_assert(!(f & PTF_EXEC) && (f & PTF_WRITE));
+	space_free(s);
+
+	s = mk("armv7-2l", "kernel", 0);
+	w = walk(s, 0xc0123000);
+	ck_assert_uint_eq(w.page_size, 0x100000);
+	f = w.steps[w.nsteps - 1].flags;
+	ck_assert((f & PTF_EXEC) && !(f & PTF_WRITE));
+	f = leaf_flags_at(s, 0xffff0000, NULL);
+	ck_assert((f & PTF_USER) && (f & PTF_EXEC) && !(f & PTF_WRITE));
+	f = leaf_flags_at(s, 0xffff1000, NULL);
+	ck_assert(!(f & PTF_USER) && (f & PTF_EXEC) && !(f & PTF_WRITE));
+	space_free(s);
+
+	s = mk("armv7-lpae", "kernel", 0);
+	f = leaf_flags_at(s, 0xc0123000, &e);
+	ck_assert((f & PTF_EXEC) && !(f & PTF_WRITE));
+	ck_assert_uint_eq(e >> 58 & 1, 1);	/* L_PMD_SECT_RDONLY */
+	ck_assert_uint_eq(e >> 7 & 1, 1);	/* AP[2] */
+	f = leaf_flags_at(s, 0xc0a00000, &e);
+	ck_assert((f & PTF_WRITE) && !(f & PTF_EXEC));
+	ck_assert_uint_eq(e >> 55 & 1, 1);	/* L_PMD_SECT_DIRTY */
+	ck_assert_uint_eq(e >> 7 & 1, 0);
+	ck_assert_uint_eq(e >> 58 & 1, 0);
+	f = leaf_flags_at(s, 0xffff0000, &e);	/* a pte: L_PTE_RDONLY */
+	ck_assert((f & PTF_USER) && (f & PTF_EXEC) && !(f & PTF_WRITE));
+	ck_assert_uint_eq(e >> 58 & 1, 1);
+	space_free(s);
+
+	s = mk("x86_64-4l", "kernel", 0);
+	f = leaf_flags_at(s, 0xffffffffff600000, &e);
+	ck_assert((f & PTF_USER) && (f & PTF_GLOBAL) && !(f & PTF_WRITE) &&
+	    !(f & PTF_EXEC));
+	/* PAGE_KERNEL_VVAR = __PAGE_KERNEL_RO | _PAGE_USER
+	   (arch/x86/include/asm/pgtable_types.h): P|US|A|D|G = 0x165, NX */
+	ck_assert_uint_eq(e & 0xfff, 0x165);
+	ck_assert_uint_eq(e >> 63, 1);
+	w = walk(s, 0xffffffff81000000);
+	ck_assert_uint_eq(w.steps[0].entry & 0xfff, 0x067);	/* pgd 511 */
+	ck_assert_uint_eq(w.steps[1].entry & 0xfff, 0x063);	/* pud 510 */
+	ck_assert_uint_eq(w.steps[0].index, 511);
+	ck_assert_uint_eq(w.steps[1].index, 510);
+	w = walk(s, 0xffffffffff600000);	/* pud 511: _PAGE_TABLE */
+	ck_assert_uint_eq(w.steps[1].index, 511);
+	ck_assert_uint_eq(w.steps[1].entry & 0xfff, 0x067);
+	space_free(s);
+
+	s = mk("riscv-sv48", "kernel", 0);
+	(void)leaf_flags_at(s, 0xffff8f8000000000, NULL);	/* vmalloc */
+	f = leaf_flags_at(s, 0xffff8d7ffea00000, NULL);		/* fixmap */
+	ck_assert(f & PTF_DEVICE);
+	space_free(s);
+	s = mk("riscv-sv57", "kernel", 0);
+	(void)leaf_flags_at(s, 0xff20000000000000, NULL);
+	f = leaf_flags_at(s, 0xff1bfffffea00000, NULL);
+	ck_assert(f & PTF_DEVICE);
+	space_free(s);
+}
+END_TEST
+
+/* The section names of a kernel scenario, in address order. */
+static void
+ck_markers(const char *arch, const char *const *names, size_t n)
+{
+	struct space *s = mk(arch, "kernel", 0);
+	struct pt_ranges r;
+	struct pts_err err;
+
+	ck_assert_int_eq(s->ops->ranges(s, &r, &err), 0);
+	ck_assert_msg(r.nmarkers == n, "%s: %zu markers", arch, r.nmarkers);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(r.markers[i].name, names[i]);
+	pt_ranges_release(&r);
+	space_free(s);
+}
+
+/* The names of each arch's address_markers[] (arch/x86/mm/
+   dump_pagetables.c, arch/arm64/mm/ptdump.c, arch/riscv/mm/ptdump.c,
+   arch/arm/mm/dump.c), without the KASAN entries. */
+START_TEST(test_kernel_markers)
+{
+	static const char *const x86_64[] = { "User Space", "Kernel Space",
+	    "LDT remap", "Low Kernel Mapping", "vmalloc() Area", "Vmemmap",
+	    "CPU entry Area", "ESPfix Area", "EFI Runtime Services",
+	    "High Kernel Mapping", "Modules", "End Modules", "Fixmap Area" };
+	static const char *const x86_32[] = { "User Space", "Kernel Mapping",
+	    "vmalloc() Area", "vmalloc() End", "Persistent kmap() Area",
+	    "LDT remap", "CPU entry area", "Fixmap area" };
+	static const char *const arm64[] = { "Linear Mapping start",
+	    "Linear Mapping end", "Modules start", "Modules end",
+	    "vmalloc() area", "vmalloc() end", "Fixmap start", "Fixmap end",
+	    "PCI I/O start", "PCI I/O end", "vmemmap start", "vmemmap end" };
+	static const char *const riscv[] = { "Fixmap start", "Fixmap end",
+	    "PCI I/O start", "PCI I/O end", "vmemmap start", "vmemmap end",
+	    "vmalloc() area", "vmalloc() end", "Linear mapping",
+	    "Modules/BPF mapping", "Kernel mapping" };
+	static const char *const arm[] = { "Modules", "Kernel Mapping",
+	    "vmalloc() Area", "FDT Area", "Fixmap Area", "Vectors",
+	    "Vectors End" };
+#define N(a) (sizeof a / sizeof a[0])
+	ck_markers("x86_64-4l", x86_64, N(x86_64));
+	ck_markers("x86_64-5l", x86_64, N(x86_64));
+	ck_markers("x86-pae", x86_32, N(x86_32));
+	ck_markers("arm64-4k-48", arm64, N(arm64));
+	ck_markers("arm64-4k-52", arm64, N(arm64));
+	ck_markers("riscv-sv39", riscv, N(riscv));
+	ck_markers("armv7-2l", arm, N(arm));
+#undef N
 }
 END_TEST
 
@@ -1067,6 +1229,8 @@ sim_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_scenarios_every_arch, 0, 16);
 	tcase_add_test(tc, test_kernel_linear_map);
+	tcase_add_test(tc, test_kernel_layouts);
+	tcase_add_test(tc, test_kernel_markers);
 	tcase_add_test(tc, test_process_layout);
 	tcase_add_loop_test(tc, test_kernel_scenario_every_arch, 0,
 	    sizeof kcases / sizeof kcases[0]);

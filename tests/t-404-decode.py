@@ -84,8 +84,13 @@ class Decode(TestCase):
     def test_kernel_layout(self):
         # PAGE_OFFSET: arm64 -(1 << VA_BITS) (arch/arm64/include/asm/memory.h);
         # x86_64 0xffff888000000000 (Documentation/arch/x86/x86_64/mm.rst)
-        for arch, page_offset in (('arm64-4k-48', (-(1 << 48)) & (2**64 - 1)),
-                                  ('x86_64-4l', 0xffff888000000000)):
+        # region: the ptdump section of that address, named as the arch's
+        # address_markers[] (arch/arm64/mm/ptdump.c "Linear Mapping start",
+        # arch/x86/mm/dump_pagetables.c "Low Kernel Mapping")
+        for arch, page_offset, region in (
+                ('arm64-4k-48', (-(1 << 48)) & (2**64 - 1),
+                 'Linear Mapping start'),
+                ('x86_64-4l', 0xffff888000000000, 'Low Kernel Mapping')):
             st, sp = self.d.post_json('/api/v1/spaces', {
                 'kind': 'sim', 'arch': arch, 'scenario': 'kernel'})
             self.assertEqual(st, 201)
@@ -103,7 +108,7 @@ class Decode(TestCase):
             self.assertEqual(int(w['pa'], 16), want)
             self.assertIn('linear_map', w)
             self.assertTrue(w['linear_map']['formula'].endswith('0x%x' % want))
-            self.assertIn('Linear', w['region'])
+            self.assertEqual(w['region'], region)
             # the image: __pa_symbol(x) = x - kimage_voffset
             st, w = self.d.get_json('/api/v1/spaces/%s/walk?va=0x%x'
                                     % (sp['id'], kv + 0x1000))

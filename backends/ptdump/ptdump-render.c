@@ -131,7 +131,16 @@ pr_line(struct pr_state *st, uint64_t start, uint64_t end, unsigned li,
 		ptdump_attrs_encode_arm32(st->a->entry_bytes == 8, r->flags,
 		    block, st->out);
 	} else if (r) {
+		size_t at = st->out->len;
+		char *shd;
+
 		ptdump_attrs_encode(st->fmt, r->flags, block, st->out);
+		/* FEAT_LPA2: PTE_MAYBE_SHARED is 0 (pgtable-prot.h), the
+		   kernel prints no SHD */
+		if (st->fmt == PTDUMP_FMT_ARM64 && st->a->pa_bits == 52 &&
+		    st->a->page_shift != 16 &&
+		    (shd = strstr(st->out->buf + at, " SHD")) != NULL)
+			memset(shd, ' ', 4);
 	}
 	strbuf_addc(st->out, '\n');
 }

@@ -78,6 +78,8 @@ struct sim_marker {
 struct sim_space {
 	struct space base;
 	struct sim_machine *m;
+	const char *linux_layout;	/* the Linux version and config the
+					   scenario's layout follows, or NULL */
 	uint64_t kimage_va;		/* kernel scenario: KIMAGE_VADDR (where
 					   the image is mapped), else 0 */
 	bool memblock;			/* boot replay before memblock_free_all():

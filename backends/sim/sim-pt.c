@@ -346,6 +346,9 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	bool user = lin_is_user(sp, t, lin);
 
 	t->e[i] = desc_encode_table(f, t->L, c->pa, user, i & 1);
+	if (f == DF_X86_64 && desc_x86_kernpg_table(sp->base.arch, t->L,
+	    simpt_va(sp, t, lin)))
+		t->e[i] &= ~(uint64_t)0x004;	/* _KERNPG_TABLE: no US */
 	t->at[i] = 0;
 	t->kid[i] = c;
 	t->used++;

@@ -259,6 +259,7 @@ op_fork(struct sim_space *sp, struct space_op_result *res, struct pts_err *err)
 	ch->nmarkers = sp->nmarkers;
 	ch->kimage_va = sp->kimage_va;
 	ch->memblock = sp->memblock;
+	ch->linux_layout = sp->linux_layout;
 	ch->base.generation = 1;
 	sp->cnt.tables_allocated = ch->cnt.tables_allocated;
 	res->forked = &ch->base;
@@ -375,6 +376,8 @@ sim_info(struct space *s, struct space_info *si)
 	space_info_u64(si, "ram_mb", sp->m->ram_mb);
 	space_info_hex(si, "ram_base", sp->m->ram_base);
 	/* the numbers the kernel's __va()/__pa() and __pa_symbol() use */
+	if (sp->linux_layout)
+		space_info_str(si, "layout.linux", "%s", sp->linux_layout);
 	space_info_hex(si, "layout.page_offset", a->page_offset);
 	space_info_hex(si, "layout.phys_offset", sp->base.phys_offset);
 	if (sp->kimage_va) {

@@ -70,6 +70,9 @@ const steps = [
 		eq(BigInt(await val('PHYS_OFFSET')), BigInt(sp.ram_base), 'PHYS_OFFSET = RAM base');
 		const kv = BigInt(await val('KIMAGE_VADDR')), ko = BigInt(await val('kimage_voffset'));
 		eq(ko, (kv - BigInt(sp.layout.kimage_pa)) & MASK, 'kimage_voffset = KIMAGE_VADDR - image PA');
+		// the Linux version and config the scenario follows, as the API says
+		eq(await val('Linux'), sp.layout.linux, 'the layout card names the Linux version');
+		check(/^Linux \d+\.\d+/.test(sp.layout.linux), 'layout.linux names a version');
 		await shot(page, 'kernel-layout', true);
 	}],
 	['a linear-map walk shows PA = VA - PAGE_OFFSET + PHYS_OFFSET', async () => {

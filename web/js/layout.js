@@ -38,10 +38,13 @@ function row(name, value, what) {
 }
 
 function card(l) {
-	const rows = [
+	const rows = [];
+	// the kernel version and config the scenario's layout follows
+	if (l.linux) rows.push(row('Linux', l.linux, 'the kernel version and configuration this layout follows'));
+	rows.push(
 		row('PAGE_OFFSET', l.page_offset, 'start of the linear map: every RAM page at PA p is also at VA p - PHYS_OFFSET + PAGE_OFFSET'),
 		row('PHYS_OFFSET', l.phys_offset, 'the PA the linear map starts at (memstart_addr on arm64, phys_ram_base on RISC-V, 0 on x86)'),
-	];
+	);
 	if (l.kimage_vaddr) {
 		rows.push(row('KIMAGE_VADDR', l.kimage_vaddr, 'where the kernel image is mapped'));
 		rows.push(row('kimage_voffset', l.kimage_voffset, `image VA - image PA (image at PA ${l.kimage_pa}); __pa_symbol(x) = x - kimage_voffset`));
