@@ -20,6 +20,8 @@
 struct zone_migrate {
 	char name[16];			/* "Unmovable", "Movable", ... */
 	uint64_t free[ZONES_MAX_ORDERS];
+	uint32_t lower_bound;		/* bit k: free[k] was printed ">N",
+					   the kernel stopped counting at N */
 	uint64_t blocks;		/* pageblocks of this type */
 };
 
@@ -44,7 +46,9 @@ struct zone_state {
 };
 
 struct zones_state {
-	char source[48];		/* "live" or the sim space id */
+	char source[48];		/* "live", "proc-root" (files below
+					   another --proc-root) or the sim
+					   space id */
 	unsigned orders;		/* columns in buddyinfo */
 	unsigned pageblock_order;	/* 0 when unknown */
 	bool has_migrate;		/* pagetypeinfo was read */

@@ -580,6 +580,27 @@ double_array(const double *v, unsigned n)
 	return a;
 }
 
+/* "migrate_lower_bound": {"Movable": [9, 10]}: the orders whose count
+   pagetypeinfo printed as ">100000" (only when there are some). */
+static void
+json_zone_lower_bounds(cJSON *o, const struct zone_state *z, unsigned orders)
+{
+	cJSON *lb = NULL;
+
+	for (unsigned i = 0; i < z->nmigrate; i++) {
+		cJSON *a;
+
+		if (z->migrate[i].lower_bound == 0)
+			continue;
+		if (lb == NULL)
+			lb = cJSON_AddObjectToObject(o, "migrate_lower_bound");
+		a = cJSON_AddArrayToObject(lb, z->migrate[i].name);
+		for (unsigned k = 0; k < orders; k++)
+			if (z->migrate[i].lower_bound & (1u << k))
+				cJSON_AddItemToArray(a, cJSON_CreateNumber(k));
+	}
+}
+
 static cJSON *
 json_zone(const struct zone_state *z, unsigned orders)
 {
@@ -600,6 +621,7 @@ json_zone(const struct zone_state *z, unsigned orders)
 	for (unsigned i = 0; i < z->nmigrate; i++)
 		cJSON_AddItemToObject(m, z->migrate[i].name,
 		    u64_array(z->migrate[i].free, orders));
+	json_zone_lower_bounds(o, z, orders);
 	if (z->nmigrate) {
 		cJSON *b = cJSON_AddObjectToObject(o, "pageblocks");
 

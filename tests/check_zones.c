@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zones-proc.h"
 
@@ -53,7 +54,8 @@ START_TEST(test_buddyinfo_vm)
 	read_root("vm", &zs);
 	ck_assert_uint_eq(zs.orders, 11);
 	ck_assert_uint_eq(zs.nzones, 3);
-	ck_assert_str_eq(zs.source, "live");
+	/* files below another root are not this machine's /proc */
+	ck_assert_str_eq(zs.source, "proc-root");
 	ck_assert_str_eq(zs.zones[0].name, "DMA");
 	ck_assert_str_eq(zs.zones[1].name, "DMA32");
 	ck_assert_str_eq(zs.zones[2].name, "Normal");
@@ -114,6 +116,58 @@ START_TEST(test_pagetypeinfo_vm)
 	ck_assert_uint_eq(z->migrate[2].blocks, 40);
 	ck_assert_uint_eq(zs.zones[1].migrate[1].blocks, 1528);
 	zones_release(&zs);
+}
+END_TEST
+
+/* Write text to dir/name. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * mm/vmstat.c pagetypeinfo_showfree_print() stops walking a free list at
+ * 100000 entries and prints the count as ">100000" ("%s%6lu " with the
+ * overflow flag): a lower bound, kept as 100000 and flagged per order.
+ */
+START_TEST(test_pagetypeinfo_capped)
+{
+	char dir[] = "/tmp/check_zones.XXXXXX";
+	struct zones_state zs = { 0 };
+	struct pts_err err = { 0 };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put_file(dir, "buddyinfo", "Node 0, zone   Normal 250000 130000 "
+	    "0 0 0 0 0 0 0 0 0\n");
+	put_file(dir, "pagetypeinfo", "Page block order: 9\n"
+	    "Pages per block:  512\n\n"
+	    "Free pages count per migrate type at order       0      1      "
+	    "2      3      4      5      6      7      8      9     10 \n"
+	    "Node    0, zone   Normal, type    Unmovable      7      0      0 "
+	    "     0      0      0      0      0      0      0      0 \n"
+	    "Node    0, zone   Normal, type      Movable >100000 >100000      0 "
+	    "     0      0      0      0      0      0      0      0 \n\n"
+	    "Number of blocks type     Unmovable      Movable \n"
+	    "Node 0, zone   Normal            1         1000 \n");
+	ck_assert_msg(zones_read_proc(dir, &zs, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(zs.zones[0].nmigrate, 2);
+	ck_assert_uint_eq(zs.zones[0].migrate[1].free[0], 100000);
+	ck_assert_uint_eq(zs.zones[0].migrate[1].free[1], 100000);
+	ck_assert_uint_eq(zs.zones[0].migrate[1].lower_bound, 0x3);
+	ck_assert_uint_eq(zs.zones[0].migrate[0].lower_bound, 0);
+	ck_assert_str_eq(zs.source, "proc-root");
+	zones_release(&zs);
+	put_file(dir, "pagetypeinfo", "");
+	remove(strcat(strcpy((char [4096]){ 0 }, dir), "/pagetypeinfo"));
+	remove(strcat(strcpy((char [4096]){ 0 }, dir), "/buddyinfo"));
+	rmdir(dir);
 }
 END_TEST
 
@@ -248,6 +302,7 @@ zones_suite(void)
 	tcase_add_test(tc, test_buddyinfo_vm);
 	tcase_add_test(tc, test_zoneinfo_vm);
 	tcase_add_test(tc, test_pagetypeinfo_vm);
+	tcase_add_test(tc, test_pagetypeinfo_capped);
 	tcase_add_test(tc, test_numa_orders);
 	tcase_add_test(tc, test_buddyinfo_bad);
 	tcase_add_test(tc, test_missing_root);

@@ -201,6 +201,8 @@ class Zones(TestCase):
                for n in o['nodes'] for z in n['zones']}
         self.assertEqual(got, want)
         self.assertEqual(o['orders'], len(next(iter(want.values()))))
+        # files below another root are not this machine's: not "live"
+        self.assertEqual(o['source'], 'proc-root')
         with Daemon(['--proc-root', root]) as d:
             st, a = d.get_json('/api/v1/zones')
             self.assertEqual(st, 200)

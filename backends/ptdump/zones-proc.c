@@ -297,11 +297,16 @@ zones_pti_free(struct zones_state *zs, const struct zones_line *l,
 	if ((m = zones_migrate_slot(z, l->tok[5])) < 0)
 		return ZONES_BAD(err, "pagetypeinfo", lineno, "expected at most "
 		    "%u migrate types", ZONES_MAX_MIGRATE);
-	for (unsigned k = 0; k < zs->orders; k++)
+	for (unsigned k = 0; k < zs->orders; k++) {
 		if (!zones_u64(l->tok[6 + k], &z->migrate[m].free[k]))
 			return ZONES_BAD(err, "pagetypeinfo", lineno, "expected "
 			    "a count in column %u, found '%.20s'", k,
 			    l->tok[6 + k]);
+		/* mm/vmstat.c pagetypeinfo_showfree_print() stops counting
+		   a free list at 100000 and prints ">100000": a lower bound */
+		if (l->tok[6 + k][0] == '>')
+			z->migrate[m].lower_bound |= 1u << k;
+	}
 	return 0;
 }
 
@@ -464,7 +469,10 @@ zones_read_proc(const char *proc_root, struct zones_state *out,
 		zones_release(&zs);
 		return r;
 	}
-	snprintf(zs.source, sizeof zs.source, "live");
+	/* "live" is this machine's /proc; another root holds files read
+	   from somewhere else */
+	snprintf(zs.source, sizeof zs.source, "%s",
+	    strcmp(root, "/proc") == 0 ? "live" : "proc-root");
 	zones_fill_frag(&zs);
 	zones_release(out);
 	*out = zs;
