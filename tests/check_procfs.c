@@ -5,6 +5,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -507,6 +508,97 @@ START_TEST(scan_self_region)
 }
 END_TEST
 
+/* Scan [a, a + 4 MiB) of ourselves with smaps for the pread path. */
+static void
+scan_self_smaps(char *a, bool force_pread, struct procfs_runs *r)
+{
+	struct procfs_scanner s;
+
+	memset(&s, 0, sizeof s);
+	s.pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	s.kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
+	s.page_shift = 12;
+	s.force_pread = force_pread;
+	snprintf(s.smaps, sizeof s.smaps, "/proc/self/smaps");
+	ck_assert_int_ge(s.pagemap_fd, 0);
+	ck_assert_int_eq(procfs_scan(&s, (uintptr_t)a, (uintptr_t)a + 4 * MiB,
+	    r, NULL), 0);
+	close(s.pagemap_fd);
+	if (s.kpageflags_fd >= 0)
+		close(s.kpageflags_fd);
+}
+
+/* The categories both paths agree on must be equal run for run. */
+static void
+ck_same_runs(const struct procfs_runs *x, const struct procfs_runs *y)
+{
+	const uint32_t m = PSC_PRESENT | PSC_SWAPPED | PSC_HUGE | PSC_FILE |
+	    PSC_PFNZERO;
+
+	ck_assert_uint_eq(x->n, y->n);
+	for (size_t i = 0; i < x->n; i++) {
+		ck_assert_uint_eq(x->v[i].start, y->v[i].start);
+		ck_assert_uint_eq(x->v[i].end, y->v[i].end);
+		ck_assert_msg((x->v[i].cats & m) == (y->v[i].cats & m),
+		    "run %zu: ioctl %#x, pread %#x", i, x->v[i].cats & m,
+		    y->v[i].cats & m);
+	}
+}
+
+/*
+ * The pread fallback (kernels before 6.7, no PAGEMAP_SCAN) against
+ * PAGEMAP_SCAN on huge pages:
+ *  - a read fault in a MADV_HUGEPAGE area maps the huge zero page by pmd:
+ *    pagemap says PM_FILE (not anon), kpageflags KPF_ZERO_PAGE|KPF_THP
+ *    (fs/proc/page.c stable_page_flags()); PAGEMAP_SCAN reports
+ *    PAGE_IS_PFNZERO|PAGE_IS_HUGE and no FILE;
+ *  - after mprotect() of one page inside a THP the pmd is split but the
+ *    folio stays whole: 512 consecutive PFNs from a compound head, now
+ *    mapped by ptes; smaps' AnonHugePages (fs/proc/task_mmu.c
+ *    smaps_pmd_entry(), pmd mappings only) tells them apart.
+ * Skipped where THP is off (the ioctl shows no huge run).
+ */
+START_TEST(scan_pread_huge_pages)
+{
+	char *p = mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a = (char *)(((uintptr_t)p + 2 * MiB - 1) &
+	    ~(uintptr_t)(2 * MiB - 1));
+	struct procfs_runs x = { 0, 0, NULL }, y = { 0, 0, NULL };
+	volatile char c;
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	if (madvise(a, 4 * MiB, MADV_HUGEPAGE) != 0)
+		return;
+	c = a[0];			/* huge zero page, where enabled */
+	(void)c;
+	a[2 * MiB] = 1;			/* an anonymous THP */
+	scan_self_smaps(a, false, &x);
+	scan_self_smaps(a, true, &y);
+	if (x.n == 0 || !(x.v[x.n - 1].cats & PSC_HUGE)) {
+		procfs_runs_release(&x);
+		procfs_runs_release(&y);
+		munmap(p, 8 * MiB);
+		return;			/* no THP here */
+	}
+	ck_same_runs(&x, &y);
+	if (x.v[0].cats & PSC_PFNZERO)	/* the huge zero page was used */
+		ck_assert_uint_eq(y.v[0].cats & (PSC_HUGE | PSC_FILE |
+		    PSC_PFNZERO), PSC_HUGE | PSC_PFNZERO);
+	procfs_runs_release(&x);
+	procfs_runs_release(&y);
+	/* split the THP's pmd, keep the folio: ptes over a whole THP */
+	ck_assert_int_eq(mprotect(a + 2 * MiB + 4096, 4096, PROT_READ), 0);
+	scan_self_smaps(a, false, &x);
+	scan_self_smaps(a, true, &y);
+	ck_assert(!(x.v[x.n - 1].cats & PSC_HUGE));
+	ck_same_runs(&x, &y);
+	procfs_runs_release(&x);
+	procfs_runs_release(&y);
+	munmap(p, 8 * MiB);
+}
+END_TEST
+
 /* Attach to ourselves: exact pte-table answers for a region we control. */
 START_TEST(space_self)
 {
@@ -602,6 +694,7 @@ procfs_suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("live");
 	tcase_add_test(t, scan_self_region);
+	tcase_add_test(t, scan_pread_huge_pages);
 	tcase_add_test(t, space_self);
 	tcase_add_test(t, space_errors);
 	tcase_add_test(t, list_has_self);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,21 +168,105 @@ procfs_scan_kpageflags(struct procfs_scanner *s, uint64_t pfn, uint64_t *f)
 	return pread(s->kpageflags_fd, f, 8, (off_t)(pfn * 8)) == 8;
 }
 
-/* Whether the n words of one pmd span look like a PMD-mapped huge page. */
+/* What the pread path knows of one pmd span. */
+enum scan_span { SPAN_PTES, SPAN_HUGE, SPAN_HUGE_ZERO };
+
+/*
+ * The pmd-mapped huge pages smaps counts in the VMA holding va: the kernel
+ * adds HPAGE_PMD_SIZE to AnonHugePages, ShmemPmdMapped or FilePmdMapped
+ * for each PMD mapping only (smaps_pmd_entry(), fs/proc/task_mmu.c), never
+ * for a huge page mapped by ptes, nor for the huge zero page.  Returns
+ * the count, or -1 when smaps cannot be read (then every candidate counts).
+ */
+static long
+scan_smaps_pmd_mapped(const char *path, uint64_t va, uint64_t pmd_size,
+    uint64_t *vma_start, uint64_t *vma_end)
+{
+	FILE *f = path[0] ? fopen(path, "re") : NULL;
+	char line[4096];
+	bool in = false;
+	uint64_t kb = 0, a, b, v;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		size_t hex = strspn(line, "0123456789abcdef");
+
+		/* a VMA header: "start-end perms offset dev inode path" */
+		if (hex > 0 && line[hex] == '-' && sscanf(line, "%" SCNx64
+		    "-%" SCNx64 " ", &a, &b) == 2) {
+			if (in)
+				break;
+			in = va >= a && va < b;
+			*vma_start = a;
+			*vma_end = b;
+			continue;
+		}
+		if (in && (sscanf(line, "AnonHugePages: %" SCNu64, &v) == 1 ||
+		    sscanf(line, "ShmemPmdMapped: %" SCNu64, &v) == 1 ||
+		    sscanf(line, "FilePmdMapped: %" SCNu64, &v) == 1))
+			kb += v;
+	}
+	fclose(f);
+	if (!in)
+		return -1;
+	return (long)(kb * 1024 / pmd_size);
+}
+
+/* The pmd-mapped budget of the VMA around va (cached per VMA). */
+struct scan_budget {
+	uint64_t start, end;	/* the VMA the budget is for; end 0: none */
+	long left;		/* pmd mappings not yet given out, -1: any */
+};
+
+/* Whether one more huge candidate at va can be a PMD mapping. */
 static bool
-scan_words_huge(struct procfs_scanner *s, const uint64_t *w, size_t n)
+scan_budget_take(struct procfs_scanner *s, struct scan_budget *b,
+    uint64_t va, uint64_t pmd_size)
+{
+	if (b->end == 0 || va < b->start || va >= b->end) {
+		b->start = b->end = 0;
+		b->left = scan_smaps_pmd_mapped(s->smaps, va, pmd_size,
+		    &b->start, &b->end);
+		if (b->end == 0)
+			b->end = va + 1;
+	}
+	if (b->left < 0)
+		return true;
+	if (b->left == 0)
+		return false;
+	b->left--;
+	return true;
+}
+
+/*
+ * What the n words of one pmd span hold.  n consecutive PFNs of one
+ * compound THP or hugetlb page from its head may still be mapped by ptes
+ * (a PMD split that left the folio whole), which pagemap cannot tell from
+ * a PMD mapping: smaps' *PmdMapped counts decide.  The huge zero page
+ * (kpageflags KPF_ZERO_PAGE with KPF_THP, stable_page_flags()) is mapped
+ * by a pmd only.
+ */
+static enum scan_span
+scan_words_huge(struct procfs_scanner *s, struct scan_budget *b,
+    uint64_t va, const uint64_t *w, size_t n)
 {
 	uint64_t pfn0 = w[0] & PM_PFN_MASK, kf;
 
 	if (!(w[0] & PM_PRESENT) || pfn0 == 0 || (pfn0 & (n - 1)) != 0)
-		return false;
+		return SPAN_PTES;
 	for (size_t i = 1; i < n; i++)
 		if (!(w[i] & PM_PRESENT) || (w[i] & PM_PFN_MASK) != pfn0 + i)
-			return false;
+			return SPAN_PTES;
 	if (!procfs_scan_kpageflags(s, pfn0, &kf))
-		return false;
-	return (kf & (UINT64_C(1) << KPF_COMPOUND_HEAD)) &&
-	    (kf & ((UINT64_C(1) << KPF_THP) | (UINT64_C(1) << KPF_HUGE)));
+		return SPAN_PTES;
+	if (!(kf & (UINT64_C(1) << KPF_COMPOUND_HEAD)) ||
+	    !(kf & ((UINT64_C(1) << KPF_THP) | (UINT64_C(1) << KPF_HUGE))))
+		return SPAN_PTES;
+	if (kf & (UINT64_C(1) << KPF_ZERO_PAGE))
+		return SPAN_HUGE_ZERO;
+	return scan_budget_take(s, b, va, (uint64_t)n << s->page_shift) ?
+	    SPAN_HUGE : SPAN_PTES;
 }
 
 /* Categories in want of word i of a pmd-aligned chunk, with HUGE and
@@ -212,6 +297,7 @@ scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
 	size_t batch = per * PREAD_TABLES;
 	uint64_t *w = xmalloc(batch * 8), pg = start >> s->page_shift;
 	uint64_t last = (end - 1) >> s->page_shift;
+	struct scan_budget budget = { 0, 0, 0 };
 	int r = 0;
 
 	while (pg <= last) {
@@ -223,14 +309,22 @@ scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
 			break;
 		for (size_t i = 0; i < n;) {
 			size_t chunk = per - (size_t)((pg + i) & (per - 1));
-			bool huge;
+			enum scan_span span = SPAN_PTES;
 
 			if (chunk > n - i)
 				chunk = n - i;
-			huge = chunk == per && scan_words_huge(s, w + i, per);
+			if (chunk == per)
+				span = scan_words_huge(s, &budget,
+				    (pg + i) << s->page_shift, w + i, per);
 			for (size_t j = i; j < i + chunk; j++) {
-				uint32_t c = scan_word_full(s, w[j], huge,
-				    want);
+				uint32_t c = scan_word_full(s, w[j],
+				    span != SPAN_PTES, want);
+
+				/* the huge zero page: pagemap says PM_FILE
+				   (not anon), PAGEMAP_SCAN says PFNZERO */
+				if (span == SPAN_HUGE_ZERO && c)
+					c = (c & ~(uint32_t)PSC_FILE) |
+					    (PSC_PFNZERO & want);
 
 				if (c)
 					procfs_runs_add(out,

@@ -80,6 +80,9 @@ struct procfs_scanner {
 	int kpageflags_fd;	/* /proc/kpageflags or -1 */
 	unsigned page_shift;
 	bool force_pread;	/* never use the ioctl (tests, old kernels) */
+	char smaps[64];		/* the pread path: /proc/PID/smaps, whose
+				   *PmdMapped counts tell PMD-mapped huge
+				   pages from PTE-mapped ones ("" = none) */
 	bool used_ioctl;	/* out: the last scan used PAGEMAP_SCAN */
 	bool guard_cat;		/* PSC_GUARD accepted by the kernel */
 	bool probed;		/* guard_cat has been probed */

@@ -595,6 +595,8 @@ procfs_space_new_checked(const char *proc_root, int pid,
 	ps->pagemap_probe = ps_pagemap_probe(fd);
 	ps->sc.page_shift = a->page_shift;
 	ps->sc.force_pread = getenv("PTSCOPE_FORCE_PREAD") != NULL;
+	snprintf(ps->sc.smaps, sizeof ps->sc.smaps, "%s/%d/smaps", proc_root,
+	    (int)pid);
 	ps->one_pass = getenv("PTSCOPE_ONE_PASS") != NULL;
 	snprintf(path, sizeof path, "%s/kpageflags", proc_root);
 	ps->sc.kpageflags_fd = open(path, O_RDONLY | O_CLOEXEC);
