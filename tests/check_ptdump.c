@@ -237,7 +237,9 @@ START_TEST(test_fixture_round_trip)
 	    "arm64-kernel_page_tables.txt", "riscv64-kernel_page_tables.txt",
 	    "x86_64-5l-kernel.txt", "riscv64-sv48-kernel_page_tables.txt",
 	    "arm64-4k-52-lpa2-pwndbg3285.txt",
-	    "armv7-2l-efi_page_tables-lkml.txt" };
+	    "armv7-2l-efi_page_tables-lkml.txt",
+	    "arm64-4k-48-linear-bbml2-blocks-lkml.txt",
+	    "arm64-4k-48-linear-bbml2-ptes-lkml.txt" };
 	struct ptdump_dump d;
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -743,6 +745,44 @@ START_TEST(test_arm64_lpa2_fixture)
 }
 END_TEST
 
+/*
+ * Two real arm64 linear maps of one 12 GiB AmpereOne VM (lkml, BBML2
+ * series): with large blocks, 4 GiB and 5 GiB runs of 1 GiB PUD blocks
+ * ("BLK", pgtable-hwdef.h PUD_TYPE_SECT) and 960M of contiguous PMDs
+ * ("CON BLK": 16 x 2M, CONT_PMD_SHIFT 4); repainted to ptes, one 5264452K
+ * run of 4K pages.  Hand-read: 0x140000000 - 0x40000000 = 4G = 1048576
+ * pages; 0x143a61000 - 0x2550000 = 0x141511000 = 5264452K.
+ */
+START_TEST(test_arm64_bbml2_fixtures)
+{
+	const uint32_t kdata = P | PTF_WRITE | PTF_GLOBAL | PTF_ACCESSED |
+	    PTF_PXN;
+	struct ptdump_dump d;
+
+	parse_fixture("arm64-4k-48-linear-bbml2-blocks-lkml.txt", NULL, &d);
+	ck_assert_str_eq(d.arch->id, "arm64-4k-48");
+	ck_assert_uint_eq(d.ranges.n, 39);
+	ck_assert_uint_eq(d.nholes, 2);
+	ck_range(&d.ranges.v[7], 0xffff000004000000, 0xffff000040000000,
+	    PT_PMD, kdata | PTF_CONT,
+	    "RW NX SHD AF CON BLK UXN MEM/NORMAL-TAGGED", NULL);
+	ck_range(&d.ranges.v[8], 0xffff000040000000, 0xffff000140000000,
+	    PT_PUD, kdata, "RW NX SHD AF BLK UXN MEM/NORMAL-TAGGED", NULL);
+	ck_assert_uint_eq(d.ranges.v[8].pages, 1048576);
+	ck_assert_uint_eq(d.ranges.nmarkers, 2);
+	ck_assert_str_eq(d.ranges.markers[1].name, "Linear Mapping end");
+	ck_assert_uint_eq(d.ranges.markers[1].va, 0xffff800000000000);
+	ptdump_dump_release(&d);
+	parse_fixture("arm64-4k-48-linear-bbml2-ptes-lkml.txt", NULL, &d);
+	ck_assert_str_eq(d.arch->id, "arm64-4k-48");
+	ck_assert_uint_eq(d.ranges.n, 9);
+	ck_range(&d.ranges.v[4], 0xffff000002550000, 0xffff000143a61000,
+	    PT_PTE, kdata, "RW NX SHD AF UXN MEM/NORMAL-TAGGED", NULL);
+	ck_assert_uint_eq(d.ranges.v[4].pages, 5264452 / 4);
+	ptdump_dump_release(&d);
+}
+END_TEST
+
 /* The guess reads the VA size off the lowest kernel address and the
    granule off the page and block boundaries (pgtable-hwdef.h). */
 START_TEST(test_guess_arm64)
@@ -870,6 +910,7 @@ ptdump_suite(void)
 	tcase_add_test(tc, test_guess);
 	tcase_add_test(tc, test_guess_arm64);
 	tcase_add_test(tc, test_arm64_lpa2_fixture);
+	tcase_add_test(tc, test_arm64_bbml2_fixtures);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_fixture_round_trip);
