@@ -239,7 +239,8 @@ START_TEST(test_fixture_round_trip)
 	    "arm64-4k-52-lpa2-pwndbg3285.txt",
 	    "armv7-2l-efi_page_tables-lkml.txt",
 	    "arm64-4k-48-linear-bbml2-blocks-lkml.txt",
-	    "arm64-4k-48-linear-bbml2-ptes-lkml.txt" };
+	    "arm64-4k-48-linear-bbml2-ptes-lkml.txt",
+	    "riscv-sv39-rsw-lkml.txt" };
 	struct ptdump_dump d;
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -257,7 +258,7 @@ START_TEST(test_fixture_text_round_trip)
 	static const char *const names[] = {
 	    "armv7-2l-efi_page_tables-lkml.txt",
 	    "riscv64-kernel_page_tables.txt",
-	    "riscv64-sv48-kernel_page_tables.txt" };
+	    "riscv64-sv48-kernel_page_tables.txt", "riscv-sv39-rsw-lkml.txt" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
@@ -753,6 +754,24 @@ END_TEST
  * run of 4K pages.  Hand-read: 0x140000000 - 0x40000000 = 4G = 1048576
  * pages; 0x143a61000 - 0x2550000 = 0x141511000 = 5264452K.
  */
+/* arch/riscv/mm/ptdump.c dump_prot(): RSW(n) for the two software bits
+   (_PAGE_SOFT, 9:8), MT(IO) for Svpbmt IO (62:61 = 2); a real dump. */
+START_TEST(test_riscv_rsw_fixture)
+{
+	struct ptdump_dump d;
+
+	parse_fixture("riscv-sv39-rsw-lkml.txt", NULL, &d);
+	ck_assert_str_eq(d.arch->id, "riscv-sv39");
+	ck_assert_uint_eq(d.ranges.n, 6);
+	ck_assert_uint_eq(d.nwarnings, 0);
+	ck_assert_uint_eq(d.ranges.v[2].pa, 0x100d80000);
+	ck_assert_str_eq(d.ranges.v[2].attrs, ". .. RSW(2) D A G . . W R V");
+	ck_assert_uint_eq(d.ranges.v[1].flags & (PTF_DEVICE | PTF_NOCACHE),
+	    PTF_DEVICE | PTF_NOCACHE);
+	ptdump_dump_release(&d);
+}
+END_TEST
+
 START_TEST(test_arm64_bbml2_fixtures)
 {
 	const uint32_t kdata = P | PTF_WRITE | PTF_GLOBAL | PTF_ACCESSED |
@@ -911,6 +930,7 @@ ptdump_suite(void)
 	tcase_add_test(tc, test_guess_arm64);
 	tcase_add_test(tc, test_arm64_lpa2_fixture);
 	tcase_add_test(tc, test_arm64_bbml2_fixtures);
+	tcase_add_test(tc, test_riscv_rsw_fixture);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_fixture_round_trip);

@@ -166,7 +166,17 @@ class RoundTrip(TestCase):
                                 'riscv-sv39'),
                                ('x86_64-5l-kernel.txt', 'x86_64-5l'),
                                ('riscv64-sv48-kernel_page_tables.txt',
-                                'riscv-sv48')):
+                                'riscv-sv48'),
+                               # real captures, sources in SOURCES.md
+                               ('arm64-4k-52-lpa2-pwndbg3285.txt',
+                                'arm64-4k-52'),
+                               ('armv7-2l-efi_page_tables-lkml.txt',
+                                'armv7-2l'),
+                               ('arm64-4k-48-linear-bbml2-blocks-lkml.txt',
+                                'arm64-4k-48'),
+                               ('arm64-4k-48-linear-bbml2-ptes-lkml.txt',
+                                'arm64-4k-48'),
+                               ('riscv-sv39-rsw-lkml.txt', 'riscv-sv39')):
                 st, sp = upload_raw(d, read_fixture(name), arch)
                 self.assertEqual(st, 201, sp)
                 first = ranges_of(d, sp['id'])
@@ -180,6 +190,37 @@ class RoundTrip(TestCase):
                                  [key(r) for r in again], name)
                 self.assertEqual([r.get('marker') for r in first],
                                  [r.get('marker') for r in again], name)
+                # tokens come back as the dump printed them
+                self.assertEqual([r.get('attrs') for r in first],
+                                 [r.get('attrs') for r in again], name)
+                # and the guess, without an arch, names the same one
+                st, sp3 = upload_raw(d, read_fixture(name))
+                self.assertEqual(st, 201, sp3)
+                self.assertEqual(sp3['arch'], arch, name)
+
+    def test_markers_only_dump(self):
+        # an x86_64 5-level dump of holes and markers only: ?format=ptdump
+        # is not empty and keeps every marker in order
+        text = ('---[ User Space ]---\n'
+                '0x0000000000000000-0x0100000000000000          64P'
+                '                               pgd\n'
+                '---[ Kernel Space ]---\n'
+                '0xff00000000000000-0xff10000000000000           4P'
+                '                               pgd\n'
+                '---[ LDT remap ]---\n'
+                '0xff10000000000000-0xff11000000000000         256T'
+                '                               pgd\n')
+        with Daemon() as d:
+            st, sp = upload_raw(d, text, 'x86_64-5l')
+            self.assertEqual(st, 201, sp)
+            st, h, out = ranges_of(d, sp['id'], 'ptdump')
+            self.assertEqual(st, 200)
+            names = [l[5:-4].strip() for l in out.splitlines()
+                     if l.startswith('---[')]
+            self.assertEqual(names, ['User Space', 'Kernel Space',
+                                     'LDT remap'])
+            st, sp2 = upload_raw(d, out, 'x86_64-5l')
+            self.assertEqual(st, 201, sp2)
 
     def test_sim_space(self):
         # flags an x86 dump can express
