@@ -6,9 +6,12 @@
 #
 # Starts BUILDDIR/ptscope on ephemeral ports, creates a sim space
 # (x86_64-4l, process scenario) and runs wrk against, in this order and in
-# the same run: the static file /index.html (the baseline), /api/v1/info and
-# /api/v1/spaces/ID/tree?depth=2.  Prints requests/s, latency p50/p99 and
-# the ratios to the baseline, then stops the daemon.
+# the same run: nginx serving the space's depth-2 tree answer (the same
+# bytes) as a static file (the baseline; skipped when nginx is not
+# installed: apt-get install nginx-light), ptscope's static file
+# /index.html, /api/v1/info and /api/v1/spaces/ID/tree?depth=2 (an
+# unchanged space: served from the rendered copy).  Prints requests/s,
+# latency p50/p99 and the ratios to the first row, then stops the daemons.
 # Environment: WRK_THREADS (default 2), WRK_CONNS (default 32).
 # Exit status 77 when wrk or curl is missing (nothing is installed here).
 set -eu
@@ -36,8 +39,13 @@ fi
 
 TMP=$(mktemp -d)
 PID=
-# Stop the daemon, show what it complained about, remove the scratch dir.
+NGINX=
+# Stop the daemons, show what ptscope complained about, remove the scratch.
 cleanup() {
+	if [ -n "$NGINX" ]; then
+		kill "$NGINX" 2>/dev/null || true
+		wait "$NGINX" 2>/dev/null || true
+	fi
 	if [ -n "$PID" ]; then
 		kill "$PID" 2>/dev/null || true
 		rc=0
@@ -103,10 +111,58 @@ run() {
 	echo "$name $path $line" >>"$TMP/results"
 }
 
+# nginx serving the same bytes as the tree answer, as a static file.
+NGINX_URL=
+if command -v nginx >/dev/null 2>&1; then
+	mkdir -p "$TMP/www" "$TMP/nginx"
+	curl -sf "${URL}api/v1/spaces/$SPACE/tree?depth=2" >"$TMP/www/tree.json"
+	# (nginx's workers run as another user)
+	chmod 755 "$TMP" "$TMP/www"
+	chmod 644 "$TMP/www/tree.json"
+	NPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$TMP/nginx/nginx.conf" <<NGINXCONF
+worker_processes $(nproc);
+error_log $TMP/nginx/error.log;
+pid $TMP/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	types { application/json json; }
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $TMP/www;
+	}
+}
+NGINXCONF
+	nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' \
+	    2>>"$TMP/nginx/error.log" &
+	NGINX=$!
+	i=0
+	while ! curl -sf -o /dev/null "http://127.0.0.1:$NPORT/tree.json"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "$0: nginx did not start" >&2
+			cat "$TMP/nginx/error.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	NGINX_URL="http://127.0.0.1:$NPORT/"
+fi
+
 echo "ptscope HTTP benchmark: wrk -t$THREADS -c$CONNS -d${SECS}s on" \
 	"loopback, $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' \
 	/proc/cpuinfo | head -1)), space $SPACE," \
 	"load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$NGINX_URL" ]; then
+	PURL=$URL
+	URL=$NGINX_URL
+	run nginx /tree.json
+	URL=$PURL
+else
+	echo "(nginx not installed: apt-get install nginx-light; the static" \
+	    "file of ptscope is the baseline)"
+fi
 run static /index.html
 run info /api/v1/info
 run tree "/api/v1/spaces/$SPACE/tree?depth=2"
@@ -131,7 +187,7 @@ NR == 1 { base_rps = val("rps"); base_p50 = val("p50_us"); base_p99 = val("p99_u
 	    base_p99 ? val("p99_us") / base_p99 : 0)
 }
 END {
-	print "| name   | path                                 |     req/s | p50 ms  | p99 ms  | B/resp  | errors | req/s vs static | p99 vs static |"
+	print "| name   | path                                 |     req/s | p50 ms  | p99 ms  | B/resp  | errors | req/s vs row 1 | p99 vs row 1 |"
 	print "|--------|--------------------------------------|----------:|--------:|--------:|--------:|-------:|------:|------:|"
 	for (i = 1; i <= NR; i++)
 		print rows[i]

@@ -52,7 +52,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$B/ptscope" serve --listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
+"$B/ptscope" serve --listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 --max-ws-clients 4096 \
 	--web-root "$SRC/web" >"$TMP/out" 2>"$TMP/err" &
 PID=$!
 i=0
