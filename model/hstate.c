@@ -3,10 +3,15 @@
 #include "config.h"
 #include "hstate.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
+
+_Static_assert(offsetof(struct hitem, data) % 8 == 0, "aligned records");
+_Static_assert(sizeof(struct hrec_entry) == 128, "no padding in records");
+_Static_assert(sizeof(struct hrec_range) == 48, "no padding in records");
 
 struct hitem *
 hitem_new(uint64_t key, uint32_t sub, const void *data, uint32_t len)
@@ -118,6 +123,19 @@ hlist_push(struct hlist *l, struct hitem *it)
 {
 	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
 	l->v[l->n++] = it;
+}
+
+bool
+hstate_equal(const struct hstate *a, const struct hstate *b)
+{
+	for (unsigned l = 0; l < HL_N; l++) {
+		if (a->l[l].n != b->l[l].n)
+			return false;
+		for (size_t i = 0; i < a->l[l].n; i++)
+			if (!hitem_same(a->l[l].v[i], b->l[l].v[i]))
+				return false;
+	}
+	return true;
 }
 
 size_t
@@ -373,4 +391,25 @@ hstate_capture(struct space *s, struct hstate **out, struct pts_err *err)
 	hstate_sort(st);
 	*out = st;
 	return 0;
+}
+
+void
+hstate_strip_physical(struct hstate *st)
+{
+	for (unsigned l = 0; l <= HL_ROOT; l++)
+		for (size_t i = 0; i < st->l[l].n; i++) {
+			struct hrec_entry *r = (struct hrec_entry *)(void *)
+			    st->l[l].v[i]->data;
+
+			r->entry = r->entry_pa = r->pa = PT_UNKNOWN;
+			r->table_pa = PT_UNKNOWN;
+			r->hw[0] = r->hw[1] = 0;
+			r->nhw = 0;
+		}
+	for (size_t i = 0; i < st->l[HL_RANGES].n; i++) {
+		struct hrec_range *r = (struct hrec_range *)(void *)
+		    st->l[HL_RANGES].v[i]->data;
+
+		r->pa = PT_UNKNOWN;
+	}
 }

@@ -40,10 +40,11 @@ enum hlist_id { HL_ENTRIES = 0, HL_ROOT = PT_NLEVELS, HL_RANGES, HL_ZONES,
     HL_N };
 
 struct hitem {
+	uint64_t key;
 	unsigned refs;
 	uint32_t len;		/* bytes of data[] */
-	uint64_t key;
 	uint32_t sub;
+	uint32_t spare;		/* keeps data[] 8-byte aligned */
 	unsigned char data[];	/* struct hrec_entry / hrec_range / zones */
 };
 
@@ -97,12 +98,19 @@ void hstate_free(struct hstate *);
 struct hstate *hstate_dup(const struct hstate *);
 /* Append an item (the list must stay sorted: callers add in key order). */
 void hlist_push(struct hlist *, struct hitem *);
+/* Whether two states hold equal items in every list. */
+bool hstate_equal(const struct hstate *, const struct hstate *);
 /* Bytes of the state's arrays and items. */
 size_t hstate_bytes(const struct hstate *);
 
 /* Items of the state from the backend's own answers (full tree, ranges,
    zones).  The state's generation is the space's. */
 int hstate_capture(struct space *, struct hstate **out, struct pts_err *);
+
+/* Forget every physical address and descriptor value (they hold PFNs) of
+   a state just captured (its items not shared yet): recordings keep them
+   only when asked. */
+void hstate_strip_physical(struct hstate *);
 
 /* Build items from C results (captures and recordings use these). */
 struct hitem *hstate_entry_item(enum pt_level level, const struct pt_child *);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "json.h"
+#include "recording.h"
 #include "request.h"
 #include "procfs.h"
 #include "procfs-space.h"
@@ -183,6 +185,44 @@ create_dump(struct http_req *rq, struct http_resp *rs, const char *text,
 	return reply_space(rq, rs, e, 201);
 }
 
+/*
+ * A recording: {"path":FILE} on the daemon's machine, or {"data":BASE64}
+ * (an upload from the viewer; "name" labels it).
+ */
+static int
+create_recording(struct http_req *rq, struct http_resp *rs,
+    const cJSON *body)
+{
+	const char *path = get_str(body, "path"), *data = get_str(body, "data");
+	const char *name = get_str(body, "name");
+	struct pts_err err;
+	struct space *s;
+	struct entry *e;
+	unsigned char *bytes;
+	size_t n;
+	int r;
+
+	if ((path == NULL) == (data == NULL))
+		return http_errorf(rs, PTS_EINVAL, "missing_field",
+		    "a recording space needs \"path\" (a file on the "
+		    "daemon's machine) or \"data\" (the file, base64)");
+	if (path) {
+		r = recording_open(path, &s, &err);
+	} else {
+		if (base64_decode(data, strlen(data), &bytes, &n) < 0)
+			return http_errorf(rs, PTS_EINVAL, "bad_field",
+			    "\"data\" must be the file's bytes in base64");
+		r = recording_open_bytes(bytes, n, name ? name : "upload", &s,
+		    &err);
+		free(bytes);
+	}
+	if (r < 0)
+		return http_error(rs, &err);
+	if (registry_add(&rq->srv->reg, s, "rec", 0, &e, &err) < 0)
+		return http_error(rs, &err);
+	return reply_space(rq, rs, e, 201);
+}
+
 int
 api_spaces_create(struct http_req *rq, struct http_resp *rs)
 {
@@ -196,11 +236,13 @@ api_spaces_create(struct http_req *rq, struct http_resp *rs)
 	kind = get_str(body, "kind");
 	if (kind == NULL)
 		st = http_errorf(rs, PTS_EINVAL, "missing_field",
-		    "\"kind\" is required: sim, process or ptdump");
+		    "\"kind\" is required: sim, process, ptdump or recording");
 	else if (!strcmp(kind, "sim"))
 		st = create_sim(rq, rs, body);
 	else if (!strcmp(kind, "process"))
 		st = create_process(rq, rs, body);
+	else if (!strcmp(kind, "recording"))
+		st = create_recording(rq, rs, body);
 	else if (!strcmp(kind, "ptdump")) {
 		text = get_str(body, "text");
 		st = text ? create_dump(rq, rs, text, strlen(text),
@@ -209,7 +251,8 @@ api_spaces_create(struct http_req *rq, struct http_resp *rs)
 		    "a ptdump space needs \"text\": the dump's contents");
 	} else
 		st = http_errorf(rs, PTS_EINVAL, "unknown_kind",
-		    "unknown kind '%.40s': use sim, process or ptdump", kind);
+		    "unknown kind '%.40s': use sim, process, ptdump or "
+		    "recording", kind);
 	cJSON_Delete(body);
 	return st;
 }

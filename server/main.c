@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "record.h"
 #include "server.h"
 
 static const char usage[] =
@@ -17,6 +18,7 @@ static const char usage[] =
 "  walk     walk one virtual address through a space's tables\n"
 "  zones    print the machine's zones and buddy free lists\n"
 "  arches   print the page-table geometry of every architecture\n"
+"  record   record a process's page tables over time into a file\n"
 "\n"
 "  ptscope COMMAND --help    options of a command\n"
 "  ptscope --version\n";
@@ -30,6 +32,7 @@ static const struct {
 	{ "walk", cli_walk },
 	{ "zones", cli_zones },
 	{ "arches", cli_arches },
+	{ "record", cli_record },
 };
 
 int

@@ -43,7 +43,7 @@ struct registry {
 	pthread_mutex_t lock;
 	struct entry **v;
 	size_t n, cap;
-	unsigned next_sim, next_dump;
+	unsigned next_sim, next_dump, next_rec;
 	unsigned max_spaces;
 	uint64_t next_serial;
 	unsigned hist_gens;	/* --history */
@@ -54,7 +54,7 @@ void registry_init(struct registry *, unsigned max_spaces);
 void registry_release(struct registry *);
 
 /*
- * Add a space under an id: prefix "sim" or "dump" gets a number appended
+ * Add a space under an id: prefix "sim", "dump" or "rec" gets a number appended
  * ("sim-3"); any other id is used as it is ("pid-42", "kernel").  Takes
  * ownership of space (freed on error).  *out gets a reference.
  */

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "procfs-space.h"
+#include "recording.h"
 #include "strbuf.h"
 #include "ws.h"
 
@@ -139,6 +140,22 @@ setup_pids(struct server *srv, struct pts_err *err)
 	return 0;
 }
 
+/* --open FILE: serve recordings; a failure is fatal (the user asked). */
+static int
+setup_recordings(struct server *srv, struct pts_err *err)
+{
+	for (int i = 0; i < srv->opt.nopen; i++) {
+		struct space *s;
+		struct entry *e;
+
+		if (recording_open(srv->opt.open[i], &s, err) < 0 ||
+		    registry_add(&srv->reg, s, "rec", 0, &e, err) < 0)
+			return PTS_EINVAL;
+		registry_put(&srv->reg, e);
+	}
+	return 0;
+}
+
 static int
 setup(struct server *srv, struct pts_err *err)
 {
@@ -158,6 +175,8 @@ setup(struct server *srv, struct pts_err *err)
 	procfs_probe(srv->opt.proc_root, &srv->caps);
 	srv->host_arch = procfs_host_arch();
 	setup_kernel_spaces(srv);
+	if (setup_recordings(srv, err) < 0)
+		return PTS_EINVAL;
 	return setup_pids(srv, err);
 }
 

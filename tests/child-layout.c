@@ -37,7 +37,7 @@
  *   childwrite K     the child writes page K of the region ("ok" when done)
  *   churn MS         for MS milliseconds map, write and unmap 512 pages
  *                    over and over (a process that changes constantly)
- *   exit             end (the forked child ends too)
+ *   exit             end (the forked child ends too: its pipe closes)
  */
 #include "config.h"
 
@@ -245,9 +245,20 @@ cmd_fork(void)
 		printf("error pipe\n");
 		return;
 	}
+	fflush(stdout);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		/* only the pipes: the test reads our parent's stdout to EOF */
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		close(to_child[1]);
+		close(from_child[0]);
 		cmd_child_loop();
+	}
+	close(to_child[0]);
+	close(from_child[1]);
 	printf(pid < 0 ? "error fork\n" : "ok %d\n", (int)pid);
 }
 

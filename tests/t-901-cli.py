@@ -341,11 +341,14 @@ OPTIONS = {
     'walk': {'pid', 'sim', 'scenario', 'ram-mb', 'proc-root', 'help'},
     'zones': {'proc-root', 'help'},
     'arches': {'help'},
+    'record': {'pid', 'output', 'interval', 'duration', 'show-physical',
+               'proc-root', 'help'},
 }
 # A value each option accepts.
 SAMPLE = {'pid': NOT_A_PID, 'sim': 'x86_64-4l', 'scenario': 'empty',
           'ram-mb': '64', 'node': 'pgd:0x0', 'depth': '0',
-          'format': 'json', 'proc-root': '/proc'}
+          'format': 'json', 'proc-root': '/proc', 'output': '/nonexistent/x',
+          'interval': '100', 'duration': '1', 'show-physical': None}
 
 
 def help_entries(text):
@@ -371,7 +374,12 @@ class Help(TestCase):
             for o in re.findall(r'--([a-z][a-z-]+)', usage):
                 self.assertIn(o, entries, c)
             for name in want - {'help'}:
-                args = [c, '--' + name, SAMPLE[name]]
+                args = [c, '--' + name] + ([SAMPLE[name]]
+                                           if SAMPLE[name] else [])
+                if c == 'record':
+                    args += ['--pid', NOT_A_PID] if name != 'pid' else []
+                    args += ['-o', SAMPLE['output']] if name != 'output' \
+                        else []
                 if c in ('dump', 'walk') and name not in ('pid', 'sim'):
                     args += ['--sim', 'x86_64-4l']
                 if c == 'walk':

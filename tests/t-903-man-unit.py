@@ -70,7 +70,7 @@ class ManPage(TestCase):
         usage = run([PTSCOPE, '--help']).stdout
         cmds = re.findall(r'(?m)^  ([a-z]+)  ', usage)
         self.assertEqual(set(cmds), {'serve', 'dump', 'walk', 'zones',
-                                     'arches'})
+                                     'arches', 'record'})
         for c in cmds:
             self.assertRegex(self.text, r'(?m)^       %s\b' % c)
             if c == 'serve':
