@@ -207,7 +207,9 @@ create_recording(struct http_req *rq, struct http_resp *rs,
 		    "a recording space needs \"path\" (a file on the "
 		    "daemon's machine) or \"data\" (the file, base64)");
 	if (path) {
-		r = recording_open(path, &s, &err);
+		r = server_peer_may_open(rq->srv, &rq->peer, path, &err);
+		if (r == 0)
+			r = recording_open(path, &s, &err);
 	} else {
 		if (base64_decode(data, strlen(data), &bytes, &n) < 0)
 			return http_errorf(rs, PTS_EINVAL, "bad_field",

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "peer.h"
 #include "procfs-space.h"
@@ -65,6 +66,33 @@ server_peer_may_read(const struct server *srv, struct peer_ref *peer,
 	    "uid %ld may not read the memory map of process %d itself (it "
 	    "belongs to another user or is not dumpable), so the daemon "
 	    "does not show it", peer_uid, procfs_space_pid(s));
+}
+
+int
+server_peer_may_open(const struct server *srv, struct peer_ref *peer,
+    const char *path, struct pts_err *err)
+{
+	struct stat st;
+	long uid;
+
+	if (srv->auth)
+		return 0;
+	uid = peer_ref_uid(peer);
+	if (uid == PEER_UNKNOWN) {
+		if (srv->opt.insecure_no_auth)
+			return 0;
+		return pts_errf(err, PTS_EPERM, "peer_unknown",
+		    "the daemon cannot tell which local user this client is, "
+		    "so it opens no file for it (use --token-file)");
+	}
+	if (uid == 0 || stat(path, &st) < 0)
+		return 0;	/* a missing file is the open's error */
+	if ((st.st_uid == (uid_t)uid && (st.st_mode & S_IRUSR)) ||
+	    (st.st_mode & S_IROTH))
+		return 0;
+	return pts_errf(err, PTS_EPERM, "permission_denied",
+	    "uid %ld may not read %.120s itself, so the daemon does not "
+	    "open it", uid, path);
 }
 
 bool

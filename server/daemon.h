@@ -66,6 +66,11 @@ int server_attach_allowed(void *srv, int pid, const struct procfs_creds *,
  * 0, or PTS_EPERM.
  */
 struct peer_ref;
+/* Whether the client may have the daemon open a file (a recording's
+   path): the client's uid must be able to read it itself (owner or world
+   read bit; root and token holders may open any). */
+int server_peer_may_open(const struct server *, struct peer_ref *,
+    const char *path, struct pts_err *);
 int server_peer_may_read(const struct server *, struct peer_ref *,
     const struct space *, struct pts_err *);
 

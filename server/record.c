@@ -145,7 +145,7 @@ parse_args(int argc, char **argv, struct rec_args *a)
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (!parse_num(optarg, 4194304, &v) || v == 0)
+			if (!parse_num(optarg, 0x7fffffff, &v) || v == 0)
 				return usage("--pid wants a process id");
 			a->pid = (int)v;
 			break;

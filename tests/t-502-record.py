@@ -79,13 +79,16 @@ class Commands:
         if self.p.poll() is None:
             try:
                 self.cmd('exit')
-            except (BrokenPipeError, OSError):
+            except (BrokenPipeError, OSError, ValueError):
                 pass
         try:
             self.p.wait(10)
         except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait()
+        for f in (self.p.stdin, self.p.stdout):
+            if f and not f.closed:
+                f.close()
 
 
 class Record(TestCase):
@@ -102,6 +105,9 @@ class Record(TestCase):
             if p.poll() is None:
                 p.kill()
             p.wait()
+            for f in (p.stdin, p.stdout, p.stderr):
+                if f and not f.closed:
+                    f.close()
 
     def record_pid(self, pid, name, *extra):
         out = os.path.join(self.tmp, name)
