@@ -486,6 +486,15 @@ short_section(struct split *s)
 	}
 }
 
+/* A fault descriptor: type 00, the rest ignored. */
+static void
+short_fault(struct split *s, const char *format, const char *type)
+{
+	s->out->format = format;
+	span(s, "Type", 0, 2, type);
+	span(s, "ignored", 2, 32, "ignored");
+}
+
 static void
 short_first(struct split *s)
 {
@@ -493,9 +502,7 @@ short_first(struct split *s)
 
 	s->out->bits = 32;
 	if (type == 0) {
-		s->out->format = "ARMv7 first-level fault";
-		span(s, "Type", 0, 2, "00: fault (unmapped)");
-		span(s, "ignored", 2, 32, "ignored");
+		short_fault(s, "ARMv7 first-level fault", "00: fault (unmapped)");
 		return;
 	}
 	s->out->valid = true;
@@ -523,10 +530,8 @@ short_second(struct split *s)
 
 	s->out->bits = 32;
 	if (type == 0) {
-		s->out->format = "ARMv7 second-level fault";
-		span(s, "Type", 0, 2, "00: fault (Linux leaves young=0 or "
-		    "invalid ptes as faults)");
-		span(s, "ignored", 2, 32, "ignored");
+		short_fault(s, "ARMv7 second-level fault", "00: fault (Linux "
+		    "leaves young=0 or invalid ptes as faults)");
 		return;
 	}
 	s->out->valid = true;

@@ -8,7 +8,7 @@ walks from the walk itself: a table entry's decoded next-table address must
 be the table the next step reads, a leaf's decoded output address must give
 the walk's physical address, and the fields must re-assemble to the entry.
 """
-from ptstest import Daemon, TestCase, main
+from ptstest import DaemonCase, main
 
 ARCHES = ['x86_64-4l', 'x86_64-5l', 'x86-32', 'x86-pae', 'arm64-4k-39',
           'arm64-4k-48', 'arm64-16k-47', 'arm64-16k-48', 'arm64-64k-42',
@@ -34,16 +34,7 @@ def assemble(d):
     return w
 
 
-class Decode(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        cls.d.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop()
-
+class Decode(DaemonCase):
     def decode(self, arch, level, entry, word=None):
         q = '/api/v1/arches/%s/decode?level=%s&entry=%s' % (arch, level, entry)
         if word:

@@ -11,7 +11,7 @@ init_pmd() -> alloc_init_cont_pte(); the image's linear alias without
 contiguous runs, NO_CONT_MAPPINGS; arch/x86/mm/init_64.c phys_pud_init()
 with GB pages; arch/arm/mm/mmu.c map_lowmem() with 1 MiB sections).
 """
-from ptstest import Daemon, TestCase, main
+from ptstest import DaemonCase, main
 
 G, M, K = 1 << 30, 1 << 20, 1 << 10
 MASK = 2**64 - 1
@@ -29,16 +29,7 @@ def greedy(va, pa, size, sizes):
     return out
 
 
-class Boot(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        cls.d.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop()
-
+class Boot(DaemonCase):
     def boot(self, arch, ram_mb):
         st, sp = self.d.post_json('/api/v1/spaces', {
             'kind': 'sim', 'arch': arch, 'scenario': 'boot', 'ram_mb': ram_mb})

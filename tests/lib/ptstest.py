@@ -39,6 +39,20 @@ FIXTURES = os.path.join(SRCDIR, 'tests', 'fixtures')
 TestCase = unittest.TestCase
 
 
+class DaemonCase(unittest.TestCase):
+    """Tests sharing one daemon: self.d, started once for the class."""
+    daemon_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(cls.daemon_args)
+        cls.d.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+
+
 def fixture(*parts):
     """Path of a file under tests/fixtures."""
     return os.path.join(FIXTURES, *parts)

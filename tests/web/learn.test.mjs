@@ -10,21 +10,10 @@
 // PAGE_OFFSET = -(1 << VA_BITS) (arch/arm64/include/asm/memory.h
 // _PAGE_OFFSET), PHYS_OFFSET = the machine's RAM base.
 
-import { startDaemon, skipReason, launch, watchConsole, api, shot, check, eq, runSteps } from './lib.mjs';
+import { session, finish, api, shot, check, eq } from './lib.mjs';
 
-const why = skipReason();
-if (why) {
-	console.log('1..0 # SKIP ' + why);
-	process.exit(77);
-}
-
-const d = await startDaemon();
-const b = await launch();
-const page = await b.context.newPage();
-const errors = [];
-watchConsole(page, errors, []);
-const ctx = { page, errors };
-const base = d.http;
+const sess = await session();
+const { page, base } = sess;
 const MASK = (1n << 64n) - 1n;
 const PAGE_OFFSET = (-(1n << 48n)) & MASK;
 let sp = null;
@@ -181,11 +170,4 @@ const steps = [
 	}],
 ];
 
-let ok = false;
-try {
-	ok = await runSteps(steps, ctx);
-} finally {
-	await b.close();
-	await d.stop();
-}
-process.exit(ok ? 0 : 1);
+await finish(sess, steps);

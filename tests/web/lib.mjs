@@ -169,3 +169,32 @@ export async function runSteps(steps, ctx) {
 	}
 	return true;
 }
+
+// The start of a viewer test: a daemon, headless Chromium and one page whose
+// console errors fail the test.  A test that cannot run is a failure (exit
+// 99, automake's hard error), never a skip.
+export async function session(daemonArgs = []) {
+	const why = skipReason();
+	if (why) {
+		console.log('Bail out! cannot run: ' + why);
+		process.exit(99);
+	}
+	const d = await startDaemon(daemonArgs);
+	const b = await launch();
+	const page = await b.context.newPage();
+	const errors = [];
+	watchConsole(page, errors, []);
+	return { d, b, page, errors, ctx: { page, errors }, base: d.http };
+}
+
+// Run the steps of a session, close it and exit with the result.
+export async function finish(sess, steps) {
+	let ok = false;
+	try {
+		ok = await runSteps(steps, sess.ctx);
+	} finally {
+		await sess.b.close();
+		await sess.d.stop();
+	}
+	process.exit(ok ? 0 : 1);
+}

@@ -6,21 +6,10 @@
 // tour whose highlights drift from the tables it opens fails here).
 // Screenshots of each step go to docs/img/tour-ID-N.png.
 
-import { startDaemon, skipReason, launch, watchConsole, api, shot, check, eq, runSteps } from './lib.mjs';
+import { session, finish, api, shot, check, eq } from './lib.mjs';
 
-const why = skipReason();
-if (why) {
-	console.log('1..0 # SKIP ' + why);
-	process.exit(77);
-}
-
-const d = await startDaemon();
-const b = await launch();
-const page = await b.context.newPage();
-const errors = [];
-watchConsole(page, errors, []);
-const ctx = { page, errors };
-const base = d.http;
+const sess = await session();
+const { page, base } = sess;
 
 // Tour ids and step counts, from the page itself.
 let tours = [];
@@ -78,11 +67,4 @@ const steps = [
 	}],
 ];
 
-let ok = false;
-try {
-	ok = await runSteps(steps, ctx);
-} finally {
-	await b.close();
-	await d.stop();
-}
-process.exit(ok ? 0 : 1);
+await finish(sess, steps);
