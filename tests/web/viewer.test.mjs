@@ -40,7 +40,7 @@ let child = null;
 
 // Wait until the current table's breadcrumb names level.
 async function atLevel(level) {
-	await page.waitForSelector(`#crumbs .crumb.current[data-level=${level}]`, { timeout: 5000 });
+	await page.waitForSelector(`#crumbs .crumb.current[data-level=${level}]`, { timeout: 15000 });
 }
 
 // The grid cell of entry i.
