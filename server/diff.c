@@ -59,15 +59,7 @@ children_differ(const struct pt_node *a, const struct pt_node *b)
 static void
 emit(cJSON *changes, const struct pt_node *ref, cJSON *node)
 {
-	cJSON *c = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(c, "level", arch_level_name(ref->level));
-	json_add_hex(c, "va", ref->va);
-	if (node)
-		cJSON_AddItemToObject(c, "node", node);
-	else
-		cJSON_AddNullToObject(c, "node");
-	cJSON_AddItemToArray(changes, c);
+	cJSON_AddItemToArray(changes, json_delta_change(ref, node));
 }
 
 unsigned

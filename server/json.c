@@ -502,6 +502,20 @@ add_ranges(cJSON *o, const struct pt_ranges *r, bool hide)
 	}
 }
 
+cJSON *
+json_delta_change(const struct pt_node *ref, cJSON *node)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(c, "level", arch_level_name(ref->level));
+	json_add_hex(c, "va", ref->va);
+	if (node)
+		cJSON_AddItemToObject(c, "node", node);
+	else
+		cJSON_AddNullToObject(c, "node");
+	return c;
+}
+
 /* A reply about one space's tables starts with its id, arch and
    generation. */
 static cJSON *

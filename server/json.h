@@ -49,6 +49,9 @@ cJSON	*json_processes(const struct proc_entry *, size_t n);
 cJSON	*json_node(const struct pt_node *, bool hide);
 /* The node's own fields only (no children): a delta's stats update. */
 cJSON	*json_node_head(const struct pt_node *, bool hide);
+/* One entry of a delta's "changes": the table at ref's level and va, and
+   its new rendering (node, consumed; NULL: the table is gone). */
+cJSON	*json_delta_change(const struct pt_node *ref, cJSON *node);
 /*
  * Replies about one space's tables: {"space":id,"arch","generation"}
  * followed by the result (the tree's "node", the walk's fields, "ranges",
