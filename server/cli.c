@@ -134,6 +134,37 @@ wants_help(int argc, char **argv, const char *text, const char *what,
 	return true;
 }
 
+/*
+ * `ptscope dump --help-man` (hidden): the man page's OPTIONS OF DUMP AND
+ * WALK entries, as roff, each noting the commands that take it unless
+ * those are just dump and walk.
+ */
+static bool
+wants_help_man(int argc, char **argv)
+{
+	static const char *const names[] = { "dump", "walk", "zones",
+	    "arches" };
+
+	if (argc != 2 || strcmp(argv[1], "--help-man"))
+		return false;
+	for (size_t i = 0; i < CLI_NOPTS; i++) {
+		unsigned cmds = cli_opts[i].cmds;
+		char note[40] = "";
+
+		if (cli_opts[i].val == 'h')
+			continue;
+		for (unsigned k = 0; cmds != (CMD_DUMP | CMD_WALK) && k < 4;
+		    k++)
+			if (cmds & (1u << k))
+				snprintf(note + strlen(note),
+				    sizeof note - strlen(note), "%s%s",
+				    note[0] ? ", " : "", names[k]);
+		options_doc_man(stdout, &cli_opts[i].doc,
+		    note[0] ? note : NULL);
+	}
+	return true;
+}
+
 static int
 parse_args(int argc, char **argv, struct cli_args *a, const char **why)
 {
@@ -267,6 +298,8 @@ cli_dump(int argc, char **argv)
 	char id[40];
 	int r;
 
+	if (wants_help_man(argc, argv))
+		return 0;
 	if (wants_help(argc, argv, dump_usage,
 	    "Print the page-table tree of one space as JSON, as\n"
 	    "GET /api/v1/spaces/ID/tree answers (or, with --format ptdump, its "

@@ -754,8 +754,8 @@ put_roff(FILE *f, const char *s)
 	}
 }
 
-static void
-options_doc_man(FILE *f, const struct opt_doc *d)
+void
+options_doc_man(FILE *f, const struct opt_doc *d, const char *note)
 {
 	fputs(".TP\n", f);
 	fputs(d->arg ? ".BI " : d->short_name ? ".BR " : ".B ", f);
@@ -769,6 +769,8 @@ options_doc_man(FILE *f, const struct opt_doc *d)
 	if (d->short_name)
 		fprintf(f, " \", \" \\-%c", d->short_name);
 	fputc('\n', f);
+	if (note)
+		fprintf(f, ".RB ( \"%s\" )\n", note);
 	put_roff(f, d->help);
 	if (d->def) {
 		fputs("\nDefault: \\fB", f);
@@ -796,7 +798,7 @@ options_man(FILE *f)
 {
 	for (size_t i = 0; i < OPT_NROWS; i++)
 		if (!(opt_table[i].flags & OPT_HIDDEN))
-			options_doc_man(f, &opt_table[i].doc);
+			options_doc_man(f, &opt_table[i].doc, NULL);
 }
 bool
 options_list_contains(const char *list, long v)

@@ -123,7 +123,9 @@ bool options_list_contains(const char *list, long v);
 void options_help(FILE *);
 /* The man page's SERVE OPTIONS entries, as roff (--help-man). */
 void options_man(FILE *);
-/* One option's entry in --help (also for the CLI's commands). */
+/* One option's entry in --help, and in the man page (roff; note, such as
+   the commands that take it, may be NULL); also for the CLI's commands. */
 void options_doc_help(FILE *, const struct opt_doc *);
+void options_doc_man(FILE *, const struct opt_doc *, const char *note);
 
 #endif

@@ -115,40 +115,47 @@ class OptionsTable(TestCase):
     """The man page's serve options and the example config agree with the
     options table (needs neither man nor groff)."""
 
-    def test_serve_options_come_from_the_table(self):
-        """The SERVE OPTIONS entries between the marks are exactly what
-        `ptscope serve --help-man` makes from the options table, and name
-        the same options, arguments and defaults as `serve --help`."""
+    def test_options_come_from_the_tables(self):
+        """The entries between each pair of marks are exactly what
+        `ptscope serve --help-man` (the options table of serve) and
+        `ptscope dump --help-man` (the commands' table) make, and name the
+        same options, arguments and defaults as `--help`."""
         with open(MAN, encoding='utf-8') as f:
             src = f.read()
-        begin, end = '.\\" BEGIN serve options\n', '.\\" END serve options\n'
-        self.assertEqual(src.count(begin), 1)
-        self.assertEqual(src.count(end), 1)
-        entries = src.split(begin)[1].split(end)[0]
-        r = run([PTSCOPE, 'serve', '--help-man'])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(entries, r.stdout,
-                         'man page and options table disagree: '
-                         'run make update-man')
-        # the marks sit in SERVE OPTIONS, before CONFIG FILE
-        self.assertLess(src.index('.SH SERVE OPTIONS'), src.index(begin))
-        self.assertLess(src.index(end), src.index('.SH CONFIG FILE'))
-        # each .TP entry's head (roff) against --help's "  --NAME ARG" lines
-        heads = re.findall(r'(?m)^\.TP\n\.(?:BI|BR|B) (.*)$', entries)
-        from_man = []
-        for h in heads:
-            words = re.findall(r'"([^"]*)"|(\S+)', h)
-            text = ''.join(a or b for a, b in words).replace('\\-', '-')
-            from_man.append(' '.join(text.split()))
-        helptext = run([PTSCOPE, 'serve', '--help']).stdout
-        from_help = re.findall(r'(?m)^  (--\S.*)$', helptext)
-        self.assertEqual(from_man, from_help)
-        self.assertGreater(len(from_man), 20)
-        # defaults: the man page's and --help's are the same values
-        man_defs = re.findall(r'Default: \\fB(.*?)\\fR', entries)
-        self.assertEqual([d.replace('\\-', '-') for d in man_defs],
-                         list(help_defaults(helptext).values()))
-        self.assertGreater(len(man_defs), 8)
+        for name, cmd, section, after in (
+                ('serve options', 'serve', 'SERVE OPTIONS', 'CONFIG FILE'),
+                ('command options', 'dump', 'OPTIONS OF DUMP AND WALK',
+                 'SERVE OPTIONS')):
+            begin = '.\\" BEGIN %s\n' % name
+            end = '.\\" END %s\n' % name
+            self.assertEqual(src.count(begin), 1, name)
+            self.assertEqual(src.count(end), 1, name)
+            entries = src.split(begin)[1].split(end)[0]
+            r = run([PTSCOPE, cmd, '--help-man'])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(entries, r.stdout,
+                             'man page and options table disagree (%s): '
+                             'run make update-man' % name)
+            # the marks sit in their section
+            self.assertLess(src.index('.SH ' + section), src.index(begin))
+            self.assertLess(src.index(end), src.index('.SH ' + after))
+            # each .TP entry's head (roff) against --help's "  --NAME ARG"
+            heads = re.findall(r'(?m)^\.TP\n\.(?:BI|BR|B) (.*)$', entries)
+            from_man = []
+            for h in heads:
+                words = re.findall(r'"([^"]*)"|(\S+)', h)
+                text = ''.join(a or b for a, b in words).replace('\\-', '-')
+                from_man.append(' '.join(text.split()))
+            helptext = run([PTSCOPE, cmd, '--help']).stdout
+            from_help = [h for h in re.findall(r'(?m)^  (--\S.*)$', helptext)
+                         if cmd == 'serve' or not h.startswith('--help')]
+            self.assertEqual(from_man, from_help, name)
+            self.assertGreater(len(from_man), 20 if cmd == 'serve' else 7)
+            # defaults: the man page's and --help's are the same values
+            man_defs = re.findall(r'Default: \\fB(.*?)\\fR', entries)
+            self.assertEqual([d.replace('\\-', '-') for d in man_defs],
+                             list(help_defaults(helptext).values()), name)
+            self.assertGreater(len(man_defs), 8 if cmd == 'serve' else 3)
 
     def test_example_config_shows_the_defaults(self):
         """dist/ptscope.conf.example's commented values are the defaults
