@@ -341,6 +341,11 @@ on_receive(struct ws_client *c, struct lws *wsi, const void *in, size_t len)
 	}
 	strbuf_reset(&c->rx);
 	c->rx_too_big = false;
+	/*
+	 * A reply (pong, error) goes out now, not after the stream thread's
+	 * round, which may be rendering a big snapshot for another client.
+	 */
+	lws_callback_on_writable(wsi);
 }
 
 /* ---- writing (service thread) ------------------------------------------ */
