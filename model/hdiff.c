@@ -133,7 +133,8 @@ hdiff_states(const struct hstate *sa, const struct hstate *sb,
 				add_leaf(d, &last, sa->arch, ra, rb);
 		}
 	}
-	qsort(d->v, d->n, sizeof *d->v, cmp_change);
+	if (d->n > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(d->v, d->n, sizeof *d->v, cmp_change);
 }
 
 void

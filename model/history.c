@@ -282,14 +282,18 @@ history_state(struct history *h, uint64_t g, const struct hstate **out,
 		if (c >= 0 && labs(c - i) < from - i)
 			from = c;
 	}
-	st = from == (long)h->ngens - 1 ? hstate_dup(h->head) : h->cache;
-	h->cache = NULL;
+	if (from == (long)h->ngens - 1) {
+		drop_cache(h);		/* rebuilt from the head: the old cache goes */
+		st = hstate_dup(h->head);
+	} else {
+		st = h->cache;		/* stepped from the cache, taken over */
+		h->cache = NULL;
+	}
 	for (long k = from; k > i; k--)
 		apply(st, &h->gens[k], true);
 	for (long k = from + 1; k <= i; k++)
 		apply(st, &h->gens[k], false);
 	st->generation = g;
-	drop_cache(h);
 	h->cache = st;
 	*out = st;
 	return 0;

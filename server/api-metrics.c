@@ -256,7 +256,8 @@ render_machine(struct server *srv, struct strbuf *sb)
 	if (srv->opt.metrics_top > 0) {
 		size_t k = n < srv->opt.metrics_top ? n : srv->opt.metrics_top;
 
-		qsort(v, n, sizeof *v, by_vm_pte);
+		if (n > 1)
+			qsort(v, n, sizeof *v, by_vm_pte);
 		metrics_help(sb, "ptscope_top_process_page_table_bytes",
 		    "gauge", "VmPTE of the machine's biggest page-table "
 		    "consumers (--metrics-top N of them).");

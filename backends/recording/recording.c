@@ -245,7 +245,8 @@ build(struct rec_load *x, struct pts_err *err)
 			alive = xgrow(alive, &acap, nalive + 1, sizeof *alive);
 			alive[nalive++] = &x->rows[next];
 		}
-		qsort(alive, nalive, sizeof *alive, cmp_rows);
+		if (nalive > 1)
+			qsort(alive, nalive, sizeof *alive, cmp_rows);
 		history_push(x->h, state_of(x, alive, nalive, g), cap,
 		    sqlite3_column_int64(st, 1));
 		ngen++;
