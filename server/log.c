@@ -23,20 +23,28 @@ log_set_verbosity(int v)
 }
 
 /* Is stderr connected to the journal?  systemd says so in JOURNAL_STREAM
-   ("DEVICE:INODE" of the stream it gave us; see systemd.exec(5)). */
-static bool
-stderr_is_journal(void)
+   ("DEVICE:INODE" of the stream it gave us; see systemd.exec(5)).  Found
+   once: the first log line may come from any thread. */
+static bool journal;
+static pthread_once_t journal_once = PTHREAD_ONCE_INIT;
+
+static void
+journal_probe(void)
 {
-	static int cached = -1;
 	const char *e = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat st;
 
-	if (cached < 0)
-		cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 &&
-		    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
-		    (unsigned long long)st.st_ino == ino;
-	return cached == 1;
+	journal = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+static bool
+stderr_is_journal(void)
+{
+	pthread_once(&journal_once, journal_probe);
+	return journal;
 }
 
 void

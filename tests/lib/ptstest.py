@@ -30,7 +30,9 @@ PTSCOPE = os.environ.get('PTSCOPE', os.path.join(os.getcwd(), 'ptscope'))
 # A command the daemon runs under (tests/valgrind.sh sets "valgrind ...");
 # slow wrappers get longer start and stop timeouts.
 WRAPPER = os.environ.get('PTSCOPE_WRAPPER', '').split()
-SLOW = 10 if WRAPPER else 1
+# PTS_TIMEOUT_SCALE: a sanitizer build (.ci/run sets it for TSan) runs the
+# daemon several times slower; deadlines grow with it, assertions do not.
+SLOW = 10 if WRAPPER else max(1, int(os.environ.get('PTS_TIMEOUT_SCALE', '1')))
 SRCDIR = os.environ.get('PTS_SRCDIR', os.getcwd())
 BUILDDIR = os.environ.get('PTS_BUILDDIR', os.getcwd())
 WS_CLIENT = os.path.join(BUILDDIR, 'tests', 'ws-client')
@@ -165,8 +167,10 @@ class Daemon:
         return rc
 
     # ---- HTTP ------------------------------------------------------------
-    def request(self, method, path, body=None, headers=None, timeout=30):
+    def request(self, method, path, body=None, headers=None, timeout=None):
         """One HTTP request; returns (status, headers dict, body bytes)."""
+        if timeout is None:
+            timeout = 30 * SLOW
         c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         hdrs = dict(headers or {})
         if isinstance(body, (dict, list)):
