@@ -527,7 +527,10 @@ ws_guard_ok(struct ws *ws, struct lws *wsi)
 	char *origin = hdr_dup(wsi, WSI_TOKEN_ORIGIN);
 	char local[INET6_ADDRSTRLEN];
 	struct pts_err err;
-	bool ok = guard_ws(&ws->srv->opt, ws->srv->http_port, host, origin,
+	/* the HTTP server is started after this thread: its bound port is
+	   stored atomically (http.c) */
+	bool ok = guard_ws(&ws->srv->opt, __atomic_load_n(&ws->srv->http_port,
+	    __ATOMIC_ACQUIRE), host, origin,
 	    peer_local_literal(lws_get_socket_fd(wsi), local, sizeof local),
 	    &err) == 0;
 
