@@ -29,10 +29,11 @@ else
 	    >"$work/config.h"
 fi
 
-pc="libmicrohttpd libcjson libwebsockets"
+pc="libmicrohttpd libcjson libwebsockets sqlite3"
 cflags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined"
 cflags="$cflags -fno-sanitize-recover=undefined -I$work"
-for d in lib model backends/sim backends/proc backends/ptdump server; do
+for d in lib model "$src"/backends/* server; do
+	d=${d#"$src"/}
 	cflags="$cflags -I$src/$d"
 done
 cflags="$cflags -I$src/server -DPTS_WEB_ROOT=\"/nonexistent\""

@@ -27,8 +27,12 @@ fi
 flags="-g -O1 -fsanitize=fuzzer,address,undefined"
 flags="$flags -fno-sanitize-recover=undefined -I$work -I$src/lib -I$src/model"
 flags="$flags -I$src/backends/ptdump"
-common="lib/err.c lib/xalloc.c lib/strbuf.c model/pt.c model/space.c"
-common="$common model/arch.c model/zones.c"
+# everything below lib/ and model/ (model knows only lib): new model files
+# are picked up without a list to keep in step
+common=""
+for f in "$src"/lib/*.c "$src"/model/*.c; do
+	common="$common ${f#"$src"/}"
+done
 status=0
 for name in ptdump zones; do
 	case $name in
