@@ -26,58 +26,19 @@ THREADS=${WRK_THREADS:-2}
 CONNS=${WRK_CONNS:-32}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 
-for tool in wrk curl; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "$0: $tool not found: apt-get install $tool" >&2
-		exit 77
-	fi
-done
-if [ ! -x "$B/ptscope" ]; then
-	echo "$0: $B/ptscope not built: make ptscope in $B" >&2
-	exit 2
-fi
-
-TMP=$(mktemp -d)
-PID=
+. "$SRC/bench/lib.sh"
+pts_need wrk curl
+TMP=$PTS_TMP
 NGINX=
-# Stop the daemons, show what ptscope complained about, remove the scratch.
-cleanup() {
+bench_cleanup() {
 	if [ -n "$NGINX" ]; then
 		kill "$NGINX" 2>/dev/null || true
 		wait "$NGINX" 2>/dev/null || true
 	fi
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		rc=0
-		wait "$PID" 2>/dev/null || rc=$?
-		if [ "$rc" -ne 0 ]; then
-			echo "$0: the daemon exited with status $rc" >&2
-		fi
-		grep -v '^ptscope: info: ' "$TMP/err" >&2 || true
-	fi
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$B/ptscope" serve --listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
-	--web-root "$SRC/web" >"$TMP/out" 2>"$TMP/err" &
-PID=$!
-i=0
-while ! grep -qs '^ws: ' "$TMP/out"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
-		echo "$0: the daemon did not start:" >&2
-		cat "$TMP/err" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-URL=$(sed -n 's/^http: //p' "$TMP/out")
-
-SPACE=$(curl -sf -X POST -H 'Content-Type: application/json' \
-	-d '{"kind":"sim","arch":"x86_64-4l","scenario":"process"}' \
-	"${URL}api/v1/spaces" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+pts_start "$B"
+URL=$PTS_URL
+SPACE=$(pts_new_sim_space)
 if [ -z "$SPACE" ]; then
 	echo "$0: could not create the sim space" >&2
 	exit 1
@@ -115,7 +76,7 @@ run() {
 NGINX_URL=
 if command -v nginx >/dev/null 2>&1; then
 	mkdir -p "$TMP/www" "$TMP/nginx"
-	curl -sf "${URL}api/v1/spaces/$SPACE/tree?depth=2" >"$TMP/www/tree.json"
+	pts_curl "${URL}api/v1/spaces/$SPACE/tree?depth=2" >"$TMP/www/tree.json"
 	# (nginx's workers run as another user)
 	chmod 755 "$TMP" "$TMP/www"
 	chmod 644 "$TMP/www/tree.json"

@@ -23,75 +23,35 @@ SECS=${2:-30}
 CLIENTS=${3:-200}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! command -v curl >/dev/null 2>&1; then
-	echo "$0: curl not found: apt-get install curl" >&2
-	exit 77
-fi
+. "$SRC/bench/lib.sh"
+pts_need curl
 for f in ptscope bench/ws-fanout; do
 	if [ ! -x "$B/$f" ]; then
 		echo "$0: $B/$f not built: make ptscope bench/ws-fanout in $B" >&2
 		exit 2
 	fi
 done
-
-TMP=$(mktemp -d)
-PID=
-# Stop the daemon, show what it complained about, remove the scratch dir.
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		rc=0
-		wait "$PID" 2>/dev/null || rc=$?
-		if [ "$rc" -ne 0 ]; then
-			echo "$0: the daemon exited with status $rc" >&2
-		fi
-		grep -v '^ptscope: info: ' "$TMP/err" >&2 || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$B/ptscope" serve --listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 --max-ws-clients 4096 \
-	--web-root "$SRC/web" >"$TMP/out" 2>"$TMP/err" &
-PID=$!
-i=0
-while ! grep -qs '^ws: ' "$TMP/out"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
-		echo "$0: the daemon did not start:" >&2
-		cat "$TMP/err" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-URL=$(sed -n 's/^http: //p' "$TMP/out")
-WS=$(sed -n 's/^ws: //p' "$TMP/out")
-
-# CPU time the daemon has used so far, in milliseconds.
-TCK=$(getconf CLK_TCK)
-daemon_cpu_ms() {
-	awk -v t="$TCK" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$PID/stat"
-}
+pts_start "$B" --max-ws-clients 4096
+URL=$PTS_URL
+WS=$PTS_WS
+TMP=$PTS_TMP
 
 # One ws-fanout run on a new space: run CLIENTS RATE.
 status=0
 run() {
-	space=$(curl -sf -X POST -H 'Content-Type: application/json' \
-		-d '{"kind":"sim","arch":"x86_64-4l","scenario":"process"}' \
-		"${URL}api/v1/spaces" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+	space=$(pts_new_sim_space)
 	if [ -z "$space" ]; then
 		echo "$0: could not create a sim space" >&2
 		exit 1
 	fi
-	cpu0=$(daemon_cpu_ms)
+	cpu0=$(pts_daemon_cpu_ms)
 	"$B/bench/ws-fanout" --http "$URL" --ws "$WS" --space "$space" \
 		-n "$1" -r "$2" -d "$SECS" >"$TMP/run" || status=1
-	cpu=$(($(daemon_cpu_ms) - cpu0))
+	cpu=$(($(pts_daemon_cpu_ms) - cpu0))
 	grep -v '^RESULT ' "$TMP/run"
 	echo "  daemon CPU during the run: $cpu ms"
 	echo "$(grep '^RESULT ' "$TMP/run") daemon_cpu_ms=$cpu" >>"$TMP/results"
-	curl -sf -X DELETE "${URL}api/v1/spaces/$space" >/dev/null || true
+	pts_curl -X DELETE "${URL}api/v1/spaces/$space" >/dev/null || true
 }
 
 echo "ptscope WebSocket fan-out: ${SECS}s per run on loopback," \
