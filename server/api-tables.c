@@ -198,6 +198,14 @@ api_tree(struct http_req *rq, struct http_resp *rs)
 		render_val_put(&rq->srv->render, v);
 		return 200;
 	}
+	if (rq->srv->stream_bytes != STREAM_OFF) {
+		struct tree_ask ask = { .level = lvl, .va = va,
+		    .depth = depth, .hide = hide };
+
+		return api_stream_tree(rq, rs, e, st, &ask,
+		    cacheable ? &key : NULL);
+	}
+	/* the answer built whole (PTSCOPE_STREAM_BYTES=off) */
 	if ((st ? hview_tree(st, lvl, va, depth, &node, &err) :
 	    e->space->ops->tree(e->space, lvl, va, depth, &node, &err)) < 0) {
 		api_close_space(rq, e);
@@ -278,6 +286,8 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 		rs->ctype = "text/plain; charset=utf-8";
 		return 200;
 	}
+	if (rq->srv->stream_bytes != STREAM_OFF)
+		return api_stream_ranges(rq, rs, e, st, &r, hide);
 	o = at_generation(json_ranges(e->id, e->space, &r, hide), st);
 	api_close_space(rq, e);
 	pt_ranges_release(&r);

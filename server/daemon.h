@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "metrics.h"
 #include "options.h"
@@ -40,7 +41,14 @@ struct server {
 	char ws_url[160];
 	struct http *http;
 	struct ws *ws;
+	size_t stream_bytes;			/* answers longer than this
+						   are streamed (api-stream.c);
+						   STREAM_OFF: built whole */
 };
+
+/* The default of stream_bytes: what the render cache still keeps. */
+#define STREAM_BYTES_DEFAULT (RENDER_CACHE_BYTES / 4)
+#define STREAM_OFF SIZE_MAX
 
 /* Whether physical addresses of this space must be hidden. */
 bool server_hide_physical(const struct server *, const struct space *);

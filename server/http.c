@@ -166,6 +166,80 @@ dispatch_api(struct http_req *rq, struct http_resp *rs, const char **name)
 	    "there is no API endpoint %s", rq->path);
 }
 
+/* A streamed body: the bytes produced and not yet sent. */
+struct stream_state {
+	struct http_stream s;
+	struct strbuf buf;
+	size_t off;
+	bool ended;
+};
+
+#define STREAM_BLOCK (64 * 1024)	/* bytes asked of fill at once */
+
+/* libmicrohttpd asks for the next bytes of a streamed body. */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream_state *st = cls;
+	size_t n;
+
+	(void)pos;
+	if (st->off == st->buf.len) {
+		int r;
+
+		if (st->ended)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		strbuf_reset(&st->buf);
+		st->off = 0;
+		if ((r = st->s.fill(st->s.ctx, &st->buf)) < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		st->ended = r == 0;
+		if (st->buf.len == 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	n = st->buf.len - st->off;
+	if (n > max)
+		n = max;
+	memcpy(out, st->buf.buf + st->off, n);
+	st->off += n;
+	return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream_state *st = cls;
+
+	st->s.free(st->s.ctx);
+	strbuf_release(&st->buf);
+	free(st);
+}
+
+/* The response of rs: its body, or its body then its stream. */
+static struct MHD_Response *
+make_response(struct http_resp *rs)
+{
+	struct stream_state *st;
+	struct MHD_Response *r;
+
+	if (rs->stream.fill == NULL)
+		return MHD_create_response_from_buffer(rs->len, rs->body,
+		    MHD_RESPMEM_MUST_FREE);
+	st = xcalloc(1, sizeof *st);
+	st->s = rs->stream;
+	if (rs->body) {
+		st->buf.buf = rs->body;
+		st->buf.len = rs->len;
+		st->buf.cap = rs->len + 1;	/* bodies end in a NUL */
+	}
+	rs->body = NULL;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK,
+	    stream_read, st, stream_free);
+	if (r == NULL)
+		stream_free(st);
+	return r;
+}
+
 /* Queue a filled response and free what it owns. */
 static enum MHD_Result
 send_resp(struct MHD_Connection *conn, struct http_resp *rs)
@@ -173,8 +247,7 @@ send_resp(struct MHD_Connection *conn, struct http_resp *rs)
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(rs->len, rs->body,
-	    MHD_RESPMEM_MUST_FREE);
+	r = make_response(rs);
 	if (r == NULL) {
 		free(rs->body);
 		free(rs->set_cookie);

@@ -261,8 +261,8 @@ add_node_head(cJSON *o, const struct pt_node *n, bool hide)
 
 static void add_node_children(cJSON *, const struct pt_node *, bool);
 
-static cJSON *
-json_child(const struct pt_child *c, bool hide)
+cJSON *
+json_child_head(const struct pt_child *c, bool hide)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -286,8 +286,17 @@ json_child(const struct pt_child *c, bool hide)
 		/* the child is the next table: its head fields join the child */
 		cJSON_DeleteItemFromObject(o, "va");
 		add_node_head(o, c->table, hide);
-		add_node_children(o, c->table, hide);
 	}
+	return o;
+}
+
+static cJSON *
+json_child(const struct pt_child *c, bool hide)
+{
+	cJSON *o = json_child_head(c, hide);
+
+	if (c->kind == PT_KIND_TABLE && c->table)
+		add_node_children(o, c->table, hide);
 	return o;
 }
 
@@ -478,28 +487,32 @@ add_walk(cJSON *o, const struct space *sp, const struct pt_walk *w, bool hide)
 	}
 }
 
+cJSON *
+json_range(const struct pt_range *x, bool hide)
+{
+	cJSON *y = cJSON_CreateObject();
+
+	json_add_hex(y, "start", x->start);
+	json_add_hex(y, "end", x->end);
+	cJSON_AddStringToObject(y, "level", arch_level_name(x->level));
+	json_add_u64(y, "pages", x->pages);
+	json_add_flags(y, "flags", x->flags);
+	add_tokens(y, "attrs", x->attrs);
+	if (x->pa != PT_UNKNOWN)
+		json_add_hex(y, "pa", phys(x->pa, hide));
+	if (x->marker)
+		cJSON_AddStringToObject(y, "marker", x->marker);
+	return y;
+}
+
 /* {"ranges":[...]} into o. */
 static void
 add_ranges(cJSON *o, const struct pt_ranges *r, bool hide)
 {
 	cJSON *a = cJSON_AddArrayToObject(o, "ranges");
 
-	for (size_t i = 0; i < r->n; i++) {
-		const struct pt_range *x = &r->v[i];
-		cJSON *y = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(a, y);
-		json_add_hex(y, "start", x->start);
-		json_add_hex(y, "end", x->end);
-		cJSON_AddStringToObject(y, "level", arch_level_name(x->level));
-		json_add_u64(y, "pages", x->pages);
-		json_add_flags(y, "flags", x->flags);
-		add_tokens(y, "attrs", x->attrs);
-		if (x->pa != PT_UNKNOWN)
-			json_add_hex(y, "pa", phys(x->pa, hide));
-		if (x->marker)
-			cJSON_AddStringToObject(y, "marker", x->marker);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(a, json_range(&r->v[i], hide));
 }
 
 cJSON *
@@ -518,8 +531,8 @@ json_delta_change(const struct pt_node *ref, cJSON *node)
 
 /* A reply about one space's tables starts with its id, arch and
    generation. */
-static cJSON *
-table_head(const char *id, const struct space *s)
+cJSON *
+json_table_head(const char *id, const struct space *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -533,7 +546,7 @@ cJSON *
 json_tree(const char *id, const struct space *s, const struct pt_node *n,
     bool hide)
 {
-	cJSON *o = table_head(id, s);
+	cJSON *o = json_table_head(id, s);
 
 	cJSON_AddItemToObject(o, "node", json_node(n, hide));
 	return o;
@@ -543,7 +556,7 @@ cJSON *
 json_walk(const char *id, const struct space *s, const struct pt_walk *w,
     bool hide)
 {
-	cJSON *o = table_head(id, s);
+	cJSON *o = json_table_head(id, s);
 
 	add_walk(o, s, w, hide);
 	return o;
@@ -553,7 +566,7 @@ cJSON *
 json_ranges(const char *id, const struct space *s, const struct pt_ranges *r,
     bool hide)
 {
-	cJSON *o = table_head(id, s);
+	cJSON *o = json_table_head(id, s);
 
 	add_ranges(o, r, hide);
 	return o;
@@ -828,7 +841,7 @@ json_region(const struct region *r)
 cJSON *
 json_regions(const char *id, const struct space *s, const struct regions *rs)
 {
-	cJSON *o = table_head(id, s);
+	cJSON *o = json_table_head(id, s);
 	cJSON *a = cJSON_AddArrayToObject(o, "regions");
 	uint64_t charged = 0;
 

@@ -47,6 +47,14 @@ cJSON	*json_arches(void);
 /* {"processes":[...]} from procfs_list(). */
 cJSON	*json_processes(const struct proc_entry *, size_t n);
 cJSON	*json_node(const struct pt_node *, bool hide);
+/* One entry of a table without the children of the table it points to
+   (json_node's child, for writers that add those themselves). */
+cJSON	*json_child_head(const struct pt_child *, bool hide);
+/* One range of a "ranges" answer. */
+cJSON	*json_range(const struct pt_range *, bool hide);
+/* {"space":id,"arch","generation"}: how every reply about one space's
+   tables starts. */
+cJSON	*json_table_head(const char *id, const struct space *);
 /* The node's own fields only (no children): a delta's stats update. */
 cJSON	*json_node_head(const struct pt_node *, bool hide);
 /* One entry of a delta's "changes": the table at ref's level and va, and

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "peer.h"
+#include "strbuf.h"
 
 struct server;
 
@@ -30,6 +31,19 @@ struct http_req {
 	struct peer_ref peer;	/* the local client's uid, on demand */
 };
 
+/*
+ * A body written as it is produced (chunked): after the bytes in body (if
+ * any), fill appends the next ones to out: 1 more to come, 0 the end, -1 a
+ * failure (the connection is cut: the client sees an incomplete answer,
+ * never a wrong one).  fill runs in the connection's thread, one call at a
+ * time; free runs once, when the answer is done or the client is gone.
+ */
+struct http_stream {
+	void *ctx;
+	int (*fill)(void *ctx, struct strbuf *out);
+	void (*free)(void *ctx);
+};
+
 /* What a handler answers. */
 struct http_resp {
 	int status;
@@ -39,6 +53,7 @@ struct http_resp {
 	const char *allow;	/* Allow header for 405 */
 	const char *location;
 	char *set_cookie;	/* Set-Cookie value, malloc'ed, or NULL */
+	struct http_stream stream;	/* fill set: the rest of the body */
 };
 
 /* A query-string argument, or NULL. */

@@ -7,6 +7,10 @@
 #ifndef PTS_ROUTES_H
 #define PTS_ROUTES_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pt.h"
 #include "reply.h"
 
 struct entry;
@@ -67,5 +71,26 @@ void api_close_space(struct http_req *, struct entry *);
  */
 int api_state_at(struct http_req *, struct entry *e, const struct hstate **st,
     struct pts_err *);
+
+/* What a tree request asks for. */
+struct tree_ask {
+	enum pt_level level;
+	uint64_t va;
+	unsigned depth;
+	bool hide;
+};
+struct render_key;
+struct pt_ranges;
+/*
+ * api-stream.c: answer a tree (from e open, or from the old state st) or
+ * ranges (r, taken) as they are written: whole when within
+ * srv->stream_bytes (a tree through the render cache when key is not
+ * NULL), else streamed.  Both close e.
+ */
+int api_stream_tree(struct http_req *, struct http_resp *, struct entry *e,
+    const struct hstate *st, const struct tree_ask *,
+    const struct render_key *key);
+int api_stream_ranges(struct http_req *, struct http_resp *, struct entry *e,
+    const struct hstate *st, struct pt_ranges *r, bool hide);
 
 #endif

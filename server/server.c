@@ -156,6 +156,33 @@ setup_recordings(struct server *srv, struct pts_err *err)
 	return 0;
 }
 
+/*
+ * PTSCOPE_STREAM_BYTES: answers longer than this many bytes are streamed
+ * (0: every one); "off" builds every answer whole, as before streaming
+ * existed (tests compare both; docs/performance.md).
+ */
+static void
+setup_streaming(struct server *srv)
+{
+	const char *v = getenv("PTSCOPE_STREAM_BYTES");
+	char *end;
+	unsigned long long n;
+
+	srv->stream_bytes = STREAM_BYTES_DEFAULT;
+	if (v == NULL || *v == '\0')
+		return;
+	if (strcmp(v, "off") == 0) {
+		srv->stream_bytes = STREAM_OFF;
+		return;
+	}
+	n = strtoull(v, &end, 10);
+	if (*end == '\0' && n < STREAM_OFF)
+		srv->stream_bytes = (size_t)n;
+	else
+		log_warn("PTSCOPE_STREAM_BYTES=%s is not a number or \"off\": "
+		    "ignored", v);
+}
+
 static int
 setup(struct server *srv, struct pts_err *err)
 {
@@ -172,6 +199,7 @@ setup(struct server *srv, struct pts_err *err)
 	srv->reg.hist_bytes = srv->opt.history_bytes;
 	metrics_init(&srv->metrics);
 	render_cache_init(&srv->render, RENDER_CACHE_BYTES);
+	setup_streaming(srv);
 	procfs_probe(srv->opt.proc_root, &srv->caps);
 	srv->host_arch = procfs_host_arch();
 	setup_kernel_spaces(srv);

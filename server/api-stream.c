@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api-stream.c: tree and ranges answers written as they are produced
+ * (json-stream.h), so that an answer of any size costs the daemon one
+ * table's worth of memory, not the answer's.
+ *
+ * The first srv->stream_bytes of an answer are made at once, under the
+ * space's lock like any answer; an answer that ends within them goes out
+ * (and into the render cache) whole, as before.  A longer one is streamed:
+ * libmicrohttpd calls for more in the connection's thread, and each call
+ * takes the space's lock for the tables it writes.  A tree is written from
+ * the generation it started at: should the space change meanwhile, the
+ * answer is cut off (the client sees an incomplete chunked body, never a
+ * document mixing two generations).  An answer of an old generation
+ * (?generation=) is read from the history, which keeps it while it lasts.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "hview.h"
+#include "json-stream.h"
+#include "json.h"
+#include "log.h"
+#include "routes.h"
+#include "xalloc.h"
+
+#define STREAM_PIECE (64 * 1024)	/* bytes written per call */
+
+struct tree_stream {
+	struct server *srv;
+	struct entry *e;	/* referenced */
+	uint64_t gen;		/* the space's, or the old one asked for */
+	bool old;		/* gen is an old generation (history) */
+	struct jstream_tree *js;
+};
+
+/* The next table to expand (the caller holds the space's lock). */
+static int
+tree_fetch(void *ctx, enum pt_level level, uint64_t va, struct pt_node **out,
+    struct pts_err *err)
+{
+	struct tree_stream *ts = ctx;
+	struct space *s = ts->e->space;
+	const struct hstate *st;
+
+	if (ts->old)
+		return history_state(entry_history(ts->e), ts->gen, &st,
+		    err) < 0 ? -1 : hview_tree(st, level, va, 1, out, err);
+	if (s->generation != ts->gen)
+		return pts_errf(err, PTS_EBUSY, "space_changed",
+		    "space '%s' changed (generation %llu to %llu) while its "
+		    "tree was written", ts->e->id,
+		    (unsigned long long)ts->gen,
+		    (unsigned long long)s->generation);
+	return s->ops->tree(s, level, va, 1, out, err);
+}
+
+static int
+tree_stream_fill(void *ctx, struct strbuf *out)
+{
+	struct tree_stream *ts = ctx;
+	struct pts_err err;
+	int r;
+
+	entry_lock(ts->e);
+	r = jstream_tree_fill(ts->js, out, STREAM_PIECE, tree_fetch, ts, &err);
+	entry_unlock(ts->e);
+	if (r < 0)
+		log_warn("a streamed tree answer was cut off: %s", err.msg);
+	return r;
+}
+
+static void
+tree_stream_free(void *ctx)
+{
+	struct tree_stream *ts = ctx;
+
+	jstream_tree_free(ts->js);
+	registry_put(&ts->srv->reg, ts->e);
+	free(ts);
+}
+
+/* Answer with what was made (text, NUL-terminated, taken): whole, through
+   the render cache when key is not NULL. */
+static int
+answer_whole(struct http_req *rq, struct http_resp *rs,
+    const struct render_key *key, struct strbuf *sb)
+{
+	struct render_val *v;
+
+	if (key == NULL) {
+		rs->status = 200;
+		rs->len = sb->len;
+		rs->body = strbuf_detach(sb, NULL);
+		rs->ctype = "application/json; charset=utf-8";
+		return 200;
+	}
+	v = render_cache_put_text(&rq->srv->render, key,
+	    strbuf_detach(sb, NULL));
+	http_json_text(rs, 200, v->text, v->len);
+	render_val_put(&rq->srv->render, v);
+	return 200;
+}
+
+/* Answer with the bytes made so far, then the stream. */
+static int
+answer_stream(struct http_resp *rs, struct strbuf *sb, void *ctx,
+    int (*fill)(void *, struct strbuf *), void (*fr)(void *))
+{
+	rs->status = 200;
+	rs->len = sb->len;
+	rs->body = strbuf_detach(sb, NULL);
+	rs->ctype = "application/json; charset=utf-8";
+	rs->stream = (struct http_stream){ .ctx = ctx, .fill = fill,
+	    .free = fr };
+	return 200;
+}
+
+int
+api_stream_tree(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    const struct hstate *st, const struct tree_ask *ask,
+    const struct render_key *key)
+{
+	struct tree_stream *ts;
+	struct strbuf sb = STRBUF_INIT;
+	struct pt_node *root = NULL;
+	struct pts_err err;
+	unsigned d1 = ask->depth ? 1 : 0;
+	cJSON *head;
+	int r;
+
+	if ((st ? hview_tree(st, ask->level, ask->va, d1, &root, &err) :
+	    e->space->ops->tree(e->space, ask->level, ask->va, d1, &root,
+	    &err)) < 0) {
+		api_close_space(rq, e);
+		return http_error(rs, &err);
+	}
+	head = json_table_head(e->id, e->space);
+	if (st)
+		json_set_generation(head, st->generation);
+	ts = xcalloc(1, sizeof *ts);
+	*ts = (struct tree_stream){ .srv = rq->srv, .e = e, .old = st != NULL,
+	    .gen = st ? st->generation : e->space->generation,
+	    .js = jstream_tree_new(head, root, ask->depth, ask->hide) };
+	r = jstream_tree_fill(ts->js, &sb, rq->srv->stream_bytes, tree_fetch,
+	    ts, &err);
+	entry_unlock(e);
+	if (r == 1)
+		return answer_stream(rs, &sb, ts, tree_stream_fill,
+		    tree_stream_free);
+	tree_stream_free(ts);
+	if (r < 0) {
+		strbuf_release(&sb);
+		return http_error(rs, &err);
+	}
+	return answer_whole(rq, rs, key, &sb);
+}
+
+static int
+ranges_stream_fill(void *ctx, struct strbuf *out)
+{
+	return jstream_ranges_fill(ctx, out, STREAM_PIECE);
+}
+
+static void
+ranges_stream_free(void *ctx)
+{
+	jstream_ranges_free(ctx);
+}
+
+int
+api_stream_ranges(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    const struct hstate *st, struct pt_ranges *r, bool hide)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jstream_ranges *js;
+	cJSON *head = json_table_head(e->id, e->space);
+
+	if (st)
+		json_set_generation(head, st->generation);
+	api_close_space(rq, e);
+	/* the ranges are the stream's own: no lock from here on */
+	js = jstream_ranges_new(head, r, hide);
+	if (jstream_ranges_fill(js, &sb, rq->srv->stream_bytes) == 1)
+		return answer_stream(rs, &sb, js, ranges_stream_fill,
+		    ranges_stream_free);
+	jstream_ranges_free(js);
+	return answer_whole(rq, rs, NULL, &sb);
+}
