@@ -61,7 +61,7 @@ static int
 boot_replay(struct entry *e, struct pts_err *err)
 {
 	unsigned n = sim_boot_steps(e->space);
-	char cap[220];
+	char cap[SIM_BOOT_CAPTION_MAX];
 	int rc = 0;
 
 	entry_lock(e);

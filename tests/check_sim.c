@@ -653,14 +653,15 @@ END_TEST
    one and has a caption; the end state maps the linear map. */
 START_TEST(test_boot_steps)
 {
-	static const char *const ids[] = { "arm64-4k-48", "x86_64-4l", "armv7-2l" };
+	static const char *const ids[] = { "arm64-4k-48", "x86_64-4l", "armv7-2l",
+	    "riscv-sv39", "riscv-sv48" };
 
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 5; i++) {
 		struct space *s = mk(ids[i], "boot", 0);
 		unsigned n = sim_boot_steps(s);
 		struct pt_ranges r;
 		struct pts_err err;
-		char cap[220];
+		char cap[SIM_BOOT_CAPTION_MAX];
 
 		ck_assert_uint_ge(n, 4);
 		for (unsigned k = 0; k < n; k++) {
@@ -676,6 +677,45 @@ START_TEST(test_boot_steps)
 		pt_ranges_release(&r);
 		space_free(s);
 	}
+}
+END_TEST
+
+/* Apply every boot step of s. */
+static void
+boot_all(struct space *s)
+{
+	unsigned n = sim_boot_steps(s);
+	char cap[SIM_BOOT_CAPTION_MAX];
+	struct pts_err err;
+
+	for (unsigned k = 0; k < n; k++)
+		ck_assert_int_eq(sim_boot_step(s, k, cap, sizeof cap, &err), 0);
+}
+
+/* RISC-V best_map_size() (arch/riscv/mm/init.c): PUD_SIZE only with
+   pgtable_l4_enabled, so Sv39's linear map is 2 MiB leaves even where PA
+   0xc0000000 and its VA are 1 GiB aligned; Sv48 takes the 1 GiB leaf.
+   4 GiB of RAM from 0x80000000 (QEMU virt); the image at
+   KERNEL_LINK_ADDR 0xffffffff80000000, loaded at 0x80200000. */
+START_TEST(test_boot_riscv_leaves)
+{
+	struct space *s39 = mk("riscv-sv39", "boot", 4096);
+	struct space *s48 = mk("riscv-sv48", "boot", 4096);
+	struct pt_walk w;
+
+	boot_all(s39);
+	boot_all(s48);
+	w = walk(s39, UINT64_C(0xffffffd600000000) + 0x40000000 + 0x1000);
+	ck_assert_uint_eq(w.page_size, 0x200000);
+	ck_assert_uint_eq(w.pa, 0xc0001000);
+	w = walk(s48, UINT64_C(0xffffaf8000000000) + 0x40000000 + 0x1000);
+	ck_assert_uint_eq(w.page_size, 0x40000000);
+	ck_assert_uint_eq(w.pa, 0xc0001000);
+	w = walk(s39, UINT64_C(0xffffffff80000000));
+	ck_assert_uint_eq(w.pa, 0x80200000);
+	ck_assert_uint_eq(w.page_size, 0x200000);
+	space_free(s39);
+	space_free(s48);
 }
 END_TEST
 
@@ -1207,6 +1247,7 @@ sim_suite(void)
 	TCase *tc = tcase_create("walks");
 
 	tcase_add_test(tc, test_boot_steps);
+	tcase_add_test(tc, test_boot_riscv_leaves);
 	tcase_add_loop_test(tc, test_walk_every_arch, 0,
 	    sizeof wcases / sizeof wcases[0]);
 	tcase_add_test(tc, test_x86_blocks_and_kernel);

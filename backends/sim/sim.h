@@ -24,6 +24,7 @@ int sim_space_new(const char *arch_id, const char *scenario, unsigned ram_mb,
  * function it models.
  */
 unsigned sim_boot_steps(struct space *);
+#define SIM_BOOT_CAPTION_MAX 480	/* bytes of a step's caption, NUL included */
 int sim_boot_step(struct space *, unsigned k, char *caption, size_t n,
     struct pts_err *err);
 
