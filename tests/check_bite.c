@@ -12,10 +12,15 @@
  *     PAGE_IS_GUARD 1<<8);
  *   device numbers: include/linux/kdev_t.h (MINORBITS 20: a major has 12
  *     bits; /proc/PID/maps prints "%02x:%02x");
- *   paging levels: five at most (pgd, p4d, pud, pmd, pte; LA57).
+ *   paging levels: five at most (pgd, p4d, pud, pmd, pte; LA57);
+ *   kpageflags: include/uapi/linux/kernel-page-flags.h (KPF_COMPOUND_HEAD
+ *     15, KPF_THP 22); a pmd-mapped THP shows 512 consecutive PFNs from a
+ *     512-aligned head in pagemap (pagemap.rst, "transparent huge pages").
  */
 #include "config.h"
 #include <check.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +156,63 @@ START_TEST(maps_device_numbers)
 }
 END_TEST
 
+/*
+ * The pread fallback on crafted pagemap and kpageflags files: 2 MiB at
+ * 1 GiB, every page present; words[i] holds PFN pfn0 + step * i, except
+ * page 300 which holds odd300 when it is non-zero.  The head PFN 0x1000
+ * is a compound head of a THP.  Returns whether the scan said HUGE.
+ */
+static bool
+pread_span_is_huge(uint64_t step, uint64_t odd300)
+{
+	char pm[] = "/tmp/pts-bite-pm-XXXXXX", kp[] = "/tmp/pts-bite-kp-XXXXXX";
+	const uint64_t va = UINT64_C(1) << 30, pfn0 = 0x1000;
+	uint64_t words[512], head = BIT(15) | BIT(22);
+	struct procfs_scanner s;
+	struct procfs_runs r = { 0, 0, NULL };
+	bool huge = false;
+
+	memset(&s, 0, sizeof s);
+	s.pagemap_fd = mkstemp(pm);
+	s.kpageflags_fd = mkstemp(kp);
+	s.page_shift = 12;
+	s.force_pread = true;		/* smaps "": every candidate counts */
+	ck_assert_int_ge(s.pagemap_fd, 0);
+	ck_assert_int_ge(s.kpageflags_fd, 0);
+	unlink(pm);
+	unlink(kp);
+	for (int i = 0; i < 512; i++)
+		words[i] = BIT(63) | (pfn0 + step * (uint64_t)i);
+	if (odd300)
+		words[300] = BIT(63) | odd300;
+	ck_assert_int_eq(pwrite(s.pagemap_fd, words, sizeof words,
+	    (off_t)(va >> 12) * 8), (ssize_t)sizeof words);
+	ck_assert_int_eq(pwrite(s.kpageflags_fd, &head, 8, (off_t)pfn0 * 8), 8);
+	ck_assert_int_eq(procfs_scan(&s, va, va + 0x200000, &r, NULL), 0);
+	ck_assert_uint_ge(r.n, 1);
+	ck_assert_uint_eq(r.v[0].start, va);
+	ck_assert_uint_eq(r.v[r.n - 1].end, va + 0x200000);
+	for (size_t i = 0; i < r.n; i++) {
+		ck_assert(r.v[i].cats & PSC_PRESENT);
+		huge |= (r.v[i].cats & PSC_HUGE) != 0;
+	}
+	procfs_runs_release(&r);
+	close(s.pagemap_fd);
+	close(s.kpageflags_fd);
+	return huge;
+}
+
+START_TEST(pread_huge_needs_contiguous_pfns)
+{
+	/* 512 consecutive PFNs from the THP head: one pmd-mapped huge page */
+	ck_assert(pread_span_is_huge(1, 0));
+	/* one page elsewhere: ptes, not a huge page */
+	ck_assert(!pread_span_is_huge(1, 0x1000 + 301));
+	/* the same PFN everywhere (e.g. one page mapped 512 times) */
+	ck_assert(!pread_span_is_huge(0, 0));
+}
+END_TEST
+
 /* A pte table with one page at index 1. */
 static struct pt_node *
 table(uint32_t flags, uint64_t pa)
@@ -209,6 +271,7 @@ main(void)
 	tcase_add_test(t, max_spaces_boundary);
 	tcase_add_test(t, maps_device_numbers);
 	tcase_add_test(t, delta_flags_and_nothing);
+	tcase_add_test(t, pread_huge_needs_contiguous_pfns);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

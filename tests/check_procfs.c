@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -599,6 +601,50 @@ START_TEST(scan_pread_huge_pages)
 }
 END_TEST
 
+/*
+ * A process that exits between attach and a scan: its pagemap fd (opened
+ * while it lived) reads 0 bytes once the mm is gone (pagemap_read(),
+ * mmget_not_zero() failing) and the ioctl fails with ESRCH.  Both paths
+ * must say PTS_EGONE "process_exited" (the API's 404), never
+ * pagemap_read_failed or an empty address space.
+ */
+START_TEST(scan_exited_process)
+{
+	for (int force = 0; force <= 1; force++) {
+		struct procfs_scanner s;
+		struct procfs_runs r = { 0, 0, NULL };
+		struct pts_err err = { 0 };
+		uint64_t w[4];
+		char path[64];
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		memset(&s, 0, sizeof s);
+		snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
+		s.pagemap_fd = open(path, O_RDONLY);
+		s.kpageflags_fd = -1;
+		s.page_shift = 12;
+		s.force_pread = force;
+		ck_assert_int_ge(s.pagemap_fd, 0);
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+		ck_assert_int_eq(procfs_scan(&s, 0x400000, 0x800000, &r, &err),
+		    PTS_EGONE);
+		ck_assert_str_eq(err.id, "process_exited");
+		memset(&err, 0, sizeof err);
+		ck_assert_int_eq(procfs_scan_detail(&s, 0x400000, 4, w, &err),
+		    PTS_EGONE);
+		ck_assert_str_eq(err.id, "process_exited");
+		procfs_runs_release(&r);
+		close(s.pagemap_fd);
+	}
+}
+END_TEST
+
 /* Attach to ourselves: exact pte-table answers for a region we control. */
 START_TEST(space_self)
 {
@@ -695,6 +741,7 @@ procfs_suite(void)
 	t = tcase_create("live");
 	tcase_add_test(t, scan_self_region);
 	tcase_add_test(t, scan_pread_huge_pages);
+	tcase_add_test(t, scan_exited_process);
 	tcase_add_test(t, space_self);
 	tcase_add_test(t, space_errors);
 	tcase_add_test(t, list_has_self);

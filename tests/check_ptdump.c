@@ -658,6 +658,10 @@ START_TEST(test_bad_input)
 	    "line 1: unknown size unit 'Q'");
 	BAD("0xffff888000000000-0xffff888000200000  3M  RW NX pte\n",
 	    "line 1: expected the size of");
+	/* the kernel prints a range once it has ended (note_page(),
+	   mm/ptdump.c): never one of 0 bytes */
+	BAD(L1 "0xffff888000200000-0xffff888000200000  0K  RW NX pte\n",
+	    "line 2: expected the size of");
 	BAD(L1 L1, "line 2: expected a range starting at or above "
 	    "0xffff888000200000");
 	BAD("0xffff888000001000-0xffff888000201000  2M  RW PSE NX pmd\n",

@@ -26,6 +26,8 @@ CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
 PG = 4096
 MiB = 1 << 20
 PM_SOFT_DIRTY = 1 << 55
+PM_MMAP_EXCLUSIVE = 1 << 56
+PM_UFFD_WP = 1 << 57
 PM_FILE = 1 << 61
 PM_SWAP = 1 << 62
 PM_PRESENT = 1 << 63
@@ -182,6 +184,12 @@ class TwoPassTest(TestCase):
                     f = flags(c)
                     self.assertEqual('soft_dirty' in f,
                                      bool(w & PM_SOFT_DIRTY), (name, i, f))
+                    # bits 56 and 57 (pagemap.rst) are their own flags,
+                    # never taken for soft-dirty or for each other
+                    self.assertEqual('uffd_wp' in f, bool(w & PM_UFFD_WP),
+                                     (name, i, f))
+                    self.assertEqual('exclusive' in f,
+                                     bool(w & PM_MMAP_EXCLUSIVE), (name, i, f))
                     if w & PM_PRESENT:
                         self.assertEqual('file' in f, bool(w & PM_FILE),
                                          (name, i, f))

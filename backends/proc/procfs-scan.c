@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "xalloc.h"
@@ -136,7 +137,34 @@ scan_ioctl(struct procfs_scanner *s, uint64_t start, uint64_t end,
 	return r;
 }
 
-/* pread exactly n words at page index pg; short at EOF (zero-filled). */
+#define PTS_PROC_SUPER_MAGIC 0x9fa0	/* include/uapi/linux/magic.h */
+
+/*
+ * Whether the mm behind a pagemap fd is gone.  pagemap_read() answers 0
+ * bytes (EOF) once mmget_not_zero() fails, and older kernels ESRCH, while
+ * a live mm answers every offset below TASK_SIZE: the word of page 0.
+ * A pagemap outside procfs (a --proc-root fixture) ends where it ends.
+ */
+static bool
+scan_mm_gone(int fd)
+{
+	struct statfs fs;
+	uint64_t w0;
+	ssize_t k;
+
+	while ((k = pread(fd, &w0, 8, 0)) < 0 && errno == EINTR)
+		;
+	if (k < 0)
+		return errno == ESRCH || errno == ENOENT;
+	return k == 0 && fstatfs(fd, &fs) == 0 &&
+	    fs.f_type == PTS_PROC_SUPER_MAGIC;
+}
+
+/*
+ * pread exactly n words at page index pg; short at EOF past TASK_SIZE
+ * (zero-filled).  An exiting process is PTS_EGONE "process_exited", as on
+ * the PAGEMAP_SCAN path.
+ */
 static int
 scan_pread(int fd, uint64_t pg, size_t n, uint64_t *w, struct pts_err *err)
 {
@@ -148,11 +176,19 @@ scan_pread(int fd, uint64_t pg, size_t n, uint64_t *w, struct pts_err *err)
 
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
-			return pts_errf(err, PTS_EIO, "pagemap_read_failed",
-			    "Reading pagemap failed: %s.", strerror(errno));
-		if (k == 0)
+		if (k <= 0) {
+			int e = errno;
+
+			if (scan_mm_gone(fd))
+				return pts_errf(err, PTS_EGONE,
+				    "process_exited",
+				    "The process exited during the scan.");
+			if (k < 0)
+				return pts_errf(err, PTS_EIO,
+				    "pagemap_read_failed", "Reading pagemap "
+				    "failed: %s.", strerror(e));
 			break;
+		}
 		got += (size_t)k / 8;
 	}
 	memset(w + got, 0, (n - got) * 8);
