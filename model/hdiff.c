@@ -49,6 +49,23 @@ leaf_changed(const struct hrec_entry *a, const struct hrec_entry *b,
 	    !hitem_same(ia, ib);
 }
 
+/* Count and list the table a table entry points to. */
+static void
+add_table(struct hdiff *d, const struct hrec_entry *r, bool added)
+{
+	struct hdiff_table *t;
+
+	if (added)
+		d->tables_added++;
+	else
+		d->tables_freed++;
+	d->t = xgrow(d->t, &d->tcap, d->nt + 1, sizeof *d->t);
+	t = &d->t[d->nt++];
+	t->level = (enum pt_level)r->tlevel;
+	t->va = r->tva;
+	t->added = added;
+}
+
 /* Tables: a table entry that appeared, went, or points elsewhere. */
 static void
 count_tables(const struct hrec_entry *a, const struct hrec_entry *b,
@@ -58,13 +75,13 @@ count_tables(const struct hrec_entry *a, const struct hrec_entry *b,
 	    PT_KIND_TABLE;
 
 	if (ta && !tb)
-		d->tables_freed++;
+		add_table(d, a, false);
 	else if (!ta && tb)
-		d->tables_added++;
+		add_table(d, b, true);
 	else if (ta && tb && a->table_pa != b->table_pa &&
 	    a->table_pa != PT_UNKNOWN && b->table_pa != PT_UNKNOWN) {
-		d->tables_freed++;
-		d->tables_added++;
+		add_table(d, a, false);
+		add_table(d, b, true);
 	}
 }
 
@@ -95,6 +112,18 @@ add_leaf(struct hdiff *d, size_t *last, const struct arch *a,
 	p->pages = size >> a->page_shift;
 	p->before = before;
 	p->after = after;
+}
+
+static int
+cmp_table(const void *x, const void *y)
+{
+	const struct hdiff_table *a = x, *b = y;
+
+	if (a->va != b->va)
+		return a->va < b->va ? -1 : 1;
+	if (a->level != b->level)
+		return (int)a->level - (int)b->level;
+	return (int)a->added - (int)b->added;
 }
 
 static int
@@ -135,11 +164,14 @@ hdiff_states(const struct hstate *sa, const struct hstate *sb,
 	}
 	if (d->n > 1)		/* qsort(NULL, 0, ...) is undefined */
 		qsort(d->v, d->n, sizeof *d->v, cmp_change);
+	if (d->nt > 1)
+		qsort(d->t, d->nt, sizeof *d->t, cmp_table);
 }
 
 void
 hdiff_release(struct hdiff *d)
 {
 	free(d->v);
+	free(d->t);
 	memset(d, 0, sizeof *d);
 }

@@ -30,10 +30,21 @@ struct hdiff_change {
 	struct hdiff_side before, after;
 };
 
+/* One page-table page allocated or freed (a table entry that appeared,
+   went, or points to another table). */
+struct hdiff_table {
+	enum pt_level level;	/* the table's own level */
+	uint64_t va;		/* the first VA it maps */
+	bool added;		/* else freed */
+};
+
 struct hdiff {
 	size_t n, cap;
 	struct hdiff_change *v;	/* by va, then level (root first) */
 	uint64_t tables_added, tables_freed;
+	size_t nt, tcap;
+	struct hdiff_table *t;	/* the tables counted, by va then level;
+				   freed before added at one place */
 };
 
 /* The changes from a to b (states of the same space). */

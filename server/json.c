@@ -1001,6 +1001,17 @@ json_diff(const char *id, uint64_t from, uint64_t to, const struct hdiff *d,
 	t = cJSON_AddObjectToObject(o, "tables");
 	json_add_u64(t, "added", d->tables_added);
 	json_add_u64(t, "freed", d->tables_freed);
+	a = cJSON_AddArrayToObject(t, "list");
+	for (size_t i = 0; i < d->nt; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, x);
+		cJSON_AddStringToObject(x, "level",
+		    arch_level_name(d->t[i].level));
+		json_add_hex(x, "va", d->t[i].va);
+		cJSON_AddStringToObject(x, "change", d->t[i].added ? "added" :
+		    "freed");
+	}
 	return o;
 }
 

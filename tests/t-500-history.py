@@ -99,7 +99,11 @@ class History(TestCase):
                      page_size='4k')['generation']
         d = self.get('/api/v1/spaces/%s/diff?from=1&to=%d' % (sid, g1))
         self.assertEqual((d['from'], d['to']), (1, g1))
-        self.assertEqual(d['tables'], {'added': 3, 'freed': 0})
+        # x86-64 4-level, p4d folded: the pgd entry's new pud table, its pmd
+        # table and the pte table, each starting at VA (512 GiB aligned)
+        self.assertEqual(d['tables'], {'added': 3, 'freed': 0, 'list': [
+            {'level': lv, 'va': hex(VA), 'change': 'added'}
+            for lv in ('pud', 'pmd', 'pte')]})
         self.assertEqual(len(d['changes']), 1)
         c = d['changes'][0]
         self.assertEqual((c['va'], c['end'], c['level'], c['entries']),
@@ -111,7 +115,7 @@ class History(TestCase):
         g2 = self.op(sid, op='protect', va=hex(VA + PAGE), size='0x1000',
                      prot='r')['generation']
         d = self.get('/api/v1/spaces/%s/diff?from=%d&to=%d' % (sid, g1, g2))
-        self.assertEqual(d['tables'], {'added': 0, 'freed': 0})
+        self.assertEqual(d['tables'], {'added': 0, 'freed': 0, 'list': []})
         self.assertEqual([(c['va'], c['end']) for c in d['changes']],
                          [(hex(VA + PAGE), hex(VA + 2 * PAGE))])
         c = d['changes'][0]
@@ -127,6 +131,11 @@ class History(TestCase):
                          [(hex(VA), hex(VA + PAGE), None),
                           (hex(VA + PAGE), hex(VA + 2 * PAGE), None),
                           (hex(VA + 2 * PAGE), hex(VA + 3 * PAGE), None)])
+        # nothing is mapped under them any more: the three tables the map
+        # allocated are freed
+        self.assertEqual(d['tables'], {'added': 0, 'freed': 3, 'list': [
+            {'level': lv, 'va': hex(VA), 'change': 'freed'}
+            for lv in ('pud', 'pmd', 'pte')]})
         # the whole way back: nothing left of the map
         d = self.get('/api/v1/spaces/%s/diff?from=1&to=%d' % (sid, g3))
         self.assertEqual(d['changes'], [])
@@ -142,7 +151,7 @@ class History(TestCase):
         g = r['generation']
         d = self.get('/api/v1/spaces/%s/diff?from=%d&to=%d' % (sid, g - 1, g))
         self.assertEqual(self.history(sid)[-1]['caption'], 'fork')
-        self.assertEqual(d['tables'], {'added': 0, 'freed': 0})
+        self.assertEqual(d['tables'], {'added': 0, 'freed': 0, 'list': []})
         self.assertEqual(len(d['changes']), 1, d)
         c = d['changes'][0]
         self.assertEqual((c['va'], c['end'], c['entries']),

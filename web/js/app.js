@@ -14,6 +14,7 @@ import * as sim from './sim.js';
 import * as layout from './layout.js';
 import * as theme from './theme.js';
 import * as learn from './learn.js';
+import * as timeline from './timeline.js';
 
 const VIEWS = { overview, tables, walk, zones, sim };
 
@@ -111,6 +112,7 @@ async function selectSpace(id, view, params = {}) {
 	$('tab-sim').hidden = s.kind !== 'sim';
 	$('close-space').disabled = false;
 	physicalNotice();
+	timeline.spaceChanged(ctx);
 	for (const v of Object.values(VIEWS))
 		if (v.spaceChanged) v.spaceChanged(ctx);
 	layout.spaceChanged(ctx);
@@ -134,6 +136,7 @@ async function closeSpace() {
 	}
 	ctx.space = null;
 	ctx.arch = null;
+	timeline.spaceChanged(ctx);
 	for (const v of Object.values(VIEWS))
 		if (v.spaceChanged) v.spaceChanged(ctx);
 	await refreshSpaces();
@@ -226,6 +229,7 @@ async function start() {
 		ctx.stream = new Stream(wsUrl(ctx.info), connState);
 		ctx.stream.connect();
 		for (const v of Object.values(VIEWS)) v.init(ctx);
+		timeline.init(ctx);
 		picker.init(ctx);
 		learn.init(ctx);
 		await refreshSpaces();

@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, num, errText } from './util.js';
 import * as regionTable from './regions.js';
 import * as cost from './cost.js';
+import * as timeline from './timeline.js';
 
 let ctx = null;
 let loadedFor = null;
@@ -14,6 +15,8 @@ let loadedFor = null;
 // Nothing to wire at start.
 export function init(c) {
 	ctx = c;
+	// the timeline moved: the regions as they were then
+	timeline.follow(() => (ctx.space && ctx.view === 'overview' ? show() : null));
 }
 
 // A new space: redraw on the next show.
@@ -30,7 +33,7 @@ export async function show() {
 	const space = ctx.space;
 	let ranges;
 	try {
-		ranges = await api.get(api.spacePath(space.id, 'ranges'));
+		ranges = await api.get(api.spacePath(space.id, 'ranges') + timeline.genParam('?'));
 	} catch (e) {
 		if (ctx.space === space) ctx.notify(errText('Could not read the mapped ranges', e));
 		return;
@@ -142,7 +145,7 @@ function segment(r) {
 async function jump(r) {
 	const va = hex(r.s);
 	try {
-		const w = await api.get(api.spacePath(ctx.space.id, 'walk') + '?va=' + va);
+		const w = await api.get(api.spacePath(ctx.space.id, 'walk') + '?va=' + va + timeline.genParam('&'));
 		const steps = w.steps || [];
 		const last = steps[steps.length - 1];
 		ctx.go('tables', { node: `${last ? last.level : 'pgd'}:${va}`, focusVa: va });

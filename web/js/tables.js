@@ -8,6 +8,7 @@ import { $, h, setKids, big, hex, sizeName, num, signExtend, lowMask, errText } 
 import { LINUX_LEVELS, levelsOf, levelPos, isFolded, foldNote, foldNoteAll, levelLabel } from './levels.js';
 import { entryDecoded } from './decoder.js';
 import * as armv7 from './armv7.js';
+import * as timeline from './timeline.js';
 
 const KINDS = {
 	table: { letter: 'T', name: 'table' },
@@ -25,6 +26,8 @@ let focusIdx = 0;
 let wanted = null;	// spec being loaded
 let tourMarks = new Set();	// entries a guided tour highlights (learn.js)
 let pendingFocusVa = null;
+let asked = null;	// the table last opened by hand (the timeline keeps it)
+let following = false;	// open() called for the timeline
 
 // Wire the grid's mouse and keyboard handling.
 export function init(c) {
@@ -47,11 +50,61 @@ export function init(c) {
 	});
 	grid.addEventListener('keydown', gridKeys);
 	drawLegend();
+	timeline.follow(followTimeline);
+	timeline.events.addEventListener('change', markHistory);
+}
+
+// The timeline moved: the same table as it was at the chosen generation,
+// the focused entry kept; when that table did not exist then, the deepest
+// one above it that did (a walk of its VA at that generation says which).
+async function followTimeline() {
+	if (!cur || !ctx.space) return;
+	const space = ctx.space;
+	const [level, va] = (asked || `${cur.node.level}:${cur.node.va}`).split(':');
+	const focus = hex(entryVa(focusIdx));
+	let spec = `${level}:${va}`;
+	if (levelPos(ctx.arch, level) > 0) {
+		let w = null;
+		try {
+			w = await api.get(api.spacePath(space.id, 'walk') + '?va=' + va + timeline.genParam('&'));
+		} catch (e) {
+			/* open() below reports it */
+		}
+		if (ctx.space !== space) return;
+		const st = (w && w.steps) || [];
+		if (w && !st.some(x => x.level === level))
+			spec = st.length ? `${st[st.length - 1].level}:${va}` : rootSpec(opensOnKernel(space));
+	}
+	following = true;
+	try {
+		if (!await open(spec, focus, true)) await open(rootSpec(opensOnKernel(space)));
+	} finally {
+		following = false;
+	}
+}
+
+// Mark the entries whose VA range holds a change between the timeline's
+// compared generations.
+function markHistory() {
+	for (const c of cells)
+		if (c) paint(c, Number(c.dataset.i));
+}
+
+// Whether entry i covers a VA the timeline's diff changed.
+function histChanged(i) {
+	const ch = timeline.changes();
+	if (!ch.length || !cur) return false;
+	const start = entryVa(i), end = start + entrySpan();
+	return ch.some(x => {
+		const e = big(x.end) === 0n ? 1n << 64n : big(x.end);
+		return big(x.va) < end && e > start;
+	});
 }
 
 // Forget the old space's table and subscription.
 export function spaceChanged() {
 	cur = null;
+	asked = null;
 	wanted = null;
 	children = new Map();
 	if (ctx.stream) ctx.stream.unsubscribe('tree');
@@ -81,30 +134,38 @@ function rootSpec(kernel) {
 	return s.root_user || 'pgd:0x0';
 }
 
-// Load a table (spec "level:va") and subscribe to its changes.
-export async function open(spec, focusVa) {
+// Load a table (spec "level:va") and subscribe to its changes (live), or
+// as it was at the timeline's generation.  Resolves true once shown; quiet:
+// no notice when it cannot be loaded.
+export async function open(spec, focusVa, quiet) {
 	wanted = spec;
+	if (!following) asked = spec;
 	tourMarks = new Set();
 	pendingFocusVa = focusVa ? big(focusVa) : null;
 	const hadFocus = !!(document.activeElement && document.activeElement.closest('#grid'));
 	const space = ctx.space;
 	let r;
 	try {
-		r = await api.get(api.spacePath(space.id, 'tree') + '?node=' + encodeURIComponent(spec) + '&depth=1');
+		r = await api.get(api.spacePath(space.id, 'tree') + '?node=' + encodeURIComponent(spec) + '&depth=1' +
+			timeline.genParam('&'));
 	} catch (e) {
-		if (wanted === spec) ctx.notify(errText(`Could not open the table ${spec}`, e));
-		return;
+		if (wanted === spec && !quiet) ctx.notify(errText(`Could not open the table ${spec}`, e));
+		return false;
 	}
-	if (wanted !== spec || ctx.space !== space) return;
+	if (wanted !== spec || ctx.space !== space) return false;
 	setNode(r.node, r.generation, false);
 	cur.spec = spec;
-	ctx.stream.subscribe('tree', { type: 'subscribe', space: space.id,
-		node: `${r.node.level}:${r.node.va}`, depth: 1, interval_ms: 500 }, onStream);
+	if (timeline.generation() === null)
+		ctx.stream.subscribe('tree', { type: 'subscribe', space: space.id,
+			node: `${r.node.level}:${r.node.va}`, depth: 1, interval_ms: 500 }, onStream);
+	else
+		ctx.stream.unsubscribe('tree');
 	render();
 	if (pendingFocusVa !== null) focusVa2(pendingFocusVa);
 	else focusIdx = firstUsed();
 	focusCell(ctx.view === 'tables' && hadFocus);
 	if (ctx.view === 'tables') ctx.writeHash({ node: `${r.node.level}:${r.node.va}` });
+	return true;
 }
 
 // Mark the entries a tour step talks about (an empty list clears them).
@@ -156,6 +217,7 @@ function childStats(c) {
 // Handle a snapshot, delta, gone or error from the stream.
 function onStream(m) {
 	if (!cur) return;
+	if (m.type === 'snapshot' || m.type === 'delta') timeline.noteGeneration(m.generation);
 	if (m.type === 'snapshot' && m.node) {
 		if (m.node.level !== cur.node.level || big(m.node.va) !== big(cur.node.va)) return;
 		const changed = setNode(m.node, m.generation, m.generation !== cur.generation);
@@ -406,9 +468,11 @@ function paint(cell, i) {
 	cell.classList.toggle('x', flags.includes('exec'));
 	cell.classList.toggle('u', flags.includes('user'));
 	cell.classList.toggle('tour-hl', tourMarks.has(i));
+	const hc = histChanged(i);
+	cell.classList.toggle('hist-changed', hc);
 	cell.classList.toggle('super', armv7.isShort(ctx.arch) && flags.includes('cont') && flags.includes('section'));
 	cell.setAttribute('aria-label', `entry ${i}: ${KINDS[kind] ? KINDS[kind].name : kind}` +
-		(flags.length ? ', ' + flags.join(' ') : ''));
+		(flags.length ? ', ' + flags.join(' ') : '') + (hc ? ', changed between the compared generations' : ''));
 	cell.tabIndex = i === focusIdx ? 0 : -1;
 }
 

@@ -8,6 +8,7 @@ import { $, h, setKids, big, hex, sizeName, parseAddr, formError } from './util.
 import { LINUX_LEVELS, levelsOf, levelInfo, isFolded, helperOf, levelLabel } from './levels.js';
 import { stepDecoded } from './decoder.js';
 import { imageFormula } from './layout.js';
+import * as timeline from './timeline.js';
 
 let ctx = null;
 let last = null;	// {space, va}
@@ -19,6 +20,8 @@ export function init(c) {
 		ev.preventDefault();
 		run($('walk-va').value);
 	});
+	// the timeline moved: the same walk as the space was then
+	timeline.follow(() => (last && ctx.space && last.space === ctx.space.id ? run(hex(last.va)) : null));
 }
 
 // A new space: forget the last walk.
@@ -51,7 +54,7 @@ async function run(text) {
 	const space = ctx.space;
 	let w;
 	try {
-		w = await api.get(api.spacePath(space.id, 'walk') + '?va=' + hex(va));
+		w = await api.get(api.spacePath(space.id, 'walk') + '?va=' + hex(va) + timeline.genParam('&'));
 	} catch (e) {
 		formError($('walk-error'), 'The walk failed', e);
 		return;
