@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * replay.c: main() for the hard area's fuzz harnesses built without
- * libFuzzer (make check): every file named on the command line, and every
- * file of every directory named, goes through LLVMFuzzerTestOneInput once.
+ * replay.c: main() for every fuzz harness (tests/fuzz/fuzz-*.c) built
+ * without libFuzzer (make check, tests/fuzz/replay.sh): every file named on
+ * the command line, and every file of every directory named, goes through
+ * LLVMFuzzerTestOneInput once.
  * A crash, a sanitizer report or an abort() in a harness's own checks fails
  * the test; so do no inputs at all (a moved corpus).
  */

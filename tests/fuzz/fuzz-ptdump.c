@@ -4,8 +4,8 @@
  * picks the arch (none: guessed, or one of the three layouts); whatever
  * parses is rendered and parsed again, and the two range lists must agree
  * (the round-trip property), so the harness checks meaning, not only
- * memory safety.  Without libFuzzer (PTS_FUZZ_REPLAY) it is a program that
- * replays the files named on its command line, for make check.
+ * memory safety.  make check links it with tests/fuzz/replay.c instead of
+ * libFuzzer to replay the kept corpus and crashers.
  */
 #include "config.h"
 
@@ -90,7 +90,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ptdump_dump_release(&d);
 	return 0;
 }
-
-#ifdef PTS_FUZZ_REPLAY
-#include "fuzz/replay.h"
-#endif

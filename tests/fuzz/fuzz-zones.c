@@ -69,7 +69,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zones_release(&zs);
 	return 0;
 }
-
-#ifdef PTS_FUZZ_REPLAY
-#include "fuzz/replay.h"
-#endif
