@@ -7,52 +7,20 @@ tests/child-layout maps a 2 MiB-aligned anonymous region with pages
 mapping, a PROT_NONE region, a region with a guard marker and a page at
 0x500000000000; on SIGUSR1 it writes pages 200, 300 and 512 more.
 """
-import json
 import os
-import signal
-import subprocess
 import tempfile
 import time
 
 import ptstest
-from ptstest import Daemon, TestCase, main, hexs
+from ptstest import Daemon, LayoutChild as Child, TestCase, main, hexs
 
-CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
+CHILD = ptstest.CHILD_LAYOUT
 PG = 4096
 MiB = 1 << 20
 
 
 def flags(x):
     return set(x.get('flags', []))
-
-
-class Child:
-    """A running child-layout with its printed addresses."""
-
-    def __enter__(self):
-        if not os.path.exists(CHILD):
-            raise unittest_skip('tests/child-layout is not built')
-        self.p = subprocess.Popen([CHILD], stdout=subprocess.PIPE, text=True)
-        self.info = json.loads(self.p.stdout.readline())
-        self.pid = self.info['pid']
-        return self
-
-    def addr(self, name):
-        return int(self.info[name], 16)
-
-    def more(self):
-        self.p.send_signal(signal.SIGUSR1)
-        assert self.p.stdout.readline().strip() == 'ok'
-
-    def end(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            self.p.wait(10)
-        if not self.p.stdout.closed:
-            self.p.stdout.close()
-
-    def __exit__(self, *exc):
-        self.end()
 
 
 def unittest_skip(why):

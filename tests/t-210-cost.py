@@ -3,18 +3,15 @@
 """Cost: per-region cost against the kernel's smaps, the pte-table charging
 rule and the what-if replay against counts derived here from the child's
 own pagemap, on a child whose layout we control (tests/child-layout)."""
-import json
 import os
-import signal
 import struct
-import subprocess
 import unittest
 
 import fakeproc
 import ptstest
-from ptstest import Daemon, TestCase, main
+from ptstest import Daemon, LayoutChild as Child, TestCase, main
 
-CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
+CHILD = ptstest.CHILD_LAYOUT
 PG = 4096
 MiB = 1 << 20
 
@@ -72,27 +69,6 @@ def pagemap_entries(pid, vmas):
                 if w & (7 << 61) or w & (1 << 58):
                     out[v['start'] + i * PG] = w
     return out
-
-
-class Child:
-    def __enter__(self):
-        self.p = subprocess.Popen([CHILD], stdout=subprocess.PIPE, text=True)
-        self.info = json.loads(self.p.stdout.readline())
-        self.pid = self.info['pid']
-        return self
-
-    def more(self):
-        self.p.send_signal(signal.SIGUSR1)
-        assert self.p.stdout.readline().strip() == 'ok'
-
-    def end(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            self.p.wait(10)
-        self.p.stdout.close()
-
-    def __exit__(self, *exc):
-        self.end()
 
 
 class LiveCost(TestCase):

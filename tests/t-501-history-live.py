@@ -2,53 +2,14 @@
 """History of live processes the test controls (tests/child-layout
 --commands): a touch shows in the history and its diff; the history stays
 within --history-bytes under a process that changes constantly."""
-import json
 import os
-import subprocess
 import time
 
 import ptstest
-from ptstest import Daemon, TestCase, main
+from ptstest import CommandChild as Child, Daemon, TestCase, main, wait_for
 
-CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
+CHILD = ptstest.CHILD_LAYOUT
 PG = 4096
-
-
-class Child:
-    """child-layout --commands: one command, one answer line."""
-
-    def __init__(self):
-        self.p = subprocess.Popen([CHILD, '--commands'], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
-        self.pid = json.loads(self.p.stdout.readline())['pid']
-
-    def cmd(self, line):
-        self.p.stdin.write(line + '\n')
-        self.p.stdin.flush()
-        ans = self.p.stdout.readline().strip()
-        return ans
-
-    def close(self):
-        if self.p.poll() is None:
-            try:
-                self.cmd('exit')
-            except (BrokenPipeError, OSError):
-                pass
-            try:
-                self.p.wait(5)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-
-
-def wait_for(fn, what, timeout=15):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError('timed out waiting for ' + what)
 
 
 class LiveHistory(TestCase):

@@ -12,30 +12,18 @@
   POST /api/v1/spaces, the same after a daemon restart; a truncated or
   foreign file is a clear error."""
 import base64
-import json
 import os
 import sqlite3
 import subprocess
 import tempfile
-import time
 
 import ptstest
-from ptstest import Daemon, TestCase, main
+from ptstest import CommandChild as Commands, Daemon, TestCase, main, wait_for
 
-CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
+CHILD = ptstest.CHILD_LAYOUT
 PTSCOPE = os.path.join(ptstest.BUILDDIR, 'ptscope')
 PG = 4096
 MiB = 1 << 20
-
-
-def wait_for(fn, what, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError('timed out waiting for ' + what)
 
 
 def rows(path, sql, args=()):
@@ -63,34 +51,6 @@ def leaves_at(path, gen, lo, hi):
                   for lv, va, k, f in out if lo <= int(va, 16) < hi)
 
 
-class Commands:
-    """child-layout --commands (ours or behind `record --`)."""
-
-    def __init__(self, popen):
-        self.p = popen
-        self.pid = json.loads(self.p.stdout.readline())['pid']
-
-    def cmd(self, line):
-        self.p.stdin.write(line + '\n')
-        self.p.stdin.flush()
-        return self.p.stdout.readline().strip()
-
-    def close(self):
-        if self.p.poll() is None:
-            try:
-                self.cmd('exit')
-            except (BrokenPipeError, OSError, ValueError):
-                pass
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-        for f in (self.p.stdin, self.p.stdout):
-            if f and not f.closed:
-                f.close()
-
-
 class Record(TestCase):
     def setUp(self):
         if not os.path.exists(CHILD):
@@ -116,7 +76,7 @@ class Record(TestCase):
                              stderr=subprocess.PIPE, text=True)
         self.procs.append(p)
         wait_for(lambda: rows(out, 'SELECT 1 FROM generations'),
-                 'the first generation')
+                 'the first generation', 20)
         return p, out
 
     def last_gen(self, path):
@@ -127,12 +87,10 @@ class Record(TestCase):
         def find():
             g = self.last_gen(path)
             return g if g and pred(g) else None
-        return wait_for(find, what)
+        return wait_for(find, what, 20)
 
     def child(self):
-        c = Commands(subprocess.Popen([CHILD, '--commands'],
-                                      stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True))
+        c = Commands()
         self.addCleanup(c.close)
         return c
 

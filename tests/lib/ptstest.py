@@ -345,6 +345,92 @@ class WsClient:
         self.close()
 
 
+CHILD_LAYOUT = os.path.join(BUILDDIR, 'tests', 'child-layout')
+
+
+def wait_for(fn, what, timeout=15):
+    """fn()'s first true value, polled every 50 ms; AssertionError naming
+    what after timeout seconds (scaled by PTS_TIMEOUT_SCALE)."""
+    end = time.monotonic() + timeout * SLOW
+    while time.monotonic() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError('timed out waiting for ' + what)
+
+
+class LayoutChild:
+    """tests/child-layout in its default mode: a layout the test controls,
+    its addresses printed as one JSON line (info, pid, addr()); more()
+    sends SIGUSR1 (it writes more pages and answers "ok")."""
+
+    def __init__(self, *args):
+        self.args = list(args)
+
+    def __enter__(self):
+        if not os.path.exists(CHILD_LAYOUT):
+            raise AssertionError('tests/child-layout is not built')
+        self.p = subprocess.Popen([CHILD_LAYOUT] + self.args,
+                                  stdout=subprocess.PIPE, text=True)
+        self.info = json.loads(self.p.stdout.readline())
+        self.pid = self.info['pid']
+        return self
+
+    def addr(self, name):
+        return int(self.info[name], 16)
+
+    def more(self):
+        self.p.send_signal(signal.SIGUSR1)
+        assert self.p.stdout.readline().strip() == 'ok'
+
+    def end(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            self.p.wait(10)
+        if not self.p.stdout.closed:
+            self.p.stdout.close()
+
+    def __exit__(self, *exc):
+        self.end()
+
+
+class CommandChild:
+    """tests/child-layout --commands: one command line, one answer line.
+    popen: a child already started that speaks it (e.g. behind
+    `ptscope record --`); otherwise one is started."""
+
+    def __init__(self, popen=None):
+        if popen is None:
+            if not os.path.exists(CHILD_LAYOUT):
+                raise AssertionError('tests/child-layout is not built')
+            popen = subprocess.Popen([CHILD_LAYOUT, '--commands'],
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.p = popen
+        self.pid = json.loads(self.p.stdout.readline())['pid']
+
+    def cmd(self, line):
+        self.p.stdin.write(line + '\n')
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def close(self):
+        if self.p.poll() is None:
+            try:
+                self.cmd('exit')
+            except (BrokenPipeError, OSError, ValueError):
+                pass
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        for f in (self.p.stdin, self.p.stdout):
+            if f and not f.closed:
+                f.close()
+
+
 def main():
     """Run the module's tests; exit 1 if one failed or if every test was
     skipped: a test file that cannot run here is a failure, not a skip."""
