@@ -44,6 +44,35 @@ render_zone_thp(struct server *srv, const struct zones_state *zs,
 	}
 }
 
+/* The per-order value of a zone a metric shows. */
+enum zone_value { ZV_FREE_BLOCKS, ZV_FREE_PAGES, ZV_FRAG, ZV_UNUSABLE };
+
+/* One gauge with a sample per zone and order; a fragmentation index of -1
+   (a free block of that order exists) is left out, as the help says. */
+static void
+render_zone_orders(struct strbuf *sb, const struct zones_state *zs,
+    const char *name, const char *help, enum zone_value v)
+{
+	metrics_help(sb, name, "gauge", help);
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone_state *z = &zs->zones[i];
+
+		for (unsigned k = 0; k < zs->orders; k++) {
+			if (v == ZV_FRAG && z->frag_index[k] < 0)
+				continue;
+			strbuf_addf(sb, "%s{node=\"%d\",zone=\"%s\","
+			    "order=\"%u\"} ", name, z->node, z->name, k);
+			if (v == ZV_FREE_BLOCKS || v == ZV_FREE_PAGES)
+				strbuf_addf(sb, "%" PRIu64 "\n",
+				    v == ZV_FREE_PAGES ? z->free_area[k] << k :
+				    z->free_area[k]);
+			else
+				strbuf_addf(sb, "%.3f\n", v == ZV_FRAG ?
+				    z->frag_index[k] : z->unusable[k]);
+		}
+	}
+}
+
 static void
 render_zones(struct server *srv, struct strbuf *sb)
 {
@@ -51,42 +80,18 @@ render_zones(struct server *srv, struct strbuf *sb)
 
 	if (server_live_zones(srv->opt.proc_root, &zs, NULL) < 0)
 		return;
-	metrics_help(sb, "ptscope_zone_free_blocks", "gauge",
+	render_zone_orders(sb, &zs, "ptscope_zone_free_blocks",
 	    "Free blocks of each order in the buddy allocator "
-	    "(/proc/buddyinfo).");
-	for (size_t i = 0; i < zs.nzones; i++)
-		for (unsigned k = 0; k < zs.orders; k++)
-			strbuf_addf(sb, "ptscope_zone_free_blocks{node=\"%d\","
-			    "zone=\"%s\",order=\"%u\"} %" PRIu64 "\n",
-			    zs.zones[i].node, zs.zones[i].name, k,
-			    zs.zones[i].free_area[k]);
-	metrics_help(sb, "ptscope_zone_free_pages", "gauge",
-	    "Free pages of each order (blocks times 2^order).");
-	for (size_t i = 0; i < zs.nzones; i++)
-		for (unsigned k = 0; k < zs.orders; k++)
-			strbuf_addf(sb, "ptscope_zone_free_pages{node=\"%d\","
-			    "zone=\"%s\",order=\"%u\"} %" PRIu64 "\n",
-			    zs.zones[i].node, zs.zones[i].name, k,
-			    zs.zones[i].free_area[k] << k);
-	metrics_help(sb, "ptscope_zone_fragmentation_index", "gauge",
+	    "(/proc/buddyinfo).", ZV_FREE_BLOCKS);
+	render_zone_orders(sb, &zs, "ptscope_zone_free_pages",
+	    "Free pages of each order (blocks times 2^order).", ZV_FREE_PAGES);
+	render_zone_orders(sb, &zs, "ptscope_zone_fragmentation_index",
 	    "Kernel extfrag fragmentation index per order, 0 (failure would "
 	    "be lack of memory) to 1 (fragmentation); absent where a free "
-	    "block of that order exists (the kernel prints -1 there).");
-	for (size_t i = 0; i < zs.nzones; i++)
-		for (unsigned k = 0; k < zs.orders; k++)
-			if (zs.zones[i].frag_index[k] >= 0)
-				strbuf_addf(sb, "ptscope_zone_fragmentation_index{"
-				    "node=\"%d\",zone=\"%s\",order=\"%u\"} %.3f\n",
-				    zs.zones[i].node, zs.zones[i].name, k,
-				    zs.zones[i].frag_index[k]);
-	metrics_help(sb, "ptscope_zone_unusable_index", "gauge",
-	    "Unusable free space index per order (0..1).");
-	for (size_t i = 0; i < zs.nzones; i++)
-		for (unsigned k = 0; k < zs.orders; k++)
-			strbuf_addf(sb, "ptscope_zone_unusable_index{"
-			    "node=\"%d\",zone=\"%s\",order=\"%u\"} %.3f\n",
-			    zs.zones[i].node, zs.zones[i].name, k,
-			    zs.zones[i].unusable[k]);
+	    "block of that order exists (the kernel prints -1 there).",
+	    ZV_FRAG);
+	render_zone_orders(sb, &zs, "ptscope_zone_unusable_index",
+	    "Unusable free space index per order (0..1).", ZV_UNUSABLE);
 	render_zone_thp(srv, &zs, sb);
 	zones_release(&zs);
 }
