@@ -255,8 +255,22 @@ class Boot(DaemonCase):
 
     def test_x86_64_direct_map(self):
         sp, gens = self.boot('x86_64-4l', 4096)
-        self.assertIn('kernel_physical_mapping_init', ''.join(
-            g['caption'] or '' for g in gens))
+        # head_64.S runs before start_kernel(); setup_arch() reserves,
+        # maps the direct map, paging_init(), the APIC mapping at its end
+        order = ['head_64.S', 'early_reserve_memory', 'kernel_physical_mapping_init',
+                 'zone_sizes_init', 'init_apic_mappings', 'memblock_free_all']
+        g = dict(zip(order, self.positions(gens, order)))
+        # the local APIC at APIC_DEFAULT_PHYS_BASE 0xfee00000
+        # (arch/x86/include/asm/apicdef.h), uncached, in the fixmap: the
+        # only mapping in the top 16 MiB (above MODULES_END)
+        st, r = self.d.get_json('/api/v1/spaces/%s/ranges?generation=%d'
+                                % (sp['id'], g['init_apic_mappings']))
+        apic = [x for x in r['ranges'] if int(x['start'], 16) >= 0xffffffffff000000]
+        self.assertEqual(len(apic), 1, r['ranges'])
+        w = self.walk(sp['id'], int(apic[0]['start'], 16))
+        self.assertEqual(int(w['pa'], 16), 0xfee00000)
+        self.assertIn('nocache', w['steps'][-1]['flags'])
+        self.assertEqual(self.free_pages(sp['id'], g['memblock_free_all'] - 1), 0)
         po = 0xffff888000000000   # Documentation/arch/x86/x86_64/mm.rst
         for pa in (0, G + 12345 * 4 * K, 3 * G):
             w = self.walk(sp['id'], po + pa)
@@ -278,6 +292,17 @@ class Boot(DaemonCase):
         w = self.walk(sp['id'], 0xffff0000)     # the vectors page
         self.assertTrue(w['mapped'])
         self.assertIn('user', w['steps'][-1]['flags'])
+        order = ['arm_memblock_init', 'map_lowmem', 'devicemaps_init',
+                 'early_trap_init', 'bootmem_init', 'memblock_free_all']
+        g = dict(zip(order, self.positions(gens, order)))
+        # the DTB read-only at FDT_FIXED_BASE 0xff800000
+        # (arch/arm/include/asm/memory.h), one section
+        self.assertFalse(self.walk(sp['id'], 0xff800000, g['devicemaps_init'] - 1)['mapped'])
+        w = self.walk(sp['id'], 0xff800000 + 4 * K, g['devicemaps_init'])
+        self.assertEqual(w['page_size'], M)
+        self.assertNotIn('write', w['steps'][-1]['flags'])
+        self.assertEqual(self.free_pages(sp['id'], g['memblock_free_all'] - 1), 0)
+        self.assertGreater(self.free_pages(sp['id'], g['memblock_free_all']), 0)
 
     def test_unsupported_arch(self):
         st, body = self.d.post_json('/api/v1/spaces', {

@@ -218,18 +218,20 @@ plan_x86_64(const struct sim_space *sp, struct boot_plan *p)
 	struct boot_step *s;
 
 	image_split(m, &text, &ro);
-	step(p, BK_NOTE, "setup_arch() -> e820__memblock_setup() "
-	    "(arch/x86/kernel/e820.c): memblock_add(RAM 0-0x%" PRIx64 "); "
-	    "memblock_reserve(kernel image 0x%" PRIx64 "-0x%" PRIx64 ")",
-	    end, ks, ks + m->kimage_size);
 	s = step(p, BK_MAP, "head_64.S: early_top_pgt -> level3_kernel_pgt -> "
 	    "level2_kernel_pgt map the image with 2 MiB pages at "
-	    "__START_KERNEL_map + phys_base (_KERNPG_TABLE entries)");
+	    "__START_KERNEL_map + phys_base (_KERNPG_TABLE entries); the "
+	    "kernel's VA - PA offset is __START_KERNEL_map - phys_base");
 	s->va = kva;
 	s->pa = ks;
 	s->size = (m->kimage_size + MB(2) - 1) & ~(MB(2) - 1);
 	s->at = DA_W | DA_X;
 	s->max_leaf = MB(2);
+	step(p, BK_NOTE, "setup_arch() (arch/x86/kernel/setup.c) -> "
+	    "early_reserve_memory(): memblock_reserve(_text.._end = 0x%" PRIx64
+	    "-0x%" PRIx64 "), the first 64 KiB, early_reserve_initrd(); "
+	    "e820__memblock_setup() (arch/x86/kernel/e820.c): memblock_add("
+	    "the E820 RAM 0-0x%" PRIx64 ")", ks, ks + m->kimage_size, end);
 	s = step(p, BK_MAP, "init_mem_mapping() -> kernel_physical_mapping_init() "
 	    "(arch/x86/mm/init_64.c): the direct map at PAGE_OFFSET, "
 	    "phys_pud_init() with 1 GiB pages (X86_FEATURE_GBPAGES) where "
@@ -238,6 +240,17 @@ plan_x86_64(const struct sim_space *sp, struct boot_plan *p)
 	s->pa = m->ram_base;
 	s->size = m->ram_size;
 	s->at = DA_W;
+	step(p, BK_NOTE, "paging_init() (arch/x86/mm/init_64.c) -> "
+	    "zone_sizes_init() -> free_area_init(): ZONE_DMA, ZONE_DMA32 and "
+	    "ZONE_NORMAL exist, with no free pages yet (memblock still owns "
+	    "the memory)");
+	/* FIX_APIC_BASE: the slot the kernel scenario uses too */
+	range(step(p, BK_MAP, "setup_arch() -> init_apic_mappings() "
+	    "(arch/x86/kernel/apic/apic.c) -> set_fixmap_nocache(FIX_APIC_BASE, "
+	    "0xfee00000): the local APIC in the fixmap below FIXADDR_TOP, "
+	    "uncached"), UINT64_C(0xffffffffff5fb000), UINT64_C(0xfee00000),
+	    a->page_size, DA_W | DA_MT_NOCACHE << DA_MT_SHIFT)->pages_only =
+	    true;
 }
 
 static void
@@ -253,8 +266,10 @@ plan_armv7(const struct sim_space *sp, struct boot_plan *p)
 	text = (text + MB(1) - 1) & ~(MB(1) - 1);
 	step(p, BK_NOTE, "arm_memblock_init() (arch/arm/mm/init.c): "
 	    "memblock_add(RAM 0x%" PRIx64 "-0x%" PRIx64 "), PHYS_OFFSET = "
-	    "0x%" PRIx64 "; memblock_reserve(kernel image)", m->ram_base,
-	    m->ram_base + m->ram_size, m->ram_base);
+	    "0x%" PRIx64 "; memblock_reserve(_stext.._end = 0x%" PRIx64
+	    "-0x%" PRIx64 "), the initrd (arm_initrd_init()) and the DTB "
+	    "(early_init_fdt_reserve_self())", m->ram_base,
+	    m->ram_base + m->ram_size, m->ram_base, ks, ks + m->kimage_size);
 	if (ks > m->ram_base) {
 		s = step(p, BK_MAP, "paging_init() -> map_lowmem() "
 		    "(arch/arm/mm/mmu.c): create_mapping(MT_MEMORY_RW) of the "
@@ -282,6 +297,17 @@ plan_armv7(const struct sim_space *sp, struct boot_plan *p)
 	s->size = lowmem - (ks - m->ram_base) - text;
 	s->at = DA_W;
 	s->max_leaf = MB(1);
+	/* the DTB: the boot loader's choice; here the section above the
+	   image */
+	s = step(p, BK_MAP, "paging_init() -> devicemaps_init() "
+	    "(arch/arm/mm/mmu.c): the DTB's section (PA 0x%" PRIx64 ") mapped "
+	    "read-only at FDT_FIXED_BASE 0xff800000, create_mapping("
+	    "MT_MEMORY_RO); it was memblock_reserve()d by arm_memblock_init()",
+	    (ks + m->kimage_size + MB(1) - 1) & ~(MB(1) - 1));
+	s->va = UINT64_C(0xff800000);
+	s->pa = (ks + m->kimage_size + MB(1) - 1) & ~(MB(1) - 1);
+	s->size = MB(1);
+	s->max_leaf = MB(1);
 	s = step(p, BK_MAP, "devicemaps_init() -> early_trap_init(): the "
 	    "vectors page at 0xffff0000 (high vectors), user-readable for "
 	    "the kuser helpers");
@@ -290,6 +316,10 @@ plan_armv7(const struct sim_space *sp, struct boot_plan *p)
 	s->size = a->page_size;
 	s->at = DA_X | DA_USER;
 	s->pages_only = true;
+	step(p, BK_NOTE, "paging_init() -> bootmem_init() (arch/arm/mm/"
+	    "init.c) -> zone_sizes_init() -> free_area_init(): ZONE_NORMAL "
+	    "(lowmem) and ZONE_HIGHMEM exist, with no free pages yet "
+	    "(memblock still owns the memory)");
 }
 
 /*
