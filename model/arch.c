@@ -414,6 +414,23 @@ arch_check_va(const struct arch *a, uint64_t va, struct pts_err *err)
 	    a->user_last, a->kernel_first, a->kernel_last);
 }
 
+int
+arch_table_pos(const struct arch *a, enum pt_level level, uint64_t va,
+    struct pts_err *err)
+{
+	int li = (unsigned)level < PT_NLEVELS ? arch_level_pos(a, level) : -1;
+	int rc;
+
+	if (li < 0)
+		return pts_errf(err, PTS_EINVAL, "bad_level",
+		    "The level '%s' does not exist on %s (folded or unknown).",
+		    (unsigned)level < PT_NLEVELS ? arch_level_name(level) : "?",
+		    a->id);
+	if ((rc = arch_check_va(a, va, err)) != 0)
+		return rc;
+	return li;
+}
+
 /* Mask of the bits the tables translate. */
 static uint64_t
 arch_lin_mask(const struct arch *a)

@@ -93,6 +93,11 @@ bool arch_is_folded(const struct arch *a, enum pt_level lvl);
 /* 0 when va is canonical and inside the user or kernel range, else
    PTS_EINVAL with a sentence naming the valid ranges. */
 int arch_check_va(const struct arch *a, uint64_t va, struct pts_err *err);
+/* The position of level in a->levels[] for a table request at va: the
+   level must exist on a (PTS_EINVAL "bad_level" when folded or unknown)
+   and va pass arch_check_va(); else the negative error code. */
+int arch_table_pos(const struct arch *a, enum pt_level level, uint64_t va,
+    struct pts_err *err);
 bool arch_va_is_user(const struct arch *a, uint64_t va);
 bool arch_va_is_kernel(const struct arch *a, uint64_t va);
 

@@ -102,18 +102,12 @@ hview_tree(const struct hstate *st, enum pt_level level, uint64_t va,
     unsigned depth, struct pt_node **out, struct pts_err *err)
 {
 	const struct arch *a = st->arch;
-	int li = (unsigned)level < PT_NLEVELS ? arch_level_pos(a, level) : -1;
+	int li = arch_table_pos(a, level, va, err);
 	const struct hitem *t;
 	size_t rp = 0;
-	int rc;
 
 	if (li < 0)
-		return pts_errf(err, PTS_EINVAL, "bad_level",
-		    "The level '%s' does not exist on %s (folded or unknown).",
-		    (unsigned)level < PT_NLEVELS ? arch_level_name(level) : "?",
-		    a->id);
-	if ((rc = arch_check_va(a, va, err)) != 0)
-		return rc;
+		return li;
 	if (li == 0) {
 		if ((t = root_for(st, va, &rp)) == NULL)
 			return no_table(level, va, err);

@@ -158,18 +158,12 @@ simview_tree(struct sim_space *sp, enum pt_level level, uint64_t va,
     unsigned depth, struct pt_node **out, struct pts_err *err)
 {
 	const struct arch *a = sp->base.arch;
-	int li = (unsigned)level < PT_NLEVELS ? arch_level_pos(a, level) : -1;
+	int li = arch_table_pos(a, level, va, err);
 	struct sim_table *t;
 	uint64_t lin;
-	int rc;
 
 	if (li < 0)
-		return pts_errf(err, PTS_EINVAL, "bad_level",
-		    "The level '%s' does not exist on %s (folded or unknown).",
-		    (unsigned)level < PT_NLEVELS ? arch_level_name(level) : "?",
-		    a->id);
-	if ((rc = arch_check_va(a, va, err)) != 0)
-		return rc;
+		return li;
 	t = sp->root[simpt_root_of(sp, va)];
 	lin = arch_va_to_lin(a, va);
 	while ((int)t->L < li) {
