@@ -17,7 +17,9 @@ tests exercise the mutated code (2 CPUs shared with other work); a kill by
 a subset is a kill by the whole suite, so the score is a lower bound.
 --full runs the whole make check for every mutation instead.
 --only runs the numbered mutations only (1-based, as printed).
---keep leaves the scratch copy for a look afterwards."""
+--keep leaves the scratch copy for a look afterwards.
+PTS_TIMEOUT_SCALE defaults to 3 here (the tests' deadlines, not their
+assertions, scale with it)."""
 import os
 import shutil
 import subprocess
@@ -155,6 +157,9 @@ def copy_tree(dst):
 
 
 def main(argv):
+    # deadlines (not assertions) grow with PTS_TIMEOUT_SCALE: a round shares
+    # the CPUs with its own builds
+    os.environ.setdefault('PTS_TIMEOUT_SCALE', '3')
     full = '--full' in argv
     keep = '--keep' in argv
     only = None

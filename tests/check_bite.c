@@ -30,6 +30,8 @@
 #include "options.h"
 #include "procfs-maps.h"
 #include "procfs-scan.h"
+#include "procfs-tree.h"
+#include "arch.h"
 #include "pt.h"
 #include "registry.h"
 #include "request.h"
@@ -76,6 +78,9 @@ START_TEST(u64_arguments)
 	/* strtoull takes "-1" as 2^64-1: we must not */
 	ck_assert_int_ne(request_parse_u64("-1", &v), 0);
 	ck_assert_int_ne(request_parse_u64("-0x1", &v), 0);
+	/* nor its optional '+' (C11 7.22.1.4): not a form the API has */
+	ck_assert_int_ne(request_parse_u64("+1", &v), 0);
+	ck_assert_int_ne(request_parse_u64("+0x1", &v), 0);
 	ck_assert_int_ne(request_parse_u64(" 1", &v), 0);
 	ck_assert_int_ne(request_parse_u64("", &v), 0);
 	ck_assert_int_ne(request_parse_u64("1x", &v), 0);
@@ -213,6 +218,57 @@ START_TEST(pread_huge_needs_contiguous_pfns)
 }
 END_TEST
 
+/* Pagemap words of the three pages at 0x400000 (the detail supplier). */
+static int
+three_words(void *ctx, uint64_t va, size_t n, uint64_t *w,
+    struct pts_err *err)
+{
+	(void)ctx;
+	(void)err;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pg = (va - 0x400000) / 4096 + i;
+
+		w[i] = pg == 0 ? BIT(63) | BIT(55) :	/* soft-dirty */
+		    pg == 1 ? BIT(63) | BIT(57) :	/* uffd-wp */
+		    pg == 2 ? BIT(63) | BIT(56) : 0;	/* exclusive */
+	}
+	return 0;
+}
+
+/*
+ * The per-page flags of a pte table come from each page's own pagemap bit
+ * (pagemap.rst: 55 soft-dirty, 56 exclusively mapped, 57 uffd-wp), one
+ * flag each.  A unit test, because a kernel without CONFIG_MEM_SOFT_DIRTY
+ * (this CI's) never sets bit 55 and the live tests cannot see a swap.
+ */
+START_TEST(tree_flags_from_pagemap_bits)
+{
+	struct procfs_vmas l = { 0, 0, NULL };
+	struct procfs_runs r = { 0, 0, NULL };
+	struct procfs_detail d = { .words = three_words };
+	struct procfs_model m;
+	struct pt_node *n = NULL;
+	const uint32_t mine[3] = { PTF_SOFT_DIRTY, PTF_UFFD_WP, PTF_EXCLUSIVE };
+	const uint32_t all = PTF_SOFT_DIRTY | PTF_UFFD_WP | PTF_EXCLUSIVE;
+
+	l.v = calloc(1, sizeof *l.v);
+	l.n = l.cap = 1;
+	l.v[0].start = 0x400000;
+	l.v[0].end = 0x403000;
+	memcpy(l.v[0].perms, "rw-p", 5);
+	procfs_runs_add(&r, 0x400000, 0x403000, PSC_PRESENT);
+	procfs_model_build(&m, arch_find("x86_64-4l"), &l, &r);
+	procfs_runs_release(&r);
+	ck_assert_int_eq(procfs_model_tree(&m, &d, PT_PTE, 0x400000, 1, &n,
+	    NULL), 0);
+	ck_assert_uint_eq(n->nchildren, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(n->children[i].flags & all, mine[i]);
+	pt_node_free(n);
+	procfs_model_release(&m);
+}
+END_TEST
+
 /* A pte table with one page at index 1. */
 static struct pt_node *
 table(uint32_t flags, uint64_t pa)
@@ -251,6 +307,16 @@ START_TEST(delta_flags_and_nothing)
 	ck_assert_uint_eq(ndiff(a, same), 0);
 	/* a change of flags alone is a change */
 	ck_assert_uint_eq(ndiff(a, dirty), 1);
+	/* so is a change of the entry's attributes alone (a VMA renamed) */
+	a->children[0].attrs = strdup("/bin/x");
+	same->children[0].attrs = strdup("/bin/y");
+	ck_assert_uint_eq(ndiff(a, same), 1);
+	free(same->children[0].attrs);
+	same->children[0].attrs = strdup("/bin/x");
+	ck_assert_uint_eq(ndiff(a, same), 0);
+	/* no table before or after (a subscription to a node that does not
+	   exist): no change, and no delta message */
+	ck_assert_uint_eq(ndiff(NULL, NULL), 0);
 	pt_node_free(a);
 	pt_node_free(same);
 	pt_node_free(dirty);
@@ -272,6 +338,7 @@ main(void)
 	tcase_add_test(t, maps_device_numbers);
 	tcase_add_test(t, delta_flags_and_nothing);
 	tcase_add_test(t, pread_huge_needs_contiguous_pfns);
+	tcase_add_test(t, tree_flags_from_pagemap_bits);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

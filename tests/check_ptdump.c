@@ -658,6 +658,13 @@ START_TEST(test_bad_input)
 	    "line 1: unknown size unit 'Q'");
 	BAD("0xffff888000000000-0xffff888000200000  3M  RW NX pte\n",
 	    "line 1: expected the size of");
+	BAD("0xffff888000000000-0xffff888000200000  1M  RW NX pte\n",
+	    "line 1: expected the size of");
+	/* the kernel prints both addresses of a line at one width (note_page()
+	   "0x%0*lx-0x%0*lx"): an 8-digit end 0 after a 16-digit start is not
+	   a 32-bit dump's 2^32 */
+	BAD("0x00000000fffff000-0x00000000  4K  RW NX pte\n",
+	    "line 1: expected the size of 0xfffff000-0x0");
 	/* the kernel prints a range once it has ended (note_page(),
 	   mm/ptdump.c): never one of 0 bytes */
 	BAD(L1 "0xffff888000200000-0xffff888000200000  0K  RW NX pte\n",
