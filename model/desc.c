@@ -2,6 +2,7 @@
 /* desc.c: descriptor encoding and decoding, dispatched per arch family. */
 #include "config.h"
 #include "desc-int.h"
+#include "pt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -154,4 +155,57 @@ desc_table_pa(enum desc_family f, uint64_t e, unsigned page_shift)
 		return desc_long_table_pa(f, e, page_shift);
 	}
 	return 0;
+}
+
+/* The hierarchical permission bits of a table descriptor. */
+uint32_t
+desc_table_denies(enum desc_family f, uint64_t e)
+{
+	uint32_t d = 0;
+
+	switch (f) {
+	case DF_X86_64:
+	case DF_X86_PAE:
+	case DF_X86_32:
+		if (!(e & 0x2))				/* R/W */
+			d |= DESC_DENY_WRITE;
+		if (!(e & 0x4))				/* U/S */
+			d |= DESC_DENY_USER;
+		if (f != DF_X86_32 && (e >> 63))	/* XD */
+			d |= DESC_DENY_EXEC;
+		break;
+	case DF_ARM64:
+	case DF_ARM64_LPA2:
+	case DF_LPAE:
+		if ((e >> 62) & 1)			/* APTable[1] */
+			d |= DESC_DENY_WRITE;
+		if ((e >> 61) & 1)			/* APTable[0] */
+			d |= DESC_DENY_USER;
+		if ((e >> 60) & 1)			/* UXNTable (XNTable) */
+			d |= DESC_DENY_UXN;
+		if ((e >> 59) & 1)			/* PXNTable */
+			d |= DESC_DENY_PXN;
+		break;
+	case DF_RISCV:		/* non-leaf PTEs carry no permissions */
+	case DF_ARMV7:
+		break;
+	}
+	return d;
+}
+
+uint32_t
+desc_apply_denies(uint32_t fl, uint32_t d)
+{
+	bool user = fl & PTF_USER;
+
+	if (d & DESC_DENY_WRITE)
+		fl &= ~(uint32_t)PTF_WRITE;
+	if (d & DESC_DENY_USER)
+		fl &= ~(uint32_t)PTF_USER;
+	if ((d & DESC_DENY_EXEC) ||
+	    (d & (user ? DESC_DENY_UXN : DESC_DENY_PXN)))
+		fl &= ~(uint32_t)PTF_EXEC;
+	if (d & DESC_DENY_PXN)
+		fl |= PTF_PXN;
+	return fl;
 }

@@ -79,6 +79,20 @@ uint32_t desc_decode_flags(enum desc_family, bool block, uint64_t e, uint32_t li
 uint64_t desc_leaf_pa(enum desc_family, bool block, uint64_t e,
     uint32_t linux_pte, unsigned page_shift);
 
+/*
+ * What a table descriptor takes away from every leaf under it (hierarchical
+ * permissions): x86 R/W=0, U/S=0, NX=1; arm64 APTable[1] (no writes),
+ * APTable[0] (no EL0 access), PXNTable, UXNTable.  DESC_DENY_* bits.
+ */
+#define DESC_DENY_WRITE	1u
+#define DESC_DENY_USER	2u
+#define DESC_DENY_PXN	4u	/* no privileged execution */
+#define DESC_DENY_UXN	8u	/* no unprivileged execution */
+#define DESC_DENY_EXEC	16u	/* x86 XD: no execution at all */
+uint32_t desc_table_denies(enum desc_family, uint64_t table_entry);
+/* A leaf's PTF_* flags with the denials of the tables above it applied. */
+uint32_t desc_apply_denies(uint32_t flags, uint32_t denies);
+
 /* Output address a table descriptor holds (armv7-2l: the 4 KiB page). */
 uint64_t desc_table_pa(enum desc_family, uint64_t e, unsigned page_shift);
 

@@ -18,6 +18,7 @@
 #include "ws.h"
 #include "daemon.h"
 #include "sim.h"
+#include "vm.h"
 
 /* Answer with the space object of e (locked here) and drop the ref. */
 static int
@@ -225,6 +226,28 @@ create_recording(struct http_req *rq, struct http_resp *rs,
 	return reply_space(rq, rs, e, 201);
 }
 
+/* Attach to a QEMU guest's gdbstub (and QMP). */
+static int
+create_vm(struct http_req *rq, struct http_resp *rs, const cJSON *body)
+{
+	const char *gdb = get_str(body, "gdb"), *qmp = get_str(body, "qmp");
+	struct pts_err err;
+	struct space *s;
+	struct entry *e;
+
+	if (gdb == NULL)
+		return http_errorf(rs, PTS_EINVAL, "missing_field",
+		    "a vm space needs \"gdb\": the gdbstub's HOST:PORT");
+	if (cJSON_GetObjectItemCaseSensitive(body, "qmp") && !qmp)
+		return http_errorf(rs, PTS_EINVAL, "bad_field",
+		    "\"qmp\" must be a string: a socket path or HOST:PORT");
+	if (vm_space_new(gdb, qmp, &s, &err) < 0)
+		return http_error(rs, &err);
+	if (registry_add(&rq->srv->reg, s, "vm", 0, &e, &err) < 0)
+		return http_error(rs, &err);
+	return reply_space(rq, rs, e, 201);
+}
+
 int
 api_spaces_create(struct http_req *rq, struct http_resp *rs)
 {
@@ -245,6 +268,8 @@ api_spaces_create(struct http_req *rq, struct http_resp *rs)
 		st = create_process(rq, rs, body);
 	else if (!strcmp(kind, "recording"))
 		st = create_recording(rq, rs, body);
+	else if (!strcmp(kind, "vm"))
+		st = create_vm(rq, rs, body);
 	else if (!strcmp(kind, "ptdump")) {
 		text = get_str(body, "text");
 		st = text ? create_dump(rq, rs, text, strlen(text),
@@ -253,8 +278,8 @@ api_spaces_create(struct http_req *rq, struct http_resp *rs)
 		    "a ptdump space needs \"text\": the dump's contents");
 	} else
 		st = http_errorf(rs, PTS_EINVAL, "unknown_kind",
-		    "unknown kind '%.40s': use sim, process, ptdump or "
-		    "recording", kind);
+		    "unknown kind '%.40s': use sim, process, ptdump, "
+		    "recording or vm", kind);
 	cJSON_Delete(body);
 	return st;
 }

@@ -31,7 +31,9 @@ Functions and classes
                               console.  QEMU is killed if the test dies.
         .start()              boot, wait for the ready line (deadline), return self
         .gdb_addr             '127.0.0.1:PORT' of the gdbstub
-        .qmp_path             the QMP unix socket path
+        .qmp_path             the harness's QMP unix socket (one client at
+                              a time: the harness is it)
+        .qmp_spare            a second QMP socket for the program under test
         .qemu_pid             QEMU's process id
         .serial_log           path of the console log
         .find_lines(regex)    every console line so far that matches (Match)
@@ -425,6 +427,9 @@ class Guest:
         self.script = script
         self.dir = tempfile.mkdtemp(prefix='pts-guest-')
         self.qmp_path = os.path.join(self.dir, 'qmp.sock')
+        # a QMP socket takes one client at a time: the harness keeps
+        # qmp_path, the program under test gets its own
+        self.qmp_spare = os.path.join(self.dir, 'qmp-spare.sock')
         self.serial_log = os.path.join(self.dir, 'serial.log')
         self.stderr_log = os.path.join(self.dir, 'qemu.err')
         self.proc = None
@@ -451,6 +456,7 @@ class Guest:
                 '-nodefaults',
                 '-gdb', 'tcp:127.0.0.1:%d' % self.gdb_port,
                 '-qmp', 'unix:%s,server,nowait' % self.qmp_path,
+                '-qmp', 'unix:%s,server,nowait' % self.qmp_spare,
                 *self.extra_args]
 
     def start(self):
