@@ -17,22 +17,26 @@
 #include "procfs-space.h"
 #include "ptdump.h"
 #include "sim.h"
+#include "vm.h"
 #include "strbuf.h"
 
 /* Where a command's space comes from and how to show it. */
 struct cli_args {
 	int pid;
 	const char *sim, *scenario, *node, *depth, *format, *proc_root;
+	const char *gdb, *qmp;
 	unsigned ram_mb;
 	int optind;
 };
 
 static const char dump_usage[] =
-"usage: ptscope dump (--pid N | --sim ARCH [--scenario S] [--ram-mb MB])\n"
+"usage: ptscope dump (--pid N | --sim ARCH [--scenario S] [--ram-mb MB] |\n"
+"                     --gdb HOST:PORT [--qmp PATH|HOST:PORT])\n"
 "                    [--node LEVEL:VA] [--depth D] [--format json|ptdump]\n"
 "                    [--proc-root DIR]\n";
 static const char walk_usage[] =
-"usage: ptscope walk (--pid N | --sim ARCH [--scenario S] [--ram-mb MB])\n"
+"usage: ptscope walk (--pid N | --sim ARCH [--scenario S] [--ram-mb MB] |\n"
+"                     --gdb HOST:PORT [--qmp PATH|HOST:PORT])\n"
 "                    [--proc-root DIR] VA\n";
 static const char zones_usage[] = "usage: ptscope zones [--proc-root DIR]\n";
 static const char arches_usage[] = "usage: ptscope arches\n";
@@ -53,12 +57,21 @@ static const struct cli_opt {
 	{ { "pid", 0, "N", NULL,
 	    "Attach to process <N> through </proc>. Reading another user's "
 	    "process needs CAP_SYS_PTRACE; physical addresses need "
-	    "CAP_SYS_ADMIN. Give exactly one of --pid and --sim." },
+	    "CAP_SYS_ADMIN. Give exactly one of --pid, --sim and --gdb." },
 	  'p', CMD_DUMP | CMD_WALK },
 	{ { "sim", 0, "ARCH", NULL,
 	    "Build a simulated space of architecture <ARCH> (one of the ids "
 	    "*ptscope arches* prints)." },
 	  's', CMD_DUMP | CMD_WALK },
+	{ { "gdb", 0, "HOST:PORT", NULL,
+	    "Read the real page tables of a QEMU guest through its gdbstub "
+	    "(QEMU -gdb tcp:HOST:PORT); the guest is stopped only while its "
+	    "tables are read. See docs/vm.md." },
+	  'g', CMD_DUMP | CMD_WALK },
+	{ { "qmp", 0, "PATH|HOST:PORT", NULL,
+	    "The guest's QMP socket (QEMU -qmp unix:PATH,server,nowait): "
+	    "needed for x86_64 guests, whose CR3 only the monitor shows." },
+	  'q', CMD_DUMP | CMD_WALK },
 	{ { "scenario", 0, "S", "process",
 	    "What the simulated space holds: *empty* (only the root table), "
 	    "*process* (a typical process: text, data, heap, libraries, "
@@ -187,6 +200,8 @@ parse_args(int argc, char **argv, struct cli_args *a, const char **why)
 			a->pid = (int)v;
 			break;
 		case 's': a->sim = optarg; break;
+		case 'g': a->gdb = optarg; break;
+		case 'q': a->qmp = optarg; break;
 		case 'c': a->scenario = optarg; break;
 		case 'r':
 			if (request_parse_u64(optarg, &v) || v > 1u << 20)
@@ -201,8 +216,10 @@ parse_args(int argc, char **argv, struct cli_args *a, const char **why)
 			return *why = "unknown or incomplete option", -1;
 		}
 	}
-	if ((a->pid != 0) == (a->sim != NULL))
-		return *why = "give exactly one of --pid or --sim", -1;
+	if ((a->pid != 0) + (a->sim != NULL) + (a->gdb != NULL) != 1)
+		return *why = "give exactly one of --pid, --sim or --gdb", -1;
+	if (a->qmp && !a->gdb)
+		return *why = "--qmp goes with --gdb", -1;
 	if (a->format && strcmp(a->format, "json") &&
 	    strcmp(a->format, "ptdump"))
 		return *why = "--format is json or ptdump", -1;
@@ -215,6 +232,8 @@ open_space(const struct cli_args *a, struct space **s, struct pts_err *err)
 {
 	if (a->pid)
 		return procfs_space_new(a->proc_root, a->pid, s, err);
+	if (a->gdb)
+		return vm_space_new(a->gdb, a->qmp, s, err);
 	return sim_space_new(a->sim, a->scenario, a->ram_mb, s, err);
 }
 
@@ -262,6 +281,8 @@ space_id(const struct cli_args *a, char *buf, size_t len)
 {
 	if (a->pid)
 		snprintf(buf, len, "pid-%d", a->pid);
+	else if (a->gdb)
+		snprintf(buf, len, "vm");
 	else
 		snprintf(buf, len, "sim");
 	return buf;

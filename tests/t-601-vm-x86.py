@@ -5,6 +5,7 @@ QEMU's own monitor ("info tlb": every present leaf with its PA and NX, U/S,
 R/W bits, read by QEMU from the same tables), and a user-half walk agrees
 with the PFNs a program in the guest reads from its own /proc/self/pagemap.
 """
+import json
 import os
 import re
 import subprocess
@@ -13,7 +14,7 @@ import time
 import unittest
 
 import guest
-from ptstest import Daemon, TestCase, main, SRCDIR, hexs
+from ptstest import Daemon, TestCase, main, SRCDIR, PTSCOPE, hexs
 
 REASON = guest.skip_reason('x86_64')
 KERNEL_FIRST = 0xffff800000000000
@@ -123,6 +124,21 @@ class T(TestCase):
             i = bisect.bisect_right(starts, va) - 1
             self.assertTrue(i >= 0 and spans[i][0] <= va < spans[i][1],
                             hex(va))
+
+    def test_zz_cli_walk(self):
+        """`ptscope walk --gdb --qmp` (run last: the gdbstub and a QMP
+        socket take one client each, so the daemon's space goes first)."""
+        tlb = [t for t in info_tlb(self.g) if t[0] >= KERNEL_FIRST]
+        va, pa, _ = tlb[len(tlb) // 2]
+        st, _, _ = self.d.delete('/api/v1/spaces/%s' % self.sid())
+        self.assertEqual(st, 204)
+        r = subprocess.run([PTSCOPE, 'walk', '--gdb', self.g.gdb_addr,
+                            '--qmp', self.g.qmp_spare, hexs(va + 8)],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        w = json.loads(r.stdout)
+        self.assertEqual(w['pa'], hexs(pa + 8))
+        self.assertEqual(self.g.qmp('query-status')['status'], 'running')
 
     def test_user_walk_matches_pagemap(self):
         deadline = time.time() + 120

@@ -75,12 +75,15 @@ CACHE = os.environ.get('PTS_VM_CACHE', os.path.join(BUILDDIR, 'vm-cache'))
 READY = 'PTS-GUEST-READY'
 
 ARCHES = {
+    # no_timer_check: on a loaded host the kernel's IO-APIC timer check
+    # misses TCG's ticks and panics ("IO-APIC + timer doesn't work!")
     'x86_64': dict(deb='amd64', qemu='qemu-system-x86_64',
                    console='ttyS0', machine=['-M', 'pc'],
+                   append='no_timer_check',
                    cpu='qemu64', boot_timeout=120),
     # pauth-impdef: QEMU's own cheap pointer-auth hash (TCG), same registers
     'arm64': dict(deb='arm64', qemu='qemu-system-aarch64',
-                  console='ttyAMA0', machine=['-M', 'virt'],
+                  console='ttyAMA0', machine=['-M', 'virt'], append='',
                   cpu='max,pauth-impdef=on', boot_timeout=240),
 }
 
@@ -446,8 +449,8 @@ class Guest:
         self.stop()
 
     def command_line(self):
-        cmdline = 'console=%s panic=-1 quiet %s' % (self.spec['console'],
-                                                      self.append)
+        cmdline = 'console=%s panic=-1 quiet %s %s' % (
+            self.spec['console'], self.spec['append'], self.append)
         return [self.spec['qemu'], *self.spec['machine'], '-accel', 'tcg',
                 '-cpu', self.cpu, '-m', str(self.mem_mb), '-smp', '1',
                 '-kernel', kernel(self.arch), '-initrd', self.initrd,
