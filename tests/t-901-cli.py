@@ -336,9 +336,10 @@ class ExitCodes(TestCase):
 
 # The options each command takes, as ptscope(1)'s SYNOPSIS gives them.
 OPTIONS = {
-    'dump': {'pid', 'sim', 'scenario', 'ram-mb', 'node', 'depth', 'format',
-             'proc-root', 'help'},
-    'walk': {'pid', 'sim', 'scenario', 'ram-mb', 'proc-root', 'help'},
+    'dump': {'pid', 'sim', 'gdb', 'qmp', 'scenario', 'ram-mb', 'node',
+             'depth', 'format', 'proc-root', 'help'},
+    'walk': {'pid', 'sim', 'gdb', 'qmp', 'scenario', 'ram-mb', 'proc-root',
+             'help'},
     'zones': {'proc-root', 'help'},
     'arches': {'help'},
     'record': {'pid', 'output', 'interval', 'duration', 'show-physical',
@@ -348,7 +349,9 @@ OPTIONS = {
 SAMPLE = {'pid': NOT_A_PID, 'sim': 'x86_64-4l', 'scenario': 'empty',
           'ram-mb': '64', 'node': 'pgd:0x0', 'depth': '0',
           'format': 'json', 'proc-root': '/proc', 'output': '/nonexistent/x',
-          'interval': '100', 'duration': '1', 'show-physical': None}
+          'interval': '100', 'duration': '1', 'show-physical': None,
+          # nothing listens on port 1: a runtime error, not a usage one
+          'gdb': '127.0.0.1:1', 'qmp': '/nonexistent/qmp.sock'}
 
 
 def help_entries(text):
@@ -380,7 +383,10 @@ class Help(TestCase):
                     args += ['--pid', NOT_A_PID] if name != 'pid' else []
                     args += ['-o', SAMPLE['output']] if name != 'output' \
                         else []
-                if c in ('dump', 'walk') and name not in ('pid', 'sim'):
+                if c in ('dump', 'walk') and name == 'qmp':
+                    args += ['--gdb', SAMPLE['gdb']]
+                elif c in ('dump', 'walk') and name not in ('pid', 'sim',
+                                                            'gdb'):
                     args += ['--sim', 'x86_64-4l']
                 if c == 'walk':
                     args.append('0x1000')
