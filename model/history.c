@@ -179,6 +179,45 @@ history_push(struct history *h, struct hstate *st, const char *caption,
 		drop_oldest(h);
 }
 
+static bool
+space_cannot_change(const struct space *s)
+{
+	return s->ops->refresh == NULL && s->ops->op == NULL;
+}
+
+/* The first generation of a space that cannot change, without its state. */
+static void
+push_deferred(struct history *h, struct space *s, const char *caption)
+{
+	struct hgen *g;
+
+	h->gens = xgrow(h->gens, &h->cap, 1, sizeof *h->gens);
+	g = &h->gens[h->ngens++];
+	memset(g, 0, sizeof *g);
+	g->generation = s->generation;
+	g->time_ms = history_now_ms();
+	g->caption = caption ? xstrdup(caption) : NULL;
+	h->deferred = s;
+	h->last_seen = s->generation;
+}
+
+/* The deferred generation's state, captured now from the space. */
+static int
+capture_deferred(struct history *h, struct pts_err *err)
+{
+	struct hstate *st;
+	int r;
+
+	if ((r = hstate_capture(h->deferred, &st, err)) < 0)
+		return r;
+	for (unsigned l = 0; l < HL_ROOT; l++)
+		h->gens[0].changes += (unsigned)st->l[l].n;
+	h->head = st;
+	h->head_bytes = hstate_bytes(st);
+	h->deferred = NULL;
+	return 0;
+}
+
 int
 history_record(struct history *h, struct space *s, const char *caption,
     struct pts_err *err)
@@ -188,6 +227,10 @@ history_record(struct history *h, struct space *s, const char *caption,
 
 	if (h->ngens && s->generation == h->last_seen)
 		return 0;
+	if (h->ngens == 0 && space_cannot_change(s)) {
+		push_deferred(h, s, caption);
+		return 0;
+	}
 	if ((r = hstate_capture(s, &st, err)) < 0)
 		return r;
 	h->last_seen = s->generation;
@@ -268,6 +311,10 @@ history_state(struct history *h, uint64_t g, const struct hstate **out,
 		    "this space has no generation %" PRIu64 ".", g);
 	}
 	if ((size_t)i == h->ngens - 1) {
+		int r = h->head ? 0 : capture_deferred(h, err);
+
+		if (r < 0)
+			return r;
 		*out = h->head;
 		return 0;
 	}

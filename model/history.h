@@ -56,6 +56,11 @@ struct history {
 	struct hstate *cache;	/* the last state rebuilt, or NULL */
 	uint64_t dropped;	/* generations dropped so far */
 	uint64_t last_seen;	/* space generation last recorded */
+	/* A space that cannot change (no refresh, no op: a ptdump upload):
+	   its one generation is captured only when a diff or ?generation=
+	   asks for it, since the space itself answers for it otherwise (a
+	   4 KiB dump of a page-mapped linear map is millions of entries). */
+	struct space *deferred;
 };
 
 struct history *history_new(const struct arch *, unsigned max_gens,
@@ -73,7 +78,9 @@ void history_push(struct history *, struct hstate *, const char *caption,
 /*
  * With the space locked: capture and push a generation when the space's
  * generation differs from the last one recorded (or nothing was recorded
- * yet).  Returns 0 (also when nothing moved) or the capture's error.
+ * yet).  Returns 0 (also when nothing moved) or the capture's error.  The
+ * one generation of a space that cannot change is captured later, by
+ * history_state(), from the space (which must outlive the history).
  */
 int history_record(struct history *, struct space *, const char *caption,
     struct pts_err *);

@@ -2,8 +2,12 @@
 """History of simulated spaces: every op is one generation with its caption;
 tree, walk, ranges and zones at an old generation equal what was fetched
 then; diff of map, unmap, protect and fork equals what was done; bounds
-(--history N) drop the oldest (410 generation_expired)."""
-from ptstest import Daemon, TestCase, main
+(--history N) drop the oldest (410 generation_expired).  A ptdump upload,
+which cannot change, keeps its one generation as the space itself until a
+diff asks for it."""
+import re
+
+from ptstest import Daemon, TestCase, main, fixture
 
 VA = 0x7f0000000000
 PAGE = 0x1000
@@ -185,6 +189,56 @@ class History(TestCase):
         # the oldest kept still answers: 5 pages were mapped at 6
         r = self.get('/api/v1/spaces/%s/ranges?generation=6' % sid)
         self.assertEqual(sum(x['pages'] for x in r['ranges']), 5)
+
+
+def upload(d, name):
+    with open(fixture('ptdump', name), 'rb') as f:
+        st, sp = d.json('POST', '/api/v1/ptdump', f.read(),
+                        {'Content-Type': 'text/plain', 'X-Ptscope': '1'})
+    assert st == 201, sp
+    return sp['id']
+
+
+def pte_pages(name):
+    """4 KiB pages the dump lists at the pte level (its own text)."""
+    units = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
+    n = 0
+    with open(fixture('ptdump', name)) as f:
+        for line in f:
+            m = re.match(r'0x[0-9a-f]+-0x[0-9a-f]+\s+(\d+)([KMG])\s+PTE\s+\S',
+                         line)
+            if m:
+                n += int(m.group(1)) * units[m.group(2)] // 4096
+    return n
+
+
+class UploadHistory(TestCase):
+    def test_upload_state_taken_when_asked(self):
+        with Daemon() as d:
+            # 4 GiB of the linear map in 4 KiB pages: a state taken at upload
+            # would hold a 128-byte record per pte (docs/api.md, History)
+            name = 'arm64-kernel_page_tables.txt'
+            self.assertGreater(pte_pages(name), 1 << 20)
+            sid = upload(d, name)
+            st, h = d.get_json('/api/v1/spaces/%s/history' % sid)
+            self.assertEqual(st, 200, h)
+            self.assertEqual(len(h['generations']), 1)
+            self.assertLess(h['bytes'], 64 << 10)
+
+            sid = upload(d, 'x86_64-kernel.txt')
+            p = '/api/v1/spaces/%s/' % sid
+            st, h0 = d.get_json(p + 'history')
+            g = h0['generations'][0]['generation']
+            st, df = d.get_json(p + 'diff?from=%d&to=%d' % (g, g))
+            self.assertEqual(st, 200, df)
+            self.assertEqual(df['changes'], [])
+            st, h1 = d.get_json(p + 'history')
+            # taken now: the entries of the dump's tables, held in bytes
+            self.assertGreater(h1['generations'][0]['changes'], 0)
+            self.assertGreater(h1['bytes'], h0['bytes'])
+            st, now = d.get_json(p + 'ranges')
+            st, then = d.get_json(p + 'ranges?generation=%d' % g)
+            self.assertEqual(then['ranges'], now['ranges'])
 
 
 if __name__ == '__main__':
