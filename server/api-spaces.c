@@ -231,9 +231,11 @@ static int
 create_vm(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 {
 	const char *gdb = get_str(body, "gdb"), *qmp = get_str(body, "qmp");
+	const char *memory = get_str(body, "memory");
 	struct pts_err err;
 	struct space *s;
 	struct entry *e;
+	int mem = memory ? vm_memory_parse(memory) : VM_MEMORY_AUTO;
 
 	if (gdb == NULL)
 		return http_errorf(rs, PTS_EINVAL, "missing_field",
@@ -241,7 +243,11 @@ create_vm(struct http_req *rq, struct http_resp *rs, const cJSON *body)
 	if (cJSON_GetObjectItemCaseSensitive(body, "qmp") && !qmp)
 		return http_errorf(rs, PTS_EINVAL, "bad_field",
 		    "\"qmp\" must be a string: a socket path or HOST:PORT");
-	if (vm_space_new(gdb, qmp, &s, &err) < 0)
+	if (mem < 0 || (cJSON_GetObjectItemCaseSensitive(body, "memory") &&
+	    !memory))
+		return http_errorf(rs, PTS_EINVAL, "bad_field",
+		    "\"memory\" is \"auto\", \"host\" or \"gdbstub\"");
+	if (vm_space_new(gdb, qmp, (enum vm_memory)mem, &s, &err) < 0)
 		return http_error(rs, &err);
 	if (registry_add(&rq->srv->reg, s, "vm", 0, &e, &err) < 0)
 		return http_error(rs, &err);

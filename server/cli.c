@@ -233,7 +233,7 @@ open_space(const struct cli_args *a, struct space **s, struct pts_err *err)
 	if (a->pid)
 		return procfs_space_new(a->proc_root, a->pid, s, err);
 	if (a->gdb)
-		return vm_space_new(a->gdb, a->qmp, s, err);
+		return vm_space_new(a->gdb, a->qmp, VM_MEMORY_AUTO, s, err);
 	return sim_space_new(a->sim, a->scenario, a->ram_mb, s, err);
 }
 

@@ -8,13 +8,15 @@ with the PFNs a program in the guest reads from its own /proc/self/pagemap.
 import json
 import os
 import re
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
 import guest
-from ptstest import Daemon, TestCase, main, SRCDIR, PTSCOPE, hexs
+from ptstest import Daemon, TestCase, main, SRCDIR, PTSCOPE, SLOW, hexs
 
 REASON = guest.skip_reason('x86_64')
 KERNEL_FIRST = 0xffff800000000000
@@ -47,6 +49,52 @@ def leaf_sizes(tlb):
     return sizes
 
 
+class Proxy:
+    """Forwards one gdb connection; closes both ends once the client has
+    sent close_after_m 'm' packets."""
+
+    def __init__(self, target):
+        self.target = target
+        self.close_after_m = None
+        self.mreads = 0
+        self.closed = False
+        self.srv = socket.socket()
+        self.srv.bind(('127.0.0.1', 0))
+        self.srv.listen(1)
+        self.addr = '127.0.0.1:%d' % self.srv.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        c, _ = self.srv.accept()
+        host, port = self.target.rsplit(':', 1)
+        q = socket.create_connection((host, int(port)))
+        for s in (c, q):        # one packet at a time, as gdb sends them
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=self._pipe, args=(q, c), daemon=True).start()
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            self.mreads += d.count(b'$m')
+            if self.close_after_m and self.mreads >= self.close_after_m:
+                break
+            q.sendall(d)
+        self.closed = True
+        for s in (c, q, self.srv):
+            s.close()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while True:
+                d = src.recv(65536)
+                if not d:
+                    break
+                dst.sendall(d)
+        except OSError:
+            pass
+
+
 @unittest.skipIf(REASON, REASON or '')
 class T(TestCase):
     @classmethod
@@ -60,6 +108,9 @@ class T(TestCase):
         rd.add_file('/bin/vm-pagemap', prog, 0o755)
         cls.g = guest.Guest('x86_64', initrd=rd,
                             script='/bin/vm-pagemap >/dev/console &')
+        # a third QMP socket: for the space behind the proxy
+        cls.qmp3 = os.path.join(cls.g.dir, 'qmp-3.sock')
+        cls.g.extra_args += ['-qmp', 'unix:%s,server,nowait' % cls.qmp3]
         cls.g.start()
         cls.d = Daemon()
         cls.d.start()
@@ -84,6 +135,64 @@ class T(TestCase):
         self.assertIsNone(self.g.proc.poll())
         st = self.g.qmp('query-status')
         self.assertEqual(st['status'], 'running')      # resumed after reads
+
+    def test_host_memory_reads_never_stop_the_guest(self):
+        """QEMU runs here: guest RAM is read from /proc/QEMU_PID/mem (the
+        pid QEMU's QMP socket names), registers through QMP; QEMU's own
+        STOP events say the guest did not stop for these requests."""
+        mem = self.space['memory']
+        self.assertEqual(mem['source'], 'host')
+        self.assertEqual(mem['qemu_pid'], self.g.qemu_pid)
+        tlb = [t for t in info_tlb(self.g) if t[0] >= KERNEL_FIRST]
+
+        def requests():
+            for va, pa, _ in tlb[::max(1, len(tlb) // 20)][:20]:
+                st, w = self.d.get_json('/api/v1/spaces/%s/walk?va=%s'
+                                        % (self.sid(), hexs(va)))
+                self.assertEqual(w['pa'], hexs(pa))
+            st, t = self.d.get_json('/api/v1/spaces/%s/tree?depth=2'
+                                    % self.sid())
+            self.assertEqual(st, 200)
+            st, r = self.d.get_json('/api/v1/spaces/%s/ranges' % self.sid())
+            self.assertEqual(st, 200)
+            return self.d.get_json('/api/v1/spaces/%s' % self.sid())[1]
+        s, stops = self.g.stops_during(requests)
+        self.assertEqual(stops, 0)
+        self.assertEqual(s['memory']['gdbstub_reads'], 0)
+        self.assertGreater(s['memory']['host_reads'], mem['host_reads'])
+
+    def test_zzz_gdbstub_reads_and_a_stub_lost_mid_read(self):
+        """Memory through the gdbstub stops the guest (QEMU's STOP events
+        count them); a connection that breaks mid-read (a proxy that
+        closes after some reads) makes the space gone and leaves the
+        guest running: QEMU's gdbstub does not resume a guest whose
+        debugger went away, ptscope resumes it through QMP."""
+        st, _, _ = self.d.delete('/api/v1/spaces/%s' % self.sid())
+        self.assertIn(st, (204, 404))       # test_zz_cli_walk deleted it
+        proxy = Proxy(self.g.gdb_addr)
+        (st, s), stops = self.g.stops_during(
+            lambda: self.d.post_json('/api/v1/spaces', {
+                'kind': 'vm', 'gdb': proxy.addr, 'qmp': self.qmp3,
+                'memory': 'gdbstub'}))
+        self.assertEqual(st, 201, s)
+        self.assertEqual(s['memory']['source'], 'gdbstub')
+        self.assertGreaterEqual(stops, 1)
+        self.assertEqual(self.g.qmp('query-status')['status'], 'running')
+        # the next refresh reads every held table again: break it there
+        proxy.close_after_m = proxy.mreads + 5
+        deadline = time.time() + 60 * SLOW
+        while True:
+            st, e = self.d.get_json('/api/v1/spaces/%s/walk?va=0x1000'
+                                    % s['id'])
+            if st != 200 or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(st, 404, e.get('error'))
+        self.assertEqual(e['error']['code'], 'vm_gone')
+        self.assertTrue(proxy.closed)
+        self.assertEqual(self.g.qmp('query-status')['status'], 'running')
+        st, e = self.d.get_json('/api/v1/spaces/%s/tree' % s['id'])
+        self.assertEqual(st, 404, e)
 
     def test_kernel_walks_match_info_tlb(self):
         tlb = [t for t in info_tlb(self.g) if t[0] >= KERNEL_FIRST]

@@ -4,12 +4,14 @@ tables written by this test's own encoder (RISC-V privileged spec 4.3-4.4:
 V R W X U G A D bits 0-7, PPN from bit 10, Svpbmt in 62:61, Svnapot N in
 63), and bad input: no stub, not a gdbstub, not QEMU's, paging off, a stub
 that drops the connection mid-read, a guest that goes away."""
+import json
 import socket
+import subprocess
 import threading
 import time
 
 from gdbdouble import GdbDouble
-from ptstest import Daemon, TestCase, main, hexs
+from ptstest import Daemon, TestCase, main, hexs, PTSCOPE
 
 V, R, W, X, U, G, A, D = (1 << i for i in range(8))
 N = 1 << 63
@@ -112,6 +114,34 @@ class T(TestCase):
             self.assertEqual(t['node']['table_pa'], hexs(ROOT))
             self.assertEqual(t['node']['stats']['tables'], 5)
             self.assertTrue(resumed(dbl))
+        dbl.close()
+
+    def test_reads_are_lazy_and_the_guest_runs_between(self):
+        """`ptscope walk --gdb` reads the tables on the walk's path, `dump
+        --node` the subtree it counts, and nothing else; the guest is
+        stopped only for the reads (the double has no monitor: memory
+        through the stub).  (A daemon's history captures each generation
+        whole, so there every table is read at attach.)"""
+        img, maps = sv39_image()
+        l1u, l0u, l1k, l0k = 0x80002000, 0x80003000, 0x80004000, 0x80005000
+        dbl = GdbDouble(img, SATP)
+        r = subprocess.run([PTSCOPE, 'walk', '--gdb', dbl.addr, '0x10018'],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)['pa'], hexs(0x80400018))
+        self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u})
+        self.assertTrue(dbl.stopped_reads)
+        self.assertTrue(resumed(dbl))
+        dbl.close()
+        dbl = GdbDouble(img, SATP)
+        r = subprocess.run([PTSCOPE, 'dump', '--gdb', dbl.addr, '--node',
+                            'pmd:0xffffffc000000000', '--depth', '0'],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)['node']['stats']['tables'], 2)
+        self.assertEqual(dbl.pages_read, {ROOT, l1k, l0k})
+        self.assertTrue(dbl.stopped_reads)
+        self.assertTrue(resumed(dbl))
         dbl.close()
 
     def test_no_stub(self):

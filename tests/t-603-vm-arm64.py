@@ -75,6 +75,10 @@ class T(TestCase):
                 self.assertEqual(st, 201, s)
                 self.assertEqual(s['arch'], 'arm64-4k-48')
                 self.assertEqual(s['roots']['kernel'], hexs(ttbr1 & OA & ~1))
+                # no QMP: QEMU's pid from the gdbstub's TCP peer, RAM's
+                # host address from the monitor over qRcmd
+                self.assertEqual(s['memory']['source'], 'host', s['memory'])
+                self.assertEqual(s['memory']['qemu_pid'], g.qemu_pid)
                 for va, pa, desc in leaves:
                     st, w = d.get_json('/api/v1/spaces/%s/walk?va=%s'
                                        % (s['id'], hexs(va + 0x10)))
@@ -82,6 +86,11 @@ class T(TestCase):
                     self.assertTrue(w['mapped'], hex(va))
                     self.assertEqual(w['pa'], hexs(pa + 0x10), hex(va))
                     self.assertEqual(w['steps'][-1]['entry'], hexs(desc))
+                st, s = d.get_json('/api/v1/spaces/%s' % s['id'])
+                self.assertEqual(s['memory']['gdbstub_reads'], 0)
+                # stops: the connect's, then one per refresh for TTBRs
+                print('arm64: %d stops, %d us stopped in all' % (
+                    s['stops'], s['stopped_us']))
             self.assertEqual(g.qmp('query-status')['status'], 'running')
 
 

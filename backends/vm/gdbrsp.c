@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
 #include "xalloc.h"
 
 struct gdbrsp {
@@ -259,9 +260,13 @@ gdbrsp_open(const char *hostport, unsigned timeout_ms, struct gdbrsp **out,
 		    "%s does not answer qSupported like a gdbstub.", hostport);
 	}
 	if (rc < 0) {
-		if (err->id[0] && !strcmp(err->id, "vm_disconnected"))
+		if (err->id[0] && !strcmp(err->id, "vm_disconnected")) {
+			char why[sizeof err->msg];	/* not an overlap */
+
+			memcpy(why, err->msg, sizeof why);
 			pts_errf(err, PTS_EIO, "not_a_gdbstub",
-			    "%s is not a gdbstub: %s", hostport, err->msg);
+			    "%.60s is not a gdbstub: %.170s", hostport, why);
+		}
 		gdbrsp_close(g);
 		return rc;
 	}
@@ -312,6 +317,12 @@ bool
 gdbrsp_stopped(const struct gdbrsp *g)
 {
 	return g->stopped;
+}
+
+int
+gdbrsp_fd(const struct gdbrsp *g)
+{
+	return g->fd;
 }
 
 int
@@ -472,6 +483,48 @@ gdbrsp_read_mem(struct gdbrsp *g, uint64_t addr, void *buf, size_t n,
 		addr += (uint64_t)got;
 		n -= (size_t)got;
 	}
+	return 0;
+}
+
+int
+gdbrsp_monitor(struct gdbrsp *g, const char *cmd, char **out,
+    struct pts_err *err)
+{
+	struct strbuf pkt = STRBUF_INIT, txt = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&pkt, "qRcmd,");
+	for (const char *c = cmd; *c; c++)
+		strbuf_addf(&pkt, "%02x", (unsigned char)*c);
+	r = send_packet(g, pkt.buf, err);
+	strbuf_release(&pkt);
+	/* "O<hex>" output packets, then OK (or E NN, or empty: no qRcmd) */
+	while (r == 0 && (r = recv_packet(g, err)) == 0) {
+		const char *p = g->reply;
+
+		if (is_stop_reply(p))
+			continue;
+		if (p[0] == 'O' && p[1] != 'K') {
+			for (p++; p[0] && p[1]; p += 2) {
+				unsigned char b;
+
+				if (unhex(p, &b, 1) != 1)
+					break;
+				strbuf_addf(&txt, "%c", b ? b : ' ');
+			}
+			continue;
+		}
+		if (strcmp(p, "OK") != 0)
+			r = pts_errf(err, PTS_ENOTSUP, "no_monitor",
+			    "The gdbstub at %s runs no monitor commands "
+			    "('%.20s').", g->addr, p);
+		break;
+	}
+	if (r < 0) {
+		strbuf_release(&txt);
+		return r;
+	}
+	*out = txt.buf ? txt.buf : xstrdup("");
 	return 0;
 }
 

@@ -35,6 +35,8 @@ size_t gdbrsp_packet_size(const struct gdbrsp *);
 int gdbrsp_stop(struct gdbrsp *, struct pts_err *);
 int gdbrsp_cont(struct gdbrsp *, struct pts_err *);
 bool gdbrsp_stopped(const struct gdbrsp *);
+/* The connection's socket (to find the process at its other end). */
+int gdbrsp_fd(const struct gdbrsp *);
 
 /* qXfer:features:read of annex into a malloc'd string. */
 int gdbrsp_xfer(struct gdbrsp *, const char *annex, char **out,
@@ -44,6 +46,10 @@ int gdbrsp_read_reg(struct gdbrsp *, unsigned n, uint64_t *v,
     struct pts_err *);
 /* Read n bytes at addr (virtual or, after gdbrsp_phys_mode, physical). */
 int gdbrsp_read_mem(struct gdbrsp *, uint64_t addr, void *buf, size_t n,
+    struct pts_err *);
+/* A monitor command through qRcmd (gdb's "monitor CMD"): its output,
+   malloc'd.  QEMU runs HMP commands this way. */
+int gdbrsp_monitor(struct gdbrsp *, const char *cmd, char **out,
     struct pts_err *);
 /* Qqemu.PhyMemMode:1/0 (QEMU only; PTS_ENOTSUP elsewhere). */
 int gdbrsp_phys_mode(struct gdbrsp *, bool on, struct pts_err *);

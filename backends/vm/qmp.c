@@ -200,6 +200,25 @@ qmp_close(struct qmp *q)
 }
 
 int
+qmp_fd(const struct qmp *q)
+{
+	return q->fd;
+}
+
+int
+qmp_execute(struct qmp *q, const char *name, struct pts_err *err)
+{
+	char json[96];
+	cJSON *msg, *ret;
+	int r;
+
+	snprintf(json, sizeof json, "{\"execute\":\"%.40s\"}\n", name);
+	if ((r = command(q, json, &msg, &ret, err)) == 0)
+		cJSON_Delete(msg);
+	return r;
+}
+
+int
 qmp_hmp(struct qmp *q, const char *cmdline, char **out, struct pts_err *err)
 {
 	cJSON *req = cJSON_CreateObject(), *args, *msg, *ret;

@@ -17,6 +17,11 @@ int qmp_open(const char *where, unsigned timeout_ms, struct qmp **out,
     struct pts_err *);
 void qmp_close(struct qmp *);
 /* A monitor command's text output (malloc'd). */
+/* Run a command without arguments ("cont", "stop") and wait for its
+   return. */
+int qmp_execute(struct qmp *, const char *name, struct pts_err *);
+/* The connection's socket (SO_PEERCRED names QEMU's pid). */
+int qmp_fd(const struct qmp *);
 int qmp_hmp(struct qmp *, const char *cmdline, char **out, struct pts_err *);
 
 #endif

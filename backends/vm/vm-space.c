@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vm-space.c: a QEMU guest's page tables as a space.  A refresh stops the
- * guest, reads the paging registers and every table reachable from the
- * roots (guest-physical reads over the gdbstub), lets the guest run again
- * and keeps that snapshot; trees, walks and ranges are answered from it.
+ * vm-space.c: a QEMU guest's page tables as a space.
+ *
+ * Memory: guest RAM is read from QEMU's own process (/proc/QEMU_PID/mem,
+ * vm-mem.h) when QEMU runs on this host and ptscope may read it: the guest
+ * keeps running.  Otherwise through the gdbstub: the guest is stopped for
+ * as long as one request's reads take and let run at the end of it.
+ * Registers: x86's CR3 comes from the monitor (QMP), which does not stop
+ * the guest; arm64's TTBRs and RISC-V's satp only from the gdbstub, which
+ * needs a stop of a few register reads.
+ * Tables are read lazily (vm-tables.h); a refresh re-reads the registers
+ * and the tables read so far.
  */
 #include "config.h"
 #include "vm.h"
@@ -17,38 +24,29 @@
 #include "desc.h"
 #include "gdbrsp.h"
 #include "qmp.h"
+#include "vm-mem.h"
 #include "vm-regs.h"
+#include "vm-tables.h"
 #include "xalloc.h"
 
 #define VM_TIMEOUT_MS	5000
-#define VM_MAX_TABLES	65536	/* a bound against corrupt or cyclic tables */
-
-struct vm_table {
-	unsigned li;
-	bool kernel;		/* the half whose VAs it maps */
-	uint64_t pa, lin;	/* table address; first linear VA it spans */
-	uint64_t *e;		/* entries as read */
-	struct vm_table **kid;	/* NULL or a child per entry */
-	uint32_t *deny;		/* DESC_DENY_* of the tables above, per entry */
-	struct pt_stats st;
-};
-
-struct vm_snap {
-	struct vm_regs regs;
-	struct vm_table *root[2];
-	unsigned ntables;
-	uint64_t hash;
-};
 
 struct vm_space {
 	struct space base;
 	struct gdbrsp *g;
 	struct qmp *q;
+	struct vm_hostmem *hm;	/* NULL: memory through the gdbstub */
 	struct vm_regmap map;
-	enum desc_family fam;
-	struct vm_snap snap;
+	struct vm_tables vt;
+	struct vm_regs regs;
+	struct vm_table *root[2];	/* [0] user half, [1] kernel half */
+	bool stopped;		/* by us, now */
+	bool lost;		/* the gdbstub connection failed */
+	uint64_t stops, stopped_ns, stub_reads, host_reads;
+	struct timespec stop_t0;
 	double read_ms;
 	char gdb_addr[80], qmp_addr[120];
+	char mem_note[240];	/* why guest RAM is not read from the host */
 };
 
 static double
@@ -60,174 +58,137 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-table_free(struct vm_table *t)
-{
-	free(t->e);
-	free(t->kid);
-	free(t->deny);
-	free(t);
-}
+/* ---- stopping the guest ---------------------------------------------------- */
 
-static void
-tree_free(struct vm_table *t, unsigned entries_of_li[])
-{
-	if (t == NULL)
-		return;
-	if (t->kid)
-		for (unsigned i = 0; i < entries_of_li[t->li]; i++)
-			tree_free(t->kid[i], entries_of_li);
-	table_free(t);
-}
-
-static void
-snap_release(struct vm_space *vs, struct vm_snap *s)
-{
-	unsigned ent[PT_NLEVELS];
-	const struct arch *a = s->regs.arch ? s->regs.arch : vs->base.arch;
-
-	for (unsigned li = 0; a && li < a->nlevels; li++)
-		ent[li] = a->levels[li].entries;
-	for (int r = 0; r < 2; r++)
-		if (s->root[r] && !(r == 1 && s->root[1] == s->root[0]))
-			tree_free(s->root[r], ent);
-	memset(s, 0, sizeof *s);
-}
-
-/* What entry e of a table at li is: table, leaf (block/page) or none. */
-static enum pt_kind
-entry_kind(enum desc_family f, const struct arch *a, unsigned li, uint64_t e)
-{
-	bool last = li + 1 == a->nlevels;
-	bool can_block = a->levels[li].block_size != 0;
-
-	switch (f) {
-	case DF_X86_64:
-		if (!(e & 1))
-			return PT_KIND_NONE;
-		if (last)
-			return PT_KIND_PAGE;
-		return (can_block && (e & 0x80)) ? PT_KIND_BLOCK :
-		    PT_KIND_TABLE;
-	case DF_RISCV:
-		if (!(e & 1))
-			return PT_KIND_NONE;
-		if (e & 0xe)		/* R, W or X: a leaf */
-			return last ? PT_KIND_PAGE : PT_KIND_BLOCK;
-		return last ? PT_KIND_NONE : PT_KIND_TABLE;
-	default:			/* arm64 */
-		if ((e & 3) == 3)
-			return last ? PT_KIND_PAGE : PT_KIND_TABLE;
-		if ((e & 3) == 1 && !last && can_block)
-			return PT_KIND_BLOCK;
-		return PT_KIND_NONE;
-	}
-}
-
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
-/* Read the table at pa (level li) and everything under it. */
 static int
-read_table(struct vm_space *vs, struct vm_snap *s, uint64_t pa, unsigned li,
-    uint64_t lin, bool kernel, uint32_t deny, struct vm_table **out,
-    struct pts_err *err)
+guest_stop(struct vm_space *vs, struct pts_err *err)
 {
-	const struct arch *a = s->regs.arch;
-	const struct arch_level *al = &a->levels[li];
-	struct vm_table *t;
 	int r;
 
-	if (++s->ntables > VM_MAX_TABLES)
-		return pts_errf(err, PTS_EIO, "too_many_tables",
-		    "The guest's tables reach more than %u tables; they are "
-		    "corrupt or the registers were read mid-switch.",
-		    VM_MAX_TABLES);
-	t = xcalloc(1, sizeof *t);
-	t->li = li;
-	t->pa = pa;
-	t->lin = lin;
-	t->kernel = kernel;
-	t->e = xcalloc(al->entries, sizeof *t->e);
-	*out = t;
-	if ((r = gdbrsp_read_mem(vs->g, pa, t->e,
-	    (size_t)al->entries * 8, err)) < 0)
+	if (vs->stopped)
+		return 0;
+	if ((r = gdbrsp_stop(vs->g, err)) < 0) {
+		vs->lost = true;
 		return r;
-	s->hash = fnv(s->hash, &pa, sizeof pa);
-	s->hash = fnv(s->hash, t->e, (size_t)al->entries * 8);
-	t->st.tables = 1;
-	for (unsigned i = 0; i < al->entries; i++) {
-		uint64_t e = t->e[i], clin = lin + ((uint64_t)i << al->shift);
-		enum pt_kind k = entry_kind(vs->fam, a, li, e);
-
-		if (k == PT_KIND_NONE)
-			continue;
-		if (k != PT_KIND_TABLE) {
-			t->st.present_pages += (UINT64_C(1) << al->shift) >>
-			    a->page_shift;
-			if (k == PT_KIND_BLOCK)
-				t->st.blocks++;
-			continue;
-		}
-		if (t->kid == NULL) {
-			t->kid = xcalloc(al->entries, sizeof *t->kid);
-			t->deny = xcalloc(al->entries, sizeof *t->deny);
-		}
-		t->deny[i] = deny | desc_table_denies(vs->fam, e);
-		r = read_table(vs, s, desc_table_pa(vs->fam, e, a->page_shift),
-		    li + 1, clin, kernel, t->deny[i], &t->kid[i], err);
-		if (r < 0)
-			return r;
-		t->st.present_pages += t->kid[i]->st.present_pages;
-		t->st.tables += t->kid[i]->st.tables;
-		t->st.blocks += t->kid[i]->st.blocks;
 	}
+	vs->stopped = true;
+	vs->stops++;
+	clock_gettime(CLOCK_MONOTONIC, &vs->stop_t0);
 	return 0;
 }
 
-/* Stop the guest, read registers and tables, let it run. */
-static int
-snap_read(struct vm_space *vs, struct vm_snap *s, struct pts_err *err)
+/* Let the guest run: through the gdbstub, or, when that connection has
+   failed, the monitor (QEMU's gdbstub does not resume a guest whose
+   debugger went away). */
+static void
+guest_resume(struct vm_space *vs)
 {
-	int r, rc;
-	struct pts_err cerr;
+	struct timespec t;
+	struct pts_err e;
 
-	memset(s, 0, sizeof *s);
-	s->hash = UINT64_C(0xcbf29ce484222325);
-	if ((r = gdbrsp_stop(vs->g, err)) < 0)
+	if (!vs->stopped)
+		return;
+	if (vs->lost || gdbrsp_cont(vs->g, &e) < 0) {
+		vs->lost = true;
+		if (vs->q)
+			(void)qmp_execute(vs->q, "cont", &e);
+	}
+	vs->stopped = false;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	vs->stopped_ns += (uint64_t)((t.tv_sec - vs->stop_t0.tv_sec) *
+	    1000000000LL + (t.tv_nsec - vs->stop_t0.tv_nsec));
+}
+
+/* Guest-physical memory: from the host when mapped, else the gdbstub. */
+static int
+mem_read(void *ctx, uint64_t pa, void *buf, size_t n, struct pts_err *err)
+{
+	struct vm_space *vs = ctx;
+	int gone = 0, r;
+
+	if (vs->hm && vm_hostmem_read(vs->hm, pa, buf, n, &gone) == 0) {
+		vs->host_reads++;
+		return 0;
+	}
+	if (gone)
+		return pts_errf(err, PTS_EIO, "vm_disconnected",
+		    "QEMU (pid %d) has exited.", (int)vm_hostmem_pid(vs->hm));
+	if (vs->lost)
+		return pts_errf(err, PTS_EIO, "vm_disconnected",
+		    "The gdbstub at %s is no longer connected.", vs->gdb_addr);
+	if ((r = guest_stop(vs, err)) < 0)
 		return r;
-	r = vm_regs_read(vs->g, vs->q, &vs->map, &s->regs, err);
-	if (r == 0 && vs->base.arch == NULL)
-		vs->fam = desc_family_of(s->regs.arch);
-	if (r == 0 && vs->base.arch && s->regs.arch != vs->base.arch)
-		r = pts_errf(err, PTS_EIO, "vm_changed",
-		    "The guest's paging mode changed (%s, was %s).",
-		    s->regs.arch->id, vs->base.arch->id);
-	if (r == 0)
-		r = read_table(vs, s, s->regs.root_pa[0], 0, 0, false, 0,
-		    &s->root[0], err);
-	if (r == 0 && s->regs.arch->split_roots)
-		r = read_table(vs, s, s->regs.root_pa[1], 0, 0, true, 0,
-		    &s->root[1], err);
-	else if (r == 0)
-		s->root[1] = s->root[0];
-	/* never leave the guest stopped, whatever happened */
-	rc = gdbrsp_cont(vs->g, r < 0 ? &cerr : err);
-	if (r == 0)
-		r = rc;
-	if (r < 0)
-		snap_release(vs, s);
+	vs->stub_reads++;
+	if ((r = gdbrsp_read_mem(vs->g, pa, buf, n, err)) < 0 &&
+	    !strcmp(err->id, "vm_disconnected"))
+		vs->lost = true;
 	return r;
 }
 
-/* ---- views ------------------------------------------------------------- */
+/* The paging registers; x86's (QMP) without a stop. */
+static int
+regs_read(struct vm_space *vs, struct vm_regs *o, struct pts_err *err)
+{
+	int r;
+
+	if (vs->map.cpu != VM_X86_64 && (r = guest_stop(vs, err)) < 0)
+		return r;
+	r = vm_regs_read(vs->g, vs->q, &vs->map, o, err);
+	if (r < 0 && !strcmp(err->id, "vm_disconnected"))
+		vs->lost = true;
+	/* with guest RAM from the host, the stop ends with the registers */
+	if (vs->hm)
+		guest_resume(vs);
+	return r;
+}
+
+static void
+roots_free(struct vm_space *vs)
+{
+	if (vs->root[1] != vs->root[0])
+		vm_table_free(&vs->vt, vs->root[1]);
+	vm_table_free(&vs->vt, vs->root[0]);
+	vs->root[0] = vs->root[1] = NULL;
+}
+
+/* Half h at the root the registers name: kept and rechecked when its root
+   is the same, else read anew. */
+static int
+half_refresh(struct vm_space *vs, int h, bool *changed, struct pts_err *err)
+{
+	uint64_t pa = vs->regs.root_pa[h];
+
+	if (h == 1 && !vs->base.arch->split_roots) {
+		vs->root[1] = vs->root[0];
+		return 0;
+	}
+	if (vs->root[h] && vs->root[h]->pa == pa)
+		return vm_table_recheck(&vs->vt, vs->root[h], changed, err);
+	/* one root for both halves (x86, RISC-V): root[1] is root[0] */
+	vm_table_free(&vs->vt, vs->root[h]);
+	vs->root[h] = NULL;
+	if (!vs->base.arch->split_roots)
+		vs->root[1] = NULL;
+	*changed = true;
+	return vm_table_read(&vs->vt, pa, 0, 0, h == 1, 0, &vs->root[h], err);
+}
+
+/* A read that found the guest gone: PTS_EGONE (404 vm_gone). */
+static int
+gone_or(struct vm_space *vs, int r, struct pts_err *err)
+{
+	char why[sizeof err->msg];
+
+	if (r < 0 && (!strcmp(err->id, "vm_disconnected") ||
+	    !strcmp(err->id, "qmp_failed"))) {
+		memcpy(why, err->msg, sizeof why);
+		return pts_errf(err, PTS_EGONE, "vm_gone",
+		    "The guest at %.60s has gone: %.160s", vs->gdb_addr, why);
+	}
+	return r;
+}
+
+/* ---- views --------------------------------------------------------------- */
 
 static uint64_t
 t_va(const struct vm_space *vs, const struct vm_table *t, uint64_t lin)
@@ -249,18 +210,24 @@ root_of(const struct vm_space *vs, uint64_t va)
 	const struct arch *a = vs->base.arch;
 
 	return a->split_roots && arch_va_is_kernel(a, va) ?
-	    vs->snap.root[1] : vs->snap.root[0];
+	    vs->root[1] : vs->root[0];
+}
+
+static enum pt_kind
+kind_of(const struct vm_space *vs, const struct vm_table *t, unsigned i)
+{
+	return vm_entry_kind(vs->vt.fam, vs->base.arch, t->li, t->e[i]);
 }
 
 /* Effective flags of leaf i of t (the tables' denials applied). */
 static uint32_t
 leaf_flags(const struct vm_space *vs, const struct vm_table *t, unsigned i,
-    uint32_t deny, char *attrs, size_t n)
+    char *attrs, size_t n)
 {
 	bool block = t->li + 1 < vs->base.arch->nlevels;
 
-	return desc_apply_denies(desc_decode_flags(vs->fam, block, t->e[i], 0,
-	    attrs, n), deny);
+	return desc_apply_denies(desc_decode_flags(vs->vt.fam, block, t->e[i],
+	    0, attrs, n), t->deny);
 }
 
 static uint64_t
@@ -268,28 +235,33 @@ leaf_pa(const struct vm_space *vs, const struct vm_table *t, unsigned i)
 {
 	const struct arch *a = vs->base.arch;
 	bool block = t->li + 1 < a->nlevels;
-
-	uint64_t pa = desc_leaf_pa(vs->fam, block, t->e[i], 0, a->page_shift);
+	uint64_t pa = desc_leaf_pa(vs->vt.fam, block, t->e[i], 0,
+	    a->page_shift);
 
 	/* Svnapot: the codec gives the run's first page; entry i of a 64 KiB
 	   run maps the page at its own offset in the run */
-	if (vs->fam == DF_RISCV && (t->e[i] >> 63))
+	if (vs->vt.fam == DF_RISCV && (t->e[i] >> 63))
 		pa |= (uint64_t)(i & 15) << a->page_shift;
 	return pa;
 }
 
-static struct pt_node *node_build(const struct vm_space *,
-    const struct vm_table *, uint32_t deny, unsigned depth);
-
-static void
-children(const struct vm_space *vs, const struct vm_table *t, uint32_t deny,
-    struct pt_node *n, unsigned depth)
+/* A node of t to depth levels; t is full (every table below it read). */
+static struct pt_node *
+node_build(const struct vm_space *vs, const struct vm_table *t,
+    unsigned depth)
 {
 	const struct arch *a = vs->base.arch;
 	const struct arch_level *al = &a->levels[t->li];
+	struct pt_node *n = pt_node_new(al->level, t_va(vs, t, t->lin),
+	    (uint64_t)al->entries << al->shift, al->entries);
 
+	n->table_pa = t->pa;
+	n->stats = t->st;
+	if (depth == 0)
+		return n;
+	n->expanded = true;
 	for (unsigned i = 0; i < al->entries; i++) {
-		enum pt_kind k = entry_kind(vs->fam, a, t->li, t->e[i]);
+		enum pt_kind k = kind_of(vs, t, i);
 		struct pt_child *c;
 		char attrs[64];
 
@@ -303,129 +275,145 @@ children(const struct vm_space *vs, const struct vm_table *t, uint32_t deny,
 		c->kind = k;
 		if (k == PT_KIND_TABLE) {
 			c->flags = PTF_PRESENT;
-			c->table = node_build(vs, t->kid[i], t->deny[i],
-			    depth - 1);
+			c->table = node_build(vs, t->kid[i], depth - 1);
 			continue;
 		}
-		c->flags = leaf_flags(vs, t, i, deny, attrs, sizeof attrs);
+		c->flags = leaf_flags(vs, t, i, attrs, sizeof attrs);
 		c->attrs = attrs[0] ? xstrdup(attrs) : NULL;
 		c->size = UINT64_C(1) << al->shift;
 		c->pa = leaf_pa(vs, t, i);
 	}
+	return n;
 }
 
-static struct pt_node *
-node_build(const struct vm_space *vs, const struct vm_table *t,
-    uint32_t deny, unsigned depth)
+/* The table of level li covering va, reading the path to it. */
+static int
+table_at(struct vm_space *vs, int li, uint64_t va, struct vm_table **out,
+    struct pts_err *err)
 {
-	const struct arch_level *al = &vs->base.arch->levels[t->li];
-	struct pt_node *n = pt_node_new(al->level, t_va(vs, t, t->lin),
-	    (uint64_t)al->entries << al->shift, al->entries);
+	const struct arch *a = vs->base.arch;
+	struct vm_table *t = root_of(vs, va);
+	uint64_t lin = arch_va_to_lin(a, va);
+	int r;
 
-	n->table_pa = t->pa;
-	n->stats = t->st;
-	if (depth == 0)
-		return n;
-	n->expanded = true;
-	children(vs, t, deny, n, depth);
-	return n;
+	while ((int)t->li < li) {
+		unsigned i = t_index(vs, t, lin);
+		enum pt_kind k = kind_of(vs, t, i);
+
+		if (k != PT_KIND_TABLE)
+			return pts_errf(err, PTS_ENOENT, "no_such_table",
+			    "No %s table covers 0x%" PRIx64 ": %s entry %u "
+			    "is %s.", a->levels[li].name, va,
+			    a->levels[t->li].name, i, k == PT_KIND_NONE ?
+			    "empty" : "a leaf (a block mapping)");
+		if ((r = vm_table_kid(&vs->vt, t, i, &t, err)) < 0)
+			return r;
+	}
+	*out = t;
+	return 0;
 }
 
 static int
 vm_tree(struct space *s, enum pt_level level, uint64_t va, unsigned depth,
     struct pt_node **out, struct pts_err *err)
 {
+	struct pts_err own;
 	struct vm_space *vs = (struct vm_space *)s;
 	const struct arch *a = s->arch;
 	int li = (unsigned)level < PT_NLEVELS ? arch_level_pos(a, level) : -1;
-	const struct vm_table *t;
-	uint32_t deny = 0;
-	uint64_t lin;
-	int rc;
+	struct vm_table *t = NULL;
+	int r;
+
+	if (err == NULL)	/* callers may pass none; reads look at it */
+		err = &own;
 
 	if (li < 0)
 		return pts_errf(err, PTS_EINVAL, "bad_level",
 		    "The level '%s' does not exist on %s (folded or unknown).",
 		    (unsigned)level < PT_NLEVELS ? arch_level_name(level) : "?",
 		    a->id);
-	if ((rc = arch_check_va(a, va, err)) != 0)
-		return rc;
-	t = root_of(vs, va);
-	lin = arch_va_to_lin(a, va);
-	while ((int)t->li < li) {
-		unsigned i = t_index(vs, t, lin);
+	if ((r = arch_check_va(a, va, err)) != 0)
+		return r;
+	/* the node's counts need every table below it */
+	r = table_at(vs, li, va, &t, err);
+	if (r == 0)
+		r = vm_table_fill(&vs->vt, t, err);
+	guest_resume(vs);
+	if (r == 0)
+		*out = node_build(vs, t, depth);
+	return gone_or(vs, r, err);
+}
 
-		if (t->kid == NULL || t->kid[i] == NULL)
-			return pts_errf(err, PTS_ENOENT, "no_such_table",
-			    "No %s table covers 0x%" PRIx64 ": %s entry %u "
-			    "is %s.", arch_level_name(level), va,
-			    a->levels[t->li].name, i,
-			    entry_kind(vs->fam, a, t->li, t->e[i]) ==
-			    PT_KIND_NONE ? "empty" : "a leaf (a block mapping)");
-		deny = t->deny[i];
-		t = t->kid[i];
+/* One step of a walk at table t; *next is the table it leads to. */
+static bool
+walk_step(struct vm_space *vs, struct vm_table *t, uint64_t lin,
+    struct pt_walk *w, unsigned *idx)
+{
+	const struct arch_level *al = &vs->base.arch->levels[t->li];
+	struct pt_walk_step *st = &w->steps[w->nsteps++];
+	unsigned i = t_index(vs, t, lin);
+	enum pt_kind k = kind_of(vs, t, i);
+
+	st->level = al->level;
+	st->shift = al->shift;
+	st->index = i;
+	st->table_pa = t->pa;
+	st->entry_pa = t->pa + (uint64_t)i * 8;
+	st->entry = t->e[i];
+	st->kind = k;
+	*idx = i;
+	if (k == PT_KIND_TABLE) {
+		st->flags = PTF_PRESENT;
+		return true;
 	}
-	*out = node_build(vs, t, deny, depth);
-	return 0;
+	if (k == PT_KIND_NONE) {
+		snprintf(w->reason, sizeof w->reason, "%s entry %u is %s: "
+		    "nothing is mapped at this address.", al->name, i,
+		    t->e[i] ? "not valid" : "empty");
+		return false;
+	}
+	st->flags = leaf_flags(vs, t, i, NULL, 0);
+	st->size = UINT64_C(1) << al->shift;
+	w->mapped = true;
+	w->pa = leaf_pa(vs, t, i) + (lin & (st->size - 1));
+	w->page_size = st->size;
+	snprintf(w->reason, sizeof w->reason, "%s entry %u maps 0x%" PRIx64
+	    " bytes (%s).", al->name, i, st->size,
+	    k == PT_KIND_PAGE ? "a page" : "a block");
+	return false;
 }
 
 static int
 vm_walk(struct space *s, uint64_t va, struct pt_walk *w, struct pts_err *err)
 {
+	struct pts_err own;
 	struct vm_space *vs = (struct vm_space *)s;
 	const struct arch *a = s->arch;
-	const struct vm_table *t;
-	uint32_t deny = 0;
+	struct vm_table *t;
 	uint64_t lin;
-	int rc;
+	unsigned i;
+	int r = 0;
 
-	if ((rc = arch_check_va(a, va, err)) != 0)
-		return rc;
+	if (err == NULL)	/* callers may pass none; reads look at it */
+		err = &own;
+
+	if ((r = arch_check_va(a, va, err)) != 0)
+		return r;
 	memset(w, 0, sizeof *w);
 	w->va = va;
 	w->pa = PT_UNKNOWN;
 	t = root_of(vs, va);
 	lin = arch_va_to_lin(a, va);
-	for (;;) {
-		const struct arch_level *al = &a->levels[t->li];
-		struct pt_walk_step *st = &w->steps[w->nsteps++];
-		unsigned i = t_index(vs, t, lin);
-		enum pt_kind k = entry_kind(vs->fam, a, t->li, t->e[i]);
-
-		st->level = al->level;
-		st->shift = al->shift;
-		st->index = i;
-		st->table_pa = t->pa;
-		st->entry_pa = t->pa + (uint64_t)i * 8;
-		st->entry = t->e[i];
-		st->kind = k;
-		if (k == PT_KIND_TABLE) {
-			st->flags = PTF_PRESENT;
-			deny = t->deny[i];
-			t = t->kid[i];
-			continue;
-		}
-		if (k == PT_KIND_NONE) {
-			snprintf(w->reason, sizeof w->reason, "%s entry %u is "
-			    "%s: nothing is mapped at this address.", al->name,
-			    i, t->e[i] ? "not valid" : "empty");
-			return 0;
-		}
-		st->flags = leaf_flags(vs, t, i, deny, NULL, 0);
-		st->size = UINT64_C(1) << al->shift;
-		w->mapped = true;
-		w->pa = leaf_pa(vs, t, i) + (lin & (st->size - 1));
-		w->page_size = st->size;
-		snprintf(w->reason, sizeof w->reason, "%s entry %u maps 0x%"
-		    PRIx64 " bytes (%s).", al->name, i, st->size,
-		    k == PT_KIND_PAGE ? "a page" : "a block");
-		return 0;
-	}
+	/* only the tables on the path are read */
+	while (r == 0 && walk_step(vs, t, lin, w, &i))
+		r = vm_table_kid(&vs->vt, t, i, &t, err);
+	guest_resume(vs);
+	return gone_or(vs, r, err);
 }
 
 static void
 ranges_add(const struct vm_space *vs, struct pt_ranges *out,
-    const struct vm_table *t, unsigned i, uint32_t deny)
+    const struct vm_table *t, unsigned i)
 {
 	const struct arch *a = vs->base.arch;
 	const struct arch_level *al = &a->levels[t->li];
@@ -433,7 +421,7 @@ ranges_add(const struct vm_space *vs, struct pt_ranges *out,
 	uint64_t start = t_va(vs, t, t->lin + (uint64_t)i * size);
 	struct pt_range *p = out->n ? &out->v[out->n - 1] : NULL;
 	char attrs[64];
-	uint32_t fl = leaf_flags(vs, t, i, deny, attrs, sizeof attrs);
+	uint32_t fl = leaf_flags(vs, t, i, attrs, sizeof attrs);
 
 	if (p && p->end == start && p->level == al->level && p->flags == fl &&
 	    strcmp(p->attrs ? p->attrs : "", attrs) == 0) {
@@ -452,58 +440,86 @@ ranges_add(const struct vm_space *vs, struct pt_ranges *out,
 
 static void
 ranges_table(const struct vm_space *vs, struct pt_ranges *out,
-    const struct vm_table *t, uint32_t deny)
+    const struct vm_table *t)
 {
 	const struct arch *a = vs->base.arch;
 
 	for (unsigned i = 0; i < a->levels[t->li].entries; i++) {
-		enum pt_kind k = entry_kind(vs->fam, a, t->li, t->e[i]);
+		enum pt_kind k = kind_of(vs, t, i);
 
 		if (k == PT_KIND_TABLE)
-			ranges_table(vs, out, t->kid[i], t->deny[i]);
+			ranges_table(vs, out, t->kid[i]);
 		else if (k != PT_KIND_NONE)
-			ranges_add(vs, out, t, i, deny);
+			ranges_add(vs, out, t, i);
 	}
 }
 
 static int
 vm_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 {
+	struct pts_err own;
 	struct vm_space *vs = (struct vm_space *)s;
+	int r;
 
-	(void)err;
+	if (err == NULL)	/* callers may pass none; reads look at it */
+		err = &own;
+
 	memset(out, 0, sizeof *out);
-	ranges_table(vs, out, vs->snap.root[0], 0);
-	if (vs->snap.root[1] != vs->snap.root[0])
-		ranges_table(vs, out, vs->snap.root[1], 0);
+	r = vm_table_fill(&vs->vt, vs->root[0], err);
+	if (r == 0 && vs->root[1] != vs->root[0])
+		r = vm_table_fill(&vs->vt, vs->root[1], err);
+	guest_resume(vs);
+	if (r < 0)
+		return gone_or(vs, r, err);
+	ranges_table(vs, out, vs->root[0]);
+	if (vs->root[1] != vs->root[0])
+		ranges_table(vs, out, vs->root[1]);
 	return 0;
+}
+
+/* ---- refresh ---------------------------------------------------------------- */
+
+/* Registers and the tables read so far, again; *changed when they differ. */
+static int
+reread(struct vm_space *vs, bool *changed, struct pts_err *err)
+{
+	struct vm_regs regs;
+	int r;
+
+	if (vs->lost)
+		return pts_errf(err, PTS_EIO, "vm_disconnected",
+		    "The gdbstub at %s is no longer connected.", vs->gdb_addr);
+	if ((r = regs_read(vs, &regs, err)) < 0)
+		return r;
+	if (regs.arch != vs->base.arch)
+		return pts_errf(err, PTS_EIO, "vm_changed",
+		    "The guest's paging mode changed (%s, was %s).",
+		    regs.arch->id, vs->base.arch->id);
+	vs->regs = regs;
+	if ((r = half_refresh(vs, 0, changed, err)) < 0)
+		return r;
+	return half_refresh(vs, 1, changed, err);
 }
 
 static int
 vm_refresh(struct space *s, struct pts_err *err)
 {
+	struct pts_err own;
 	struct vm_space *vs = (struct vm_space *)s;
-	struct vm_snap n;
 	double t0 = now_s();
+	bool changed = false;
 	int r;
 
-	if ((r = snap_read(vs, &n, err)) < 0) {
-		/* a guest that went away is gone */
-		if (err->id[0] && (!strcmp(err->id, "vm_disconnected") ||
-		    !strcmp(err->id, "qmp_failed")))
-			return pts_errf(err, PTS_EGONE, "vm_gone",
-			    "The guest at %s has gone: %s", vs->gdb_addr,
-			    err->msg);
-		return r;
-	}
+	if (err == NULL)	/* callers may pass none; reads look at it */
+		err = &own;
+
+	r = reread(vs, &changed, err);
+	guest_resume(vs);
+	if (r < 0)
+		return gone_or(vs, r, err);	/* a guest that went away */
 	vs->read_ms = (now_s() - t0) * 1e3;
-	if (n.hash == vs->snap.hash) {
-		snap_release(vs, &n);
-		return 0;
-	}
-	snap_release(vs, &vs->snap);
-	vs->snap = n;
-	s->generation++;
+	if (changed)
+		s->generation++;
 	return 0;
 }
 
@@ -520,13 +536,22 @@ vm_info(struct space *s, struct space_info *si)
 		space_info_null(si, "qmp");
 	space_info_bool(si, "inferred", false);
 	space_info_bool(si, "real_tables", true);
-	space_info_u64(si, "tables", vs->snap.ntables);
-	space_info_hex(si, "roots.user", vs->snap.regs.root_pa[0]);
-	space_info_hex(si, "roots.kernel", vs->snap.regs.root_pa[1]);
-	for (unsigned i = 0; i < vs->snap.regs.nregs; i++) {
-		snprintf(key, sizeof key, "registers.%s",
-		    vs->snap.regs.reg[i].name);
-		space_info_hex(si, key, vs->snap.regs.reg[i].v);
+	space_info_str(si, "memory.source", "%s", vs->hm ? "host" : "gdbstub");
+	if (vs->hm)
+		space_info_u64(si, "memory.qemu_pid",
+		    (uint64_t)vm_hostmem_pid(vs->hm));
+	else
+		space_info_str(si, "memory.note", "%s", vs->mem_note);
+	space_info_u64(si, "memory.host_reads", vs->host_reads);
+	space_info_u64(si, "memory.gdbstub_reads", vs->stub_reads);
+	space_info_u64(si, "stops", vs->stops);
+	space_info_u64(si, "stopped_us", vs->stopped_ns / 1000);
+	space_info_u64(si, "tables", vs->vt.ntables);
+	space_info_hex(si, "roots.user", vs->regs.root_pa[0]);
+	space_info_hex(si, "roots.kernel", vs->regs.root_pa[1]);
+	for (unsigned i = 0; i < vs->regs.nregs; i++) {
+		snprintf(key, sizeof key, "registers.%s", vs->regs.reg[i].name);
+		space_info_hex(si, key, vs->regs.reg[i].v);
 	}
 	space_info_u64(si, "read_us", (uint64_t)(vs->read_ms * 1000));
 }
@@ -536,7 +561,10 @@ vm_free(struct space *s)
 {
 	struct vm_space *vs = (struct vm_space *)s;
 
-	snap_release(vs, &vs->snap);
+	guest_resume(vs);
+	if (vs->base.arch)
+		roots_free(vs);
+	vm_hostmem_close(vs->hm);
 	gdbrsp_close(vs->g);	/* resumes the guest if it is stopped */
 	qmp_close(vs->q);
 	free(vs);
@@ -553,39 +581,150 @@ static const struct space_ops vm_ops = {
 	.free = vm_free,
 };
 
+/* ---- attach ----------------------------------------------------------------- */
+
+/* A monitor command: over QMP when given, else the gdbstub's qRcmd. */
+static int
+monitor(struct vm_space *vs, const char *cmd, char **out, struct pts_err *err)
+{
+	return vs->q ? qmp_hmp(vs->q, cmd, out, err) :
+	    gdbrsp_monitor(vs->g, cmd, out, err);
+}
+
+/* Guest RAM's segments and their host addresses, from the monitor. */
+static int
+ram_segments(struct vm_space *vs, struct vm_seg *seg, unsigned max,
+    unsigned *n, struct pts_err *err)
+{
+	char *txt, cmd[48];
+	int r;
+
+	if ((r = monitor(vs, "info mtree -f", &txt, err)) < 0)
+		return r;
+	*n = vm_mtree_ram(txt, seg, max);
+	free(txt);
+	for (unsigned i = 0; i < *n; i++) {
+		snprintf(cmd, sizeof cmd, "gpa2hva 0x%" PRIx64, seg[i].gpa);
+		if ((r = monitor(vs, cmd, &txt, err)) < 0)
+			return r;
+		if (!vm_gpa2hva_parse(txt, &seg[i].hva))
+			r = pts_errf(err, PTS_ENOTSUP, "no_gpa2hva",
+			    "The monitor does not map guest RAM to host "
+			    "addresses ('%.60s').", txt);
+		free(txt);
+		if (r < 0)
+			return r;
+	}
+	if (*n == 0)
+		return pts_errf(err, PTS_ENOTSUP, "no_mtree",
+		    "The monitor's memory map lists no RAM.");
+	return 0;
+}
+
+/*
+ * Guest RAM from QEMU's process, verified against the root tables' pages
+ * read through the gdbstub now (the guest is stopped).
+ */
+static int
+host_memory(struct vm_space *vs, struct pts_err *err)
+{
+	enum { PG = 4096, NSEG = 32 };
+	unsigned char *pages = xcalloc(2, PG);
+	struct vm_probe pr[2];
+	struct vm_seg seg[NSEG];
+	unsigned np = 0, nseg = 0;
+	int r = ram_segments(vs, seg, NSEG, &nseg, err);
+
+	for (int h = 0; h < 2 && r == 0; h++) {
+		uint64_t pa = vs->regs.root_pa[h] & ~(uint64_t)(PG - 1);
+
+		if (h == 1 && pa == pr[0].gpa)
+			break;
+		pr[np] = (struct vm_probe){ pa, pages + np * PG, PG };
+		r = gdbrsp_read_mem(vs->g, pa, pages + np * PG, PG, err);
+		np++;
+	}
+	if (r == 0)
+		r = vm_hostmem_open(vm_qemu_pid(vs->q ? qmp_fd(vs->q) : -1,
+		    gdbrsp_fd(vs->g)), seg, nseg, pr, np, &vs->hm, err);
+	free(pages);
+	return r;
+}
+
+static int
+attach(struct vm_space *vs, const char *gdb, const char *qmp,
+    enum vm_memory mem, struct pts_err *err)
+{
+	struct pts_err herr;
+	int r;
+
+	if ((r = gdbrsp_open(gdb, VM_TIMEOUT_MS, &vs->g, err)) < 0)
+		return r;
+	vs->stopped = true;	/* QEMU stops the guest when gdb connects */
+	vs->stops = 1;
+	clock_gettime(CLOCK_MONOTONIC, &vs->stop_t0);
+	if (qmp && (r = qmp_open(qmp, VM_TIMEOUT_MS, &vs->q, err)) < 0)
+		return r;
+	if ((r = vm_regmap_probe(vs->g, &vs->map, err)) < 0 ||
+	    (r = gdbrsp_phys_mode(vs->g, true, err)) < 0 ||
+	    (r = vm_regs_read(vs->g, vs->q, &vs->map, &vs->regs, err)) < 0)
+		return r;
+	vs->base.arch = vs->regs.arch;
+	vs->vt = (struct vm_tables){ .arch = vs->regs.arch,
+	    .fam = desc_family_of(vs->regs.arch), .read = mem_read, .ctx = vs };
+	if (mem == VM_MEMORY_GDBSTUB)
+		snprintf(vs->mem_note, sizeof vs->mem_note, "asked for");
+	else if (host_memory(vs, &herr) < 0) {
+		if (mem == VM_MEMORY_HOST)
+			return *err = herr, herr.code;
+		snprintf(vs->mem_note, sizeof vs->mem_note, "%s", herr.msg);
+	}
+	r = vm_table_read(&vs->vt, vs->regs.root_pa[0], 0, 0, false, 0,
+	    &vs->root[0], err);
+	if (r == 0 && vs->base.arch->split_roots)
+		r = vm_table_read(&vs->vt, vs->regs.root_pa[1], 0, 0, true, 0,
+		    &vs->root[1], err);
+	else
+		vs->root[1] = vs->root[0];
+	return r;
+}
+
 int
-vm_space_new(const char *gdb, const char *qmp, struct space **out,
-    struct pts_err *err)
+vm_memory_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return VM_MEMORY_AUTO;
+	if (!strcmp(s, "host"))
+		return VM_MEMORY_HOST;
+	if (!strcmp(s, "gdbstub"))
+		return VM_MEMORY_GDBSTUB;
+	return -1;
+}
+
+int
+vm_space_new(const char *gdb, const char *qmp, enum vm_memory mem,
+    struct space **out, struct pts_err *err)
 {
 	struct vm_space *vs = xcalloc(1, sizeof *vs);
-	double t0;
+	double t0 = now_s();
 	int r;
 
 	vs->base.ops = &vm_ops;
 	snprintf(vs->gdb_addr, sizeof vs->gdb_addr, "%s", gdb);
 	if (qmp)
 		snprintf(vs->qmp_addr, sizeof vs->qmp_addr, "%s", qmp);
-	if ((r = gdbrsp_open(gdb, VM_TIMEOUT_MS, &vs->g, err)) < 0)
-		goto fail;
-	if (qmp && (r = qmp_open(qmp, VM_TIMEOUT_MS, &vs->q, err)) < 0)
-		goto fail;
-	if ((r = vm_regmap_probe(vs->g, &vs->map, err)) < 0 ||
-	    (r = gdbrsp_phys_mode(vs->g, true, err)) < 0)
-		goto fail;
-	if ((r = gdbrsp_cont(vs->g, err)) < 0)	/* it stopped on connect */
-		goto fail;
-	/* the first read names the arch */
-	t0 = now_s();
-	if ((r = snap_read(vs, &vs->snap, err)) < 0)
-		goto fail;
+	r = attach(vs, gdb, qmp, mem, err);
+	if (r < 0 && !strcmp(err->id, "vm_disconnected"))
+		vs->lost = true;
+	guest_resume(vs);	/* never left stopped, whatever happened */
+	if (r < 0) {
+		vm_free(&vs->base);
+		return r;
+	}
 	vs->read_ms = (now_s() - t0) * 1e3;
-	vs->base.arch = vs->snap.regs.arch;
 	vs->base.generation = 1;
 	snprintf(vs->base.label, sizeof vs->base.label, "%s guest at %s",
 	    vs->base.arch->id, gdb);
 	*out = &vs->base;
 	return 0;
-fail:
-	vm_free(&vs->base);
-	return r;
 }

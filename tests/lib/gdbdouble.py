@@ -39,6 +39,8 @@ class GdbDouble:
         self.supported = supported
         self.running = True
         self.stops = self.conts = self.mreads = 0
+        self.pages_read = set()         # 4 KiB pages an 'm' packet touched
+        self.stopped_reads = True       # every 'm' came while stopped
         self.srv = socket.socket()
         self.srv.bind(('127.0.0.1', 0))
         self.srv.listen(4)
@@ -142,6 +144,8 @@ class GdbDouble:
             if self.drop_after_m and self.mreads >= self.drop_after_m:
                 return False
             a, n = (int(x, 16) for x in pkt[1:].split(','))
+            self.pages_read.add(a & ~0xfff)
+            self.stopped_reads &= not self.running
             return self.read(a, min(n, 0x7f8)).hex()
         return ''
 

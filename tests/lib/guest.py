@@ -297,6 +297,7 @@ class Qmp:
             self.sock.settimeout(timeout)
             self.sock.connect(where)
         self.buf = b''
+        self.events = []                  # asynchronous events, as read
         self._read()                      # greeting
         self.command('qmp_capabilities')
 
@@ -320,6 +321,8 @@ class Qmp:
                 return r['return']
             if 'error' in r:
                 raise RuntimeError('QMP %s: %s' % (name, r['error']))
+            if 'event' in r:
+                self.events.append(r['event'])
 
     def hmp(self, cmdline):
         return self.command('human-monitor-command', **{
@@ -590,6 +593,16 @@ class Guest:
             out = [x for x in self.lines[start:self.consumed - 1]
                    if x is not None and 'PTS-DONE""' not in x]
         return int(m.group(1)), out
+
+    def stops_during(self, fn):
+        """(fn(), how often QEMU stopped the guest while fn ran): the STOP
+        events on the harness's own QMP connection (QEMU sends them to
+        every QMP client, in order with the replies)."""
+        self.qmp('query-status')
+        self._qmp.events.clear()
+        r = fn()
+        self.qmp('query-status')
+        return r, self._qmp.events.count('STOP')
 
     def qmp(self, name, **args):
         if self._qmp is None:
