@@ -166,6 +166,7 @@ history_push(struct history *h, struct hstate *st, const char *caption,
 	g->generation = st->generation;
 	g->time_ms = time_ms;
 	g->caption = caption ? xstrdup(caption) : NULL;
+	g->kept = true;
 	if (h->head) {
 		make_delta(g, h->head, st);
 		hstate_free(h->head);
@@ -197,6 +198,7 @@ push_deferred(struct history *h, struct space *s, const char *caption)
 	g->generation = s->generation;
 	g->time_ms = history_now_ms();
 	g->caption = caption ? xstrdup(caption) : NULL;
+	g->kept = true;
 	h->deferred = s;
 	h->last_seen = s->generation;
 }
@@ -218,6 +220,62 @@ capture_deferred(struct history *h, struct pts_err *err)
 	return 0;
 }
 
+/* Bytes a state of s would take, from its root tables' counts: at most
+   every table full, at most one entry per mapped page. */
+static size_t
+estimate_state_bytes(struct space *s)
+{
+	uint64_t roots[2] = { 0, s->arch->kernel_first };
+	unsigned nroots = s->arch->split_roots ? 2 : 1;
+	uint64_t entries = 0, per_table = s->arch->levels[0].entries;
+	size_t item = sizeof(struct hitem) + sizeof(struct hrec_entry) +
+	    sizeof(struct hitem *);
+
+	for (unsigned i = 1; i < s->arch->nlevels; i++)
+		if (s->arch->levels[i].entries > per_table)
+			per_table = s->arch->levels[i].entries;
+	for (unsigned i = 0; i < nroots; i++) {
+		struct pt_node *n = NULL;
+		uint64_t pages, slots;
+
+		if (s->ops->tree(s, s->arch->levels[0].level, roots[i], 0, &n,
+		    NULL) < 0)
+			continue;
+		pages = n->stats.present_pages + n->stats.swapped_pages;
+		slots = n->stats.tables * per_table;
+		entries += (pages < slots ? pages : slots) + n->stats.tables;
+		pt_node_free(n);
+	}
+	return entries > SIZE_MAX / item ? SIZE_MAX : (size_t)entries * item;
+}
+
+/* A generation whose state is over the bound: listed, not kept, and the
+   older ones lose their deltas (they led to a state no longer held). */
+static void
+push_not_kept(struct history *h, struct space *s, const char *caption)
+{
+	struct hgen *g;
+
+	drop_cache(h);
+	for (size_t i = 0; i < h->ngens; i++) {
+		gen_release_delta(&h->gens[i]);
+		h->gens[i].kept = false;
+	}
+	hstate_free(h->head);
+	h->head = NULL;
+	h->head_bytes = 0;
+	h->deferred = NULL;
+	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
+	g = &h->gens[h->ngens++];
+	memset(g, 0, sizeof *g);
+	g->generation = s->generation;
+	g->time_ms = history_now_ms();
+	g->caption = caption ? xstrdup(caption) : NULL;
+	h->last_seen = s->generation;
+	while (over_bounds(h))
+		drop_oldest(h);
+}
+
 int
 history_record(struct history *h, struct space *s, const char *caption,
     struct pts_err *err)
@@ -227,6 +285,11 @@ history_record(struct history *h, struct space *s, const char *caption,
 
 	if (h->ngens && s->generation == h->last_seen)
 		return 0;
+	if (h->max_bytes && s->ops->tree &&
+	    estimate_state_bytes(s) > h->max_bytes) {
+		push_not_kept(h, s, caption);
+		return 0;
+	}
 	if (h->ngens == 0 && space_cannot_change(s)) {
 		push_deferred(h, s, caption);
 		return 0;
@@ -310,6 +373,11 @@ history_state(struct history *h, uint64_t g, const struct hstate **out,
 		return pts_errf(err, PTS_ENOENT, "no_such_generation",
 		    "this space has no generation %" PRIu64 ".", g);
 	}
+	if (!h->gens[i].kept)
+		return pts_errf(err, PTS_EEXPIRED, "generation_not_kept",
+		    "the state at generation %" PRIu64 " (or a newer one) was "
+		    "larger than the history's byte bound (--history-bytes) "
+		    "and was not kept.", g);
 	if ((size_t)i == h->ngens - 1) {
 		int r = h->head ? 0 : capture_deferred(h, err);
 

@@ -13,7 +13,10 @@
  * Bounds: at most max_gens generations and about max_bytes bytes (items
  * held only by the history, the delta arrays, the checkpoint and the last
  * rebuilt state); the oldest generations are dropped first, the newest is
- * always kept.  0 means no bound (recordings, which the file bounds).
+ * always kept.  0 means no bound (recordings, which the file bounds).  A
+ * state whose estimate (from the root tables' counts, before it is taken)
+ * exceeds max_bytes is not taken: its generation is listed with kept
+ * false, and so are the older ones, whose deltas led to it.
  *
  * Locking: the caller holds the space's lock (as for every space op).
  */
@@ -43,6 +46,10 @@ struct hgen {
 	struct hchange *ch;	/* from the generation before; sorted by
 				   (list, key, sub) */
 	size_t bytes;		/* what dropping this delta frees */
+	bool kept;		/* its state can be rebuilt; false when a state
+				   (this one or a newer one) was larger than
+				   the byte bound: then only the generation,
+				   its time and caption are known */
 };
 
 struct history {
@@ -95,6 +102,7 @@ long history_find(const struct history *, uint64_t g);
  */
 int history_state(struct history *, uint64_t g, const struct hstate **out,
     struct pts_err *);
+/* (PTS_EEXPIRED "generation_not_kept" when g's state was over the bound.) */
 
 /* Bytes the history holds now. */
 size_t history_bytes(const struct history *);

@@ -950,6 +950,7 @@ json_history(const char *id, uint64_t generation, const struct history *h)
 		json_iso_time(g->time_ms, when, sizeof when);
 		cJSON_AddStringToObject(x, "time", when);
 		json_add_u64(x, "changes", g->changes);
+		cJSON_AddBoolToObject(x, "kept", g->kept);
 		if (g->caption)
 			cJSON_AddStringToObject(x, "caption", g->caption);
 		else

@@ -429,7 +429,7 @@ static const struct opt_spec opt_table[] = {
 	  set_unsigned, FIELD(history), 0 },
 	{ { "history-bytes", 0, "BYTES", "64M",
 	    "Bytes of history kept per space; the newest generation is "
-	    "always kept." },
+	    "always listed, but a state larger than BYTES is not kept." },
 	  set_size, FIELD(history_bytes), 0 },
 	{ { "open", 0, "FILE", NULL,
 	    "Serve the recording <FILE> (made by *ptscope record*) as a space "

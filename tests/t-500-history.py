@@ -241,5 +241,44 @@ class UploadHistory(TestCase):
             self.assertEqual(then['ranges'], now['ranges'])
 
 
+class ByteBound(TestCase):
+    def test_state_over_the_bound_is_not_taken(self):
+        with Daemon(args=['--history-bytes', '256K']) as d:
+            sid = d.new_sim('x86_64-4l')
+            p = '/api/v1/spaces/%s/' % sid
+
+            def op(**o):
+                st, r = d.op(sid, **o)
+                self.assertIn(st, (200, 201), r)
+
+            op(op='map', va=hex(VA), size='0x1000', prot='rw', page_size='4k')
+            # 4096 ptes: at 128 bytes a record alone, 512 KiB > 256 KiB
+            op(op='map', va=hex(VA + 0x200000), size='0x1000000', prot='rw',
+               page_size='4k')
+            st, h = d.get_json(p + 'history')
+            self.assertEqual([g['kept'] for g in h['generations']],
+                             [False, False, False])
+            self.assertLess(h['bytes'], 256 << 10)
+            st, e = d.get_json(p + 'tree?generation=2')
+            self.assertEqual(st, 410, e)
+            self.assertEqual(e['error']['code'], 'generation_not_kept')
+            # the present generation still answers from the space itself
+            g = h['generations'][-1]['generation']
+            st, r = d.get_json(p + 'ranges?generation=%d' % g)
+            self.assertEqual(st, 200, r)
+            self.assertEqual(sum(x['pages'] for x in r['ranges']), 4097)
+            # back under the bound: kept again, and diffs work from there
+            op(op='unmap', va=hex(VA + 0x200000), size='0x1000000')
+            op(op='protect', va=hex(VA), size='0x1000', prot='r')
+            st, h = d.get_json(p + 'history')
+            self.assertEqual([g['kept'] for g in h['generations']],
+                             [False, False, False, True, True])
+            g4, g5 = (x['generation'] for x in h['generations'][3:])
+            st, df = d.get_json(p + 'diff?from=%d&to=%d' % (g4, g5))
+            self.assertEqual(st, 200, df)
+            self.assertEqual([(c['va'], c['end']) for c in df['changes']],
+                             [(hex(VA), hex(VA + 0x1000))])
+
+
 if __name__ == '__main__':
     main()
