@@ -4,7 +4,9 @@
 // root; the overview's layout card gives PAGE_OFFSET, PHYS_OFFSET,
 // KIMAGE_VADDR and kimage_voffset; a walk of a linear-map address shows
 // PA = VA - PAGE_OFFSET + PHYS_OFFSET, a walk into the image shows
-// __pa_symbol's VA - kimage_voffset; any console error fails.
+// __pa_symbol's VA - kimage_voffset; a boot replay opens with its
+// timeline, each generation captioned as the history says; any console
+// error fails.
 //
 // Expected numbers are derived here, not read from the viewer: arm64
 // PAGE_OFFSET = -(1 << VA_BITS) (arch/arm64/include/asm/memory.h
@@ -144,6 +146,38 @@ const steps = [
 			check(await hw.evaluate(e => e.classList.contains('twin')), `hovering Linux ${i} marks its twin`);
 		}
 		await shot(page, 'armv7-pte-page', true);
+	}],
+	['a boot replay opens with its timeline; every generation shows its kernel function', async () => {
+		await page.goto(base);
+		await page.waitForSelector('body[data-ready=true]', { timeout: 10000 });
+		if (!await page.locator('#picker[open]').count()) await page.click('#open-picker');
+		const before = await page.inputValue('#space-select').catch(() => '');
+		await page.selectOption('#pk-arch', 'riscv-sv39');
+		await page.selectOption('#pk-scenario', 'boot');
+		await page.click('#pk-sim button[type=submit]');
+		await page.waitForFunction(b => document.getElementById('space-select').value !== b, before, { timeout: 10000 });
+		const id = await page.inputValue('#space-select');
+		const gens = (await api(base, 'GET', `/api/v1/spaces/${id}/history`)).json.generations;
+		// the timeline of the new space, at its newest generation
+		await page.waitForFunction(c => {
+			const t = document.getElementById('timeline');
+			return !t.hidden && document.getElementById('tl-caption').textContent.trim() === c;
+		}, gens[gens.length - 1].caption, { timeout: 10000 });
+		check(gens.length >= 8, `the boot replay has its steps: ${gens.length}`);
+		// the newest first (live), then one step back at a time to the first
+		for (let i = gens.length - 1; i >= 0; i--) {
+			if (i < gens.length - 1) {
+				await page.click('#tl-back');
+				await page.waitForFunction(g => {
+					const t = document.getElementById('timeline');
+					return t.dataset.generation === g && !t.dataset.busy;
+				}, String(gens[i].generation), { timeout: 10000 });
+			}
+			eq((await page.textContent('#tl-caption')).trim(), gens[i].caption,
+				`generation ${gens[i].generation}'s caption`);
+			// a step that maps names a kernel function and its file
+			if (i > 0) check(/[a-z_0-9]+\(\)/.test(gens[i].caption), `a function in: ${gens[i].caption}`);
+		}
 	}],
 	['the theme toggle switches to dark and is remembered', async () => {
 		await page.click('#theme-toggle');

@@ -8,6 +8,7 @@
 import * as api from './api.js';
 import { $, h, setKids, big, hex } from './util.js';
 import * as tables from './tables.js';
+import * as timeline from './timeline.js';
 
 let ctx = null;
 let tour = null;	// { def, step, state }
@@ -15,8 +16,10 @@ let tour = null;	// { def, step, state }
 // The helpers a step's action gets.
 function helpers(state) {
 	return {
-		async sim(arch, scenario) {
-			const s = await api.post('/spaces', { kind: 'sim', arch, scenario });
+		async sim(arch, scenario, ramMb) {
+			const body = { kind: 'sim', arch, scenario };
+			if (ramMb) body.ram_mb = ramMb;
+			const s = await api.post('/spaces', body);
 			await ctx.refreshSpaces();
 			await ctx.selectSpace(s.id, 'tables');
 			state.space = s.id;
@@ -30,13 +33,33 @@ function helpers(state) {
 			await ctx.selectSpace(id, 'tables');
 			state.space = id;
 		},
+		// Show the generation of the space's history whose caption holds
+		// text (the boot replay's steps); returns it, caption included.
+		async gen(text) {
+			const hist = await api.get(api.spacePath(state.space, 'history'));
+			const g = (hist.generations || []).find(x => (x.caption || '').includes(text));
+			if (!g) throw new Error(`no generation captioned "${text}"`);
+			await timeline.goTo(g.generation);
+			state.generation = g.generation;
+			state.caption = g.caption;
+			return g;
+		},
+		// The zones' free pages at the generation shown (memblock, then
+		// the buddy allocator), for the panel.
+		async zones() {
+			const z = await api.get(api.spacePath(state.space, 'zones') +
+				(state.generation ? '?generation=' + state.generation : ''));
+			state.zones = (z.nodes || []).flatMap(n => n.zones || []).map(x => ({ name: x.name, free: Number(x.free_pages) }));
+			return state.zones;
+		},
 		async table(spec, highlight) {
 			ctx.go('tables', { node: spec });
 			await tables.open(spec);
-			const r = await api.get(api.spacePath(state.space, 'tree') + '?node=' + encodeURIComponent(spec));
+			const r = await api.get(api.spacePath(state.space, 'tree') + '?node=' + encodeURIComponent(spec) +
+				(state.generation ? '&generation=' + state.generation : ''));
 			const idx = highlight ? highlight(r.node.children || [], r.node) : [];
 			tables.highlight(idx);
-			state.highlighted = { node: `${r.node.level}:${r.node.va}`, indices: idx };
+			state.highlighted = { node: `${r.node.level}:${r.node.va}`, indices: idx, generation: state.generation || null };
 			return r.node;
 		},
 		async walk(va) {
@@ -74,7 +97,7 @@ export const TOURS = [
 			await t.table('pgd:0x0', cs => cs.filter(c => c.index === Number((big(first.start) >> 30n) & 511n)).map(c => c.index));
 		  } },
 	] },
-	{ id: 'arm64-linear', title: 'arm64 paging_init: the linear map and the kernel image', steps: [
+	{ id: 'arm64-linear', title: 'arm64: the linear map and the kernel image', steps: [
 		{ text: 'An arm64 kernel, 4 KiB pages, 48-bit VA. The kernel half (TTBR1_EL1) opens here: the highlighted L0 entry covers the linear map at PAGE_OFFSET = 0xffff000000000000.',
 		  run: async t => {
 			const s = await t.sim('arm64-4k-48', 'kernel');
@@ -89,6 +112,55 @@ export const TOURS = [
 		  run: async t => t.walk('0xffff000000200000') },
 		{ text: 'The kernel image is mapped on its own at KIMAGE_VADDR; its PA is VA − kimage_voffset (__pa_symbol).',
 		  run: async t => t.walk(hex(big(t.state.s.layout.kimage_vaddr) + 0x10000n)) },
+	] },
+	{ id: 'arm64-boot', title: 'arm64 paging_init, generation by generation (the boot replay)', steps: [
+		{ text: 'The boot replay: an arm64 machine with 4 GiB of RAM at 0x40000000 starts with empty tables, and each generation of its history is one step of the kernel\'s early memory setup (the timeline above steps through them; the caption names the kernel function and file). First head.S: early_map_kernel() maps the kernel image at KIMAGE_VADDR in the early tables, in 2 MiB blocks (highlighted), still writable and executable. kimage_voffset is KIMAGE_VADDR minus the image\'s physical address: __pa_symbol() subtracts it.',
+		  run: async t => {
+			const s = await t.sim('arm64-4k-48', 'boot', 4096);
+			t.state.s = s;
+			await t.gen('early_map_kernel');
+			await t.table('pmd:' + s.layout.kimage_vaddr, cs => cs.filter(c => c.kind === 'block').map(c => c.index));
+		  } },
+		{ text: 'setup_arch() → early_fixmap_init() hooks the fixmap\'s own tables in, and setup_machine_fdt() → fixmap_remap_fdt() maps the device tree read-only in 4 KiB pages at FIX_FDT (highlighted). Its memory is memblock_reserve()d: until the buddy allocator exists, memblock is the kernel\'s only allocator.',
+		  run: async t => {
+			const g = await t.gen('fixmap_remap_fdt');
+			const va = /FIX_FDT (0x[0-9a-f]+)/.exec(g.caption)[1];
+			await t.table('pte:' + va, cs => cs.filter(c => c.va !== undefined && big(c.va) >= big(va) && c.kind !== 'none').map(c => c.index));
+		  } },
+		{ text: 'arm64_memblock_init() has put the RAM in memblock and reserved the image, the DTB and the initrd (a generation with no table change). Now paging_init() → map_kernel() builds swapper_pg_dir: map_kernel_segment() gives each segment its permissions — text read-only and executable (highlighted), rodata read-only, .data and .bss writable but never executable (PXN/UXN). The simulator draws swapper_pg_dir over the early tables.',
+		  run: async t => {
+			await t.gen('map_kernel_segment(_data');
+			await t.table('pmd:' + t.state.s.layout.kimage_vaddr, cs => cs.filter(c => c.kind === 'block' && (c.flags || []).includes('exec')).map(c => c.index));
+		  } },
+		{ text: 'map_mem() → __map_memblock() → __create_pgd_mapping() → alloc_init_pud(): wherever the VA, the PA and the size left allow it, one 1 GiB block straight in the PUD table (highlighted). RAM base and size decide: 4 GiB from 0x40000000 leaves three aligned GiBs once the image is cut out.',
+		  run: async t => {
+			await t.gen('the RAM above the image');
+			await t.table('pud:' + t.state.s.layout.page_offset, cs => cs.filter(c => c.kind === 'block').map(c => c.index));
+		  } },
+		{ text: 'The first GiB holds the image, so alloc_init_pud() made a table: alloc_init_cont_pmd() sets the Contiguous bit on runs of 16 aligned 2 MiB blocks (32 MiB, one TLB entry; highlighted), init_pmd() plain 2 MiB blocks elsewhere, and alloc_init_cont_pte() would go down to pages.',
+		  run: async t => {
+			await t.table('pmd:' + t.state.s.layout.page_offset, cs => cs.filter(c => (c.flags || []).includes('cont')).map(c => c.index));
+		  } },
+		{ text: 'Last in map_mem(): the image\'s own linear alias, mapped with NO_CONT_MAPPINGS — plain 2 MiB blocks (highlighted), so that parts of it can later be made read-only without breaking a contiguous run. Then cpu_replace_ttbr1() switches TTBR1 to swapper_pg_dir.',
+		  run: async t => {
+			await t.gen('the linear alias of the image');
+			const lay = t.state.s.layout;
+			const lo = big(lay.page_offset) + big(lay.kimage_pa) - big(t.state.s.ram_base);
+			const hi = lo + big(lay.kimage_size);
+			await t.table('pmd:' + lay.page_offset, cs => cs.filter(c => c.kind === 'block' && big(c.va) >= lo && big(c.va) < hi).map(c => c.index));
+		  } },
+		{ text: 'setup_arch() → bootmem_init() → zone_sizes_init() → free_area_init(): the zones exist now, but every one has 0 free pages (listed below, from the API at this generation): memblock, not the buddy allocator, still owns all memory. The tables are the final ones already.',
+		  run: async t => {
+			await t.gen('bootmem_init');
+			await t.zones();
+			await t.table(t.state.s.root_kernel, cs => cs.filter(c => c.kind === 'table').map(c => c.index));
+		  } },
+		{ text: 'Much later, start_kernel() → mm_core_init() → mem_init() → memblock_free_all(): memblock hands every free page to the buddy allocator and the zones fill up (below). A walk into the linear map: PA = VA − PAGE_OFFSET + PHYS_OFFSET, what __pa() computes.',
+		  run: async t => {
+			await t.gen('memblock_free_all');
+			await t.zones();
+			await t.walk(hex(big(t.state.s.layout.page_offset) + 0x40001000n));
+		  } },
 	] },
 	{ id: 'armv7', title: 'ARMv7: two hardware tables in one Linux pgd entry', steps: [
 		{ text: 'ARMv7\'s first-level table has 4096 entries of 1 MiB; Linux pairs them, so its pgd has 2048 entries of 2 MiB, each holding two hardware descriptors (sections 2n and 2n+1). The highlighted entry points at the process\'s pte page.',
@@ -171,6 +243,7 @@ async function goStep(k) {
 	if (!tour || k < 0 || k >= tour.def.steps.length) return;
 	tour.step = k;
 	const st = tour.def.steps[k];
+	delete tour.state.zones;
 	draw('running');
 	try {
 		await st.run(helpers(tour.state));
@@ -188,6 +261,10 @@ function draw(status, err) {
 		h('h3', {}, def.title),
 		h('p', { class: 'hint', id: 'tour-pos' }, `Step ${step + 1} of ${def.steps.length}`),
 		h('p', { id: 'tour-text', dataset: { status } }, st.text),
+		tour.state.caption && status !== 'running' ? h('p', { id: 'tour-kernel', class: 'tour-kernel' },
+			h('span', { class: 'hint' }, `Generation ${tour.state.generation}: `), tour.state.caption) : null,
+		tour.state.zones && status !== 'running' ? h('p', { id: 'tour-zones', class: 'hint' }, 'Free pages per zone at this generation: ' +
+			tour.state.zones.map(z => `${z.name} ${z.free}`).join(', ')) : null,
 		err ? h('p', { class: 'error' }, 'This step failed: ' + (err.message || err)) : null,
 		h('div', { class: 'actions' },
 			h('button', { type: 'button', id: 'tour-prev', disabled: step === 0 || status === 'running', onclick: () => goStep(step - 1) }, 'Back'),
@@ -197,6 +274,8 @@ function draw(status, err) {
 	$('learn').dataset.tour = def.id;
 	$('learn').dataset.step = String(step);
 	$('learn').dataset.status = status;
+	if (tour.state.generation) $('learn').dataset.generation = String(tour.state.generation);
+	else delete $('learn').dataset.generation;
 }
 
 function endTour() {
