@@ -87,6 +87,13 @@ class Boot(DaemonCase):
         # memblock owns the memory until memblock_free_all
         self.assertEqual(self.free_pages(sp['id'], g['memblock_free_all'] - 1), 0)
         self.assertGreater(self.free_pages(sp['id'], g['memblock_free_all']), 0)
+        # start_kernel() calls mm_core_init() (6.4's name for mm_init())
+        # after setup_arch(); it builds the zonelists before mem_init()
+        last = gens[-1]['caption']
+        for w in ('start_kernel()', 'mm_core_init()', 'mm_init()',
+                  'build_all_zonelists()', 'mem_init()'):
+            self.assertIn(w, last)
+        self.assertLess(last.index('build_all_zonelists'), last.index('memblock_free_all'))
         # KIMAGE_VADDR = MODULES_END = _PAGE_END(VA_BITS_MIN) + SZ_2G
         # (arch/arm64/include/asm/memory.h); the captions give its value
         # and kimage_voffset = KIMAGE_VADDR - PA of the image

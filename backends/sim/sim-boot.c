@@ -463,9 +463,13 @@ boot_plan(const struct sim_space *sp, struct boot_plan *p)
 		plan_riscv(sp, p);
 	else
 		return 0;
-	step(p, BK_FREE_ALL, "start_kernel() -> mm_core_init() -> mem_init() "
-	    "-> memblock_free_all() (mm/memblock.c): every free memblock page "
-	    "goes to the buddy allocator; the zones fill up");
+	/* mm_core_init() (mm/mm_init.c) is Linux 6.4's name for mm_init();
+	   it calls build_all_zonelists() first */
+	step(p, BK_FREE_ALL, "start_kernel() (init/main.c), after setup_arch() "
+	    "returned -> mm_core_init() (mm/mm_init.c; mm_init() before Linux "
+	    "6.4): build_all_zonelists(), then mem_init() -> memblock_free_all() "
+	    "(mm/memblock.c): every free memblock page goes to the buddy "
+	    "allocator; the zones fill up");
 	return p->n;
 }
 

@@ -155,7 +155,7 @@ export const TOURS = [
 			await t.zones();
 			await t.table(t.state.s.root_kernel, cs => cs.filter(c => c.kind === 'table').map(c => c.index));
 		  } },
-		{ text: 'Much later, start_kernel() → mm_core_init() → mem_init() → memblock_free_all(): memblock hands every free page to the buddy allocator and the zones fill up (below). A walk into the linear map: PA = VA − PAGE_OFFSET + PHYS_OFFSET, what __pa() computes.',
+		{ text: 'Much later, once setup_arch() has returned, start_kernel() → mm_core_init() (mm_init() before Linux 6.4) → build_all_zonelists(), then mem_init() → memblock_free_all(): memblock hands every free page to the buddy allocator and the zones fill up (below). A walk into the linear map: PA = VA − PAGE_OFFSET + PHYS_OFFSET, what __pa() computes.',
 		  run: async t => {
 			await t.gen('memblock_free_all');
 			await t.zones();
