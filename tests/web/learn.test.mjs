@@ -31,7 +31,11 @@ async function walkTo(va) {
 	await page.click('#tab-walk');
 	await page.fill('#walk-va', va);
 	await page.click('#walk-form button[type=submit]');
-	await page.waitForSelector('#walk-pa', { timeout: 5000 });
+	// this walk's answer, not the one an earlier step left on screen
+	await page.waitForFunction(v => {
+		const r = document.getElementById('walk-result');
+		return r && r.textContent.startsWith(v + ' →') && document.getElementById('walk-pa');
+	}, va, { timeout: 5000 });
 }
 
 const steps = [

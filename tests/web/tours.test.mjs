@@ -49,6 +49,8 @@ async function checkGeneration(label) {
 	check(g && g.caption, `${label}: generation ${gen} has a caption`);
 	const shown = await page.textContent('#tour-kernel');
 	check(shown.includes(g.caption), `${label}: the panel shows generation ${gen}'s caption`);
+	eq(await page.getAttribute('#timeline', 'data-generation'), gen, `${label}: the timeline shows generation ${gen}`);
+	eq((await page.textContent('#tl-caption')).trim(), g.caption, `${label}: the timeline's caption`);
 	if (await page.locator('#tour-zones').count()) {
 		const z = await api(base, 'GET', `/api/v1/spaces/${space}/zones?generation=${gen}`);
 		const want = z.json.nodes.flatMap(n => n.zones).map(x => `${x.name} ${Number(x.free_pages)}`).join(', ');
