@@ -3,6 +3,7 @@
    trees, walks, ranges, regions, op results, zones, errors). */
 #include "config.h"
 #include "json.h"
+#include "kcompare.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -1021,4 +1022,76 @@ json_set_generation(cJSON *o, uint64_t g)
 {
 	cJSON_ReplaceItemInObjectCaseSensitive(o, "generation",
 	    cJSON_CreateNumber((double)g));
+}
+
+/* ---- compare ---------------------------------------------------------- */
+
+static cJSON *
+kfacts_json(const struct arch *a, const struct kfacts *f)
+{
+	cJSON *o = cJSON_CreateObject(), *lm, *lb, *arr;
+
+	lm = cJSON_AddObjectToObject(o, "linear_map");
+	json_add_hex(lm, "va", f->linear_va);
+	json_add_hex(lm, "pa", f->linear_pa);
+	json_add_hex(lm, "bytes", f->linear_bytes);
+	lb = cJSON_AddObjectToObject(lm, "level_bytes");
+	for (unsigned li = 0; li < a->nlevels; li++)
+		json_add_hex(lb, arch_level_name(a->levels[li].level),
+		    f->level_bytes[a->levels[li].level]);
+	arr = cJSON_AddArrayToObject(o, "region_bases");
+	for (unsigned i = 0; i < f->nslots; i++) {
+		char va[24];
+
+		snprintf(va, sizeof va, "0x%" PRIx64, f->slot_va[i]);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(va));
+	}
+	arr = cJSON_AddArrayToObject(o, "leaf_flags");
+	for (unsigned i = 0; i < f->nsets; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		json_add_flags(x, "flags", f->set[i].flags);
+		json_add_hex(x, "bytes", f->set[i].bytes);
+		cJSON_AddItemToArray(arr, x);
+	}
+	arr = cJSON_AddArrayToObject(o, "walk");
+	for (unsigned i = 0; i < f->walk.nsteps; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "level",
+		    arch_level_name(f->walk.steps[i].level));
+		json_add_hex(x, "entry", f->walk.steps[i].entry);
+		json_add_hex(x, "bits", f->bits[i]);
+		cJSON_AddItemToArray(arr, x);
+	}
+	return o;
+}
+
+cJSON *
+json_compare(const char *id, const struct arch *a, unsigned ram_mb,
+    const struct kfacts *g, const struct kfacts *s, const struct kdiffs *d)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+
+	cJSON_AddStringToObject(o, "space", id);
+	cJSON_AddStringToObject(o, "with", "sim");
+	cJSON_AddStringToObject(o, "arch", a->id);
+	cJSON_AddStringToObject(o, "scenario", "kernel");
+	json_add_u64(o, "ram_mb", ram_mb);
+	cJSON_AddItemToObject(o, "guest", kfacts_json(a, g));
+	cJSON_AddItemToObject(o, "sim", kfacts_json(a, s));
+	arr = cJSON_AddArrayToObject(o, "differences");
+	for (unsigned i = 0; i < d->n; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "what", d->d[i].what);
+		cJSON_AddStringToObject(x, "guest", d->d[i].guest);
+		cJSON_AddStringToObject(x, "sim", d->d[i].sim);
+		if (d->d[i].why[0])
+			cJSON_AddStringToObject(x, "why", d->d[i].why);
+		else
+			cJSON_AddNullToObject(x, "why");
+		cJSON_AddItemToArray(arr, x);
+	}
+	return o;
 }

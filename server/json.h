@@ -78,6 +78,13 @@ cJSON	*json_regions(const char *id, const struct space *,
 /* GET .../cost: the what-if (arch, thp, page_size, tables per level,
    totals) with "space", "source_arch", "generation" and "current", the
    same for the space as it is. */
+struct kfacts;
+struct kdiffs;
+/* GET /spaces/{id}/compare?with=sim: both sides' kernel facts and every
+   difference (model/kcompare.h). */
+cJSON	*json_compare(const char *id, const struct arch *, unsigned ram_mb,
+    const struct kfacts *guest, const struct kfacts *sim,
+    const struct kdiffs *);
 cJSON	*json_cost(const char *id, const struct space *,
 	    const struct whatif_config *, const struct whatif_result *,
 	    const struct whatif_config *cur, const struct whatif_result *rcur);

@@ -24,7 +24,7 @@ registry_init(struct registry *r, unsigned max_spaces)
 {
 	memset(r, 0, sizeof *r);
 	pthread_mutex_init(&r->lock, NULL);
-	r->next_sim = r->next_dump = r->next_rec = 1;
+	r->next_sim = r->next_dump = r->next_rec = r->next_vm = 1;
 	r->max_spaces = max_spaces;
 	r->hist_gens = 256;
 	r->hist_bytes = (size_t)64 << 20;
@@ -98,6 +98,8 @@ registry_add(struct registry *r, struct space *s, const char *prefix, int pid,
 		snprintf(e->id, sizeof e->id, "dump-%u", r->next_dump++);
 	else if (!strcmp(prefix, "rec"))
 		snprintf(e->id, sizeof e->id, "rec-%u", r->next_rec++);
+	else if (!strcmp(prefix, "vm"))	/* several guests at once */
+		snprintf(e->id, sizeof e->id, "vm-%u", r->next_vm++);
 	else
 		snprintf(e->id, sizeof e->id, "%s", prefix);
 	if (find_locked(r, e->id) >= 0) {

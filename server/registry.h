@@ -43,7 +43,7 @@ struct registry {
 	pthread_mutex_t lock;
 	struct entry **v;
 	size_t n, cap;
-	unsigned next_sim, next_dump, next_rec;
+	unsigned next_sim, next_dump, next_rec, next_vm;
 	unsigned max_spaces;
 	uint64_t next_serial;
 	unsigned hist_gens;	/* --history */

@@ -23,6 +23,7 @@ static const struct route routes[] = {
 	{ "GET", "spaces/*/ranges", api_ranges },
 	{ "GET", "spaces/*/regions", api_regions },
 	{ "GET", "spaces/*/cost", api_cost },
+	{ "GET", "spaces/*/compare", api_compare },
 	{ "POST", "spaces/*/ops", api_ops },
 	{ "GET", "spaces/*/zones", api_space_zones },
 	{ "GET", "spaces/*/history", api_history },

@@ -47,6 +47,7 @@ int api_walk(struct http_req *, struct http_resp *);
 int api_ranges(struct http_req *, struct http_resp *);
 int api_regions(struct http_req *, struct http_resp *);
 int api_cost(struct http_req *, struct http_resp *);
+int api_compare(struct http_req *, struct http_resp *);
 int api_machine(struct http_req *, struct http_resp *);
 int api_ops(struct http_req *, struct http_resp *);
 int api_space_zones(struct http_req *, struct http_resp *);

@@ -161,6 +161,37 @@ class T(TestCase):
         self.assertEqual(s['memory']['gdbstub_reads'], 0)
         self.assertGreater(s['memory']['host_reads'], mem['host_reads'])
 
+    def test_compare_with_sim(self):
+        """compare?with=sim: the guest's direct map found where QEMU's
+        info tlb maps PA 0 in the kernel half, the simulator's at x86_64's
+        nokaslr PAGE_OFFSET (0xffff888000000000, mm.rst) with the guest's
+        RAM size; the KASLR and page-split differences named."""
+        tlb = [t for t in info_tlb(self.g) if t[0] >= KERNEL_FIRST]
+        pa0 = [va for va, pa, _ in tlb if pa == 0]
+        self.assertEqual(len(pa0), 1, [hex(v) for v in pa0])
+        st, c = self.d.get_json('/api/v1/spaces/%s/compare?with=sim'
+                                % self.sid())
+        self.assertEqual(st, 200, c)
+        self.assertEqual(c['arch'], 'x86_64-4l')
+        self.assertEqual(c['ram_mb'], self.g.mem_mb)
+        self.assertEqual(c['guest']['linear_map']['va'], hexs(pa0[0]))
+        self.assertEqual(c['guest']['linear_map']['pa'], '0x0')
+        self.assertEqual(c['sim']['linear_map']['va'],
+                         hexs(0xffff888000000000))
+        diffs = {d['what']: d for d in c['differences']}
+        for d in c['differences']:
+            self.assertTrue(d['guest'] and d['sim'], d)
+        if pa0[0] != 0xffff888000000000:
+            self.assertIn('KASLR', diffs['linear_map.va']['why'])
+        # the guest's direct map has 4 KiB pages (the first MiB, the
+        # kernel image's alias); the simulator's only 2 MiB blocks
+        pte = int(c['guest']['linear_map']['level_bytes']['pte'], 16)
+        self.assertGreater(pte, 0)
+        self.assertIn('pages', diffs['linear_map.pte_bytes']['why'])
+        st, e = self.d.get_json('/api/v1/spaces/%s/compare?with=hw'
+                                % self.sid())
+        self.assertEqual(st, 400, e)
+
     def test_zzz_gdbstub_reads_and_a_stub_lost_mid_read(self):
         """Memory through the gdbstub stops the guest (QEMU's STOP events
         count them); a connection that breaks mid-read (a proxy that

@@ -7,6 +7,7 @@ found give the same PA and the same descriptor (Arm ARM D8.3: VMSAv8-64
 descriptors; 4 KiB granule, 48-bit VA: levels 0-3 at shifts 39/30/21/12,
 bits 1:0 = 0b11 table or page, 0b01 block, output address in 47:12)."""
 import re
+import os
 import unittest
 
 import guest
@@ -54,8 +55,34 @@ def own_walk(g, root, want=240, per_subtree=40):
     return leaves
 
 
+def kernel_config(opt):
+    """The option's value in the Debian package's own /boot/config."""
+    path = os.path.join(guest.CACHE, 'arm64', 'config')
+    with open(path) as f:
+        for line in f:
+            if line.startswith(opt + '='):
+                return line.strip().split('=', 1)[1]
+    return None
+
+
 @unittest.skipIf(REASON, REASON or '')
 class T(TestCase):
+    def check_compare(self, d, sid):
+        """compare?with=sim names the kernel config behind the guest's
+        page-mapped linear map (the package's config says
+        RODATA_FULL_DEFAULT_ENABLED) and the PXNTable bit (59) of its
+        linear map's table entries (map_mem(), NO_EXEC_MAPPINGS)."""
+        st, c = d.get_json('/api/v1/spaces/%s/compare?with=sim' % sid)
+        self.assertEqual(st, 200, c)
+        diffs = {x['what']: x for x in c['differences']}
+        lb = c['guest']['linear_map']['level_bytes']
+        if kernel_config('CONFIG_RODATA_FULL_DEFAULT_ENABLED') == 'y':
+            self.assertGreater(int(lb['pte'], 16), int(lb['pmd'], 16))
+            self.assertIn('RODATA_FULL', diffs['linear_map.pte_bytes']['why'])
+        top = c['guest']['walk'][0]
+        self.assertTrue(int(top['bits'], 16) >> 59 & 1, top)   # PXNTable
+        self.assertTrue(int(top['bits'], 16) >> 60 & 1, top)   # UXNTable
+
     def test_kernel_leaves_match_own_walk(self):
         with guest.Guest('arm64', boot_timeout=600) as g:
             host, port = g.gdb_addr.rsplit(':', 1)
@@ -86,6 +113,7 @@ class T(TestCase):
                     self.assertTrue(w['mapped'], hex(va))
                     self.assertEqual(w['pa'], hexs(pa + 0x10), hex(va))
                     self.assertEqual(w['steps'][-1]['entry'], hexs(desc))
+                self.check_compare(d, s['id'])
                 st, s = d.get_json('/api/v1/spaces/%s' % s['id'])
                 self.assertEqual(s['memory']['gdbstub_reads'], 0)
                 # stops: the connect's, then one per refresh for TTBRs

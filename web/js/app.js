@@ -95,6 +95,7 @@ function spaceLabel(s) {
 	switch (s.kind) {
 	case 'process': return `${s.id} — ${s.comm || ''} (${s.arch})`;
 	case 'sim': return `${s.id} — sim ${s.arch}${s.label ? ' ' + s.label : ''}`;
+	case 'vm': return `${s.id} — vm ${s.arch} (${s.gdb})`;
 	default: return `${s.id} — ${s.kind} ${s.arch}`;
 	}
 }
@@ -110,6 +111,7 @@ async function selectSpace(id, view, params = {}) {
 	ctx.arch = ctx.arches.get(s.arch) || null;
 	$('space-select').value = id;
 	$('tab-sim').hidden = s.kind !== 'sim';
+	$('real-badge').hidden = !s.real_tables;
 	$('close-space').disabled = false;
 	physicalNotice();
 	timeline.spaceChanged(ctx);
@@ -121,7 +123,8 @@ async function selectSpace(id, view, params = {}) {
 
 // Say so when the daemon hides physical addresses of live spaces.
 function physicalNotice() {
-	$('phys-banner').hidden = !ctx.info || !ctx.info.physical_hidden || !ctx.space || ctx.space.kind === 'sim';
+	// the daemon hides them for live spaces only (a vm space shows its guest's)
+	$('phys-banner').hidden = !ctx.info || !ctx.info.physical_hidden || !ctx.space || !ctx.space.live;
 }
 
 // Close (DELETE) the current space.
@@ -143,6 +146,7 @@ async function closeSpace() {
 	if (ctx.spaces.length) await selectSpace(ctx.spaces[0].id);
 	else {
 		$('close-space').disabled = true;
+		$('real-badge').hidden = true;
 		go('tables');
 	}
 }

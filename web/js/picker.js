@@ -39,6 +39,7 @@ export function init(ctx) {
 	if (ctx.info.host_arch) $('pk-dump-arch').value = ctx.info.host_arch;
 	$('open-picker').addEventListener('click', () => open(ctx));
 	$('pk-sim').addEventListener('submit', createSim);
+	$('pk-vm').addEventListener('submit', attachVm);
 	$('pk-filter').addEventListener('input', drawProcs);
 	$('pk-refresh').addEventListener('click', loadProcs);
 	$('pk-kernel').addEventListener('click', openKernel);
@@ -105,6 +106,20 @@ async function opened(space) {
 // The role=alert box of the card holding el.
 function errBox(el) {
 	return el.closest('.card').querySelector('.form-error');
+}
+
+// Attach to a QEMU guest (gdbstub address, optional QMP socket).
+async function attachVm(ev) {
+	ev.preventDefault();
+	const f = ev.target;
+	const body = { kind: 'vm', gdb: f.gdb.value.trim() };
+	if (f.qmp.value.trim()) body.qmp = f.qmp.value.trim();
+	formError(errBox(f));
+	try {
+		await opened(await api.post('/spaces', body));
+	} catch (e) {
+		formError(errBox(f), 'Could not attach to the VM', e);
+	}
 }
 
 // Create a simulated space from the form.
