@@ -24,6 +24,14 @@
  *          machine has swap: "swap_ok" says whether page 0 was)
  *   and then clears the soft-dirty bits (/proc/self/clear_refs "4") and
  *   writes zero page 8 and cow page 1 again, so only they are soft-dirty.
+ * With a further argument "report" (child-layout more-kinds report) it
+ * prints a second JSON line, {"kernel":{...}}: what the kernel itself says
+ * of each region, for a test that cannot read our /proc from outside (the
+ * in-guest test, t-610): per region the page indices ([first, last] runs)
+ * pagemap shows present, PM_FILE and (by /proc/kpageflags KPF_ZERO_PAGE)
+ * zero pages, whether the PFNs run on one by one from a region-aligned
+ * PFN, the first page's kpageflags, the VMA's AnonHugePages from smaps,
+ * and VmPTE last.
  *
  * With --commands it maps nothing, prints {"pid":N} and runs the commands
  * it reads from stdin, one a line, answering each with one line ("ok ..."
@@ -43,6 +51,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,6 +67,25 @@
 #define CL_MADV_PAGEOUT 21
 #define CL_MADV_COLLAPSE 25
 #define CL_MADV_GUARD_INSTALL 102
+#define CL_PM_PFN ((UINT64_C(1) << 55) - 1)
+#define CL_PM_FILE (UINT64_C(1) << 61)
+#define CL_PM_PRESENT (UINT64_C(1) << 63)
+#define CL_KPF_ZERO_PAGE 24
+
+/* The regions the report describes (name, start, pages). */
+static struct cl_region {
+	const char *name;
+	char *p;
+	size_t pages;
+} regions[16];
+static int nregions;
+
+static void
+note_region(const char *name, char *p, size_t pages)
+{
+	if (p && p != MAP_FAILED && nregions < 16)
+		regions[nregions++] = (struct cl_region){ name, p, pages };
+}
 
 static volatile sig_atomic_t got_usr1;
 
@@ -212,9 +240,161 @@ more_kinds(char *buf, size_t len)
 	z[8 * PG] = 2;
 	if (cow)
 		cow[1 * PG] = 2;
+	note_region("zero", z, 512);
+	note_region("cow", cow, 4);
+	note_region("hzero", hz, 512);
+	note_region("swap", sw, 8);
 	snprintf(buf, len, ",\"zero\":\"%p\",\"cow\":\"%p\",\"hzero\":"
 	    "\"%p\",\"swap\":\"%p\",\"swap_ok\":%s", (void *)z,
 	    (void *)cow, (void *)hz, (void *)sw, swap_ok ? "true" : "false");
+}
+
+/* kpageflags of pfn (0 when unreadable). */
+static uint64_t
+kpageflags(int fd, uint64_t pfn)
+{
+	uint64_t f = 0;
+
+	if (fd < 0 || pread(fd, &f, 8, (off_t)(pfn * 8)) != 8)
+		f = 0;
+	return f;
+}
+
+/* smaps' KEY: value (kB) of the VMA holding va; -1 when not found. */
+static long
+smaps_kb(const char *va, const char *key)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long a, b;
+	size_t klen = strlen(key);
+	long v = -1;
+	int in = 0;
+
+	while (f && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 &&
+		    strchr(line, '-') == line + strspn(line, "0123456789abcdef"))
+			in = (uintptr_t)va >= a && (uintptr_t)va < b;
+		else if (in && !strncmp(line, key, klen) && line[klen] == ':')
+			v = atol(line + klen + 1);
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* VmPTE of ourselves in kB. */
+static long
+vm_pte_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmPTE: %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Print the indices of w[0..n) for which keep() holds as a JSON list of
+ * [first, last] runs. */
+static void
+print_list(const char *key, const uint64_t *w, size_t n, int kf,
+    int (*keep)(uint64_t, int))
+{
+	const char *sep = "";
+
+	printf("\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		if (!keep(w[i], kf))
+			continue;
+		while (j + 1 < n && keep(w[j + 1], kf))
+			j++;
+		printf("%s[%zu,%zu]", sep, i, j);
+		sep = ",";
+		i = j;
+	}
+	printf("],");
+}
+
+static int
+is_present(uint64_t w, int kf)
+{
+	(void)kf;
+	return (w & CL_PM_PRESENT) != 0;
+}
+
+static int
+is_file(uint64_t w, int kf)
+{
+	(void)kf;
+	return (w & CL_PM_PRESENT) && (w & CL_PM_FILE);
+}
+
+static int
+is_zero(uint64_t w, int kf)
+{
+	return (w & CL_PM_PRESENT) && (w & CL_PM_PFN) &&
+	    (kpageflags(kf, w & CL_PM_PFN) >> CL_KPF_ZERO_PAGE & 1);
+}
+
+/* Whether the n words hold PFNs pfn0, pfn0+1, ... from an n-aligned pfn0. */
+static int
+pfn_run(const uint64_t *w, size_t n)
+{
+	uint64_t pfn0 = w[0] & CL_PM_PFN;
+
+	if (!(w[0] & CL_PM_PRESENT) || pfn0 == 0 || pfn0 % n)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!(w[i] & CL_PM_PRESENT) || (w[i] & CL_PM_PFN) != pfn0 + i)
+			return 0;
+	return 1;
+}
+
+/* One region's part of the report line. */
+static void
+report_region(int pm, int kf, const struct cl_region *r)
+{
+	uint64_t *w = calloc(r->pages, 8);
+
+	if (w == NULL || pread(pm, w, r->pages * 8,
+	    (off_t)((uintptr_t)r->p / PG * 8)) != (ssize_t)(r->pages * 8)) {
+		free(w);
+		return;
+	}
+	printf("\"%s\":{", r->name);
+	print_list("present", w, r->pages, kf, is_present);
+	print_list("file", w, r->pages, kf, is_file);
+	print_list("zero", w, r->pages, kf, is_zero);
+	printf("\"pfn_run\":%s,\"kpageflags0\":\"0x%" PRIx64 "\","
+	    "\"anon_huge_kb\":%ld},", pfn_run(w, r->pages) ? "true" : "false",
+	    (w[0] & CL_PM_PRESENT) ? kpageflags(kf, w[0] & CL_PM_PFN) : 0,
+	    smaps_kb(r->p, "AnonHugePages"));
+	free(w);
+}
+
+/* The "report" line: the kernel's own view of every noted region. */
+static void
+kernel_report(void)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kf = open("/proc/kpageflags", O_RDONLY);
+
+	printf("{\"kernel\":{\"kpageflags\":%s,", kf >= 0 ? "true" : "false");
+	for (int i = 0; pm >= 0 && i < nregions; i++)
+		report_region(pm, kf, &regions[i]);
+	printf("\"vm_pte_kb\":%ld}}\n", vm_pte_kb());
+	fflush(stdout);
+	if (pm >= 0)
+		close(pm);
+	if (kf >= 0)
+		close(kf);
 }
 
 static char *cmd_region;
@@ -364,6 +544,9 @@ main(int argc, char **argv)
 	thp_ok = make_thp(thp);
 	file = map_file();
 	pn = mmap(NULL, 4 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	note_region("anon", anon, 1024);
+	note_region("thp", thp, 512);
+	note_region("file", file, 3);
 	/* 4-page aligned: the four pages share one page table (t-200 looks
 	 * up entries i..i+2 in the table of page 0) */
 	g = map_aligned(4 * PG, 4 * PG);
@@ -372,8 +555,10 @@ main(int argc, char **argv)
 	hi = mmap((void *)(uintptr_t)0x500000000000, PG, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	snprintf(high, sizeof high, "null");
+	note_region("guard", g, 4);
 	if (hi != MAP_FAILED) {
 		hi[0] = 1;
+		note_region("high", hi, 1);
 		snprintf(high, sizeof high, "\"%p\"", (void *)hi);
 	}
 	if (argc > 1 && strcmp(argv[1], "more-kinds") == 0)
@@ -388,6 +573,8 @@ main(int argc, char **argv)
 	    (void *)thp, thp_ok ? "true" : "false", (void *)file, (void *)pn,
 	    (void *)g, guard_ok ? "true" : "false", high, more);
 	fflush(stdout);
+	if (argc > 2 && strcmp(argv[2], "report") == 0)
+		kernel_report();
 	for (;;) {
 		sigsuspend(&old);
 		if (got_usr1) {

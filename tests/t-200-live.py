@@ -200,6 +200,43 @@ class LiveTest(TestCase):
         self.assertEqual(b4['error']['code'], 'process_exited')
 
 
+class PreadSpanTest(TestCase):
+    """The pread fallback (PTSCOPE_FORCE_PREAD: what kernels before 6.7
+    get) reads pagemap only inside VMAs.  The child's page above 2^46 and
+    its libraries near 0x7f... leave tens of TiB of holes between two
+    leaves; a ranges answer (and the history's first state) asked for the
+    categories of that whole span, and the fallback read its pagemap words:
+    gigabytes, for minutes, before the daemon even listened (found by
+    t-610 on Debian 12's 6.1).  The answers must equal the ioctl path's,
+    and the daemon must have read less than 64 MiB in all (its
+    /proc/PID/io rchar; a hole of 1 TiB alone is 2 GiB of words)."""
+
+    def test_ranges_tree_without_holes(self):
+        with Child() as c, Daemon(env={'PTSCOPE_FORCE_PREAD': '1'}) as d, \
+                Daemon() as d2:
+            if c.info['high'] is None:
+                self.skipTest('no room above 2^46 in this VA range')
+            out = []
+            for dm in (d, d2):
+                st, b = dm.post_json('/api/v1/spaces',
+                                     {'kind': 'process', 'pid': c.pid})
+                self.assertEqual(st, 201, b)
+                sid = b['id']
+                st, r = dm.get_json('/api/v1/spaces/%s/ranges' % sid)
+                self.assertEqual(st, 200, r)
+                st, t = dm.get_json('/api/v1/spaces/%s/tree?node=pgd:0x0'
+                                    '&depth=5' % sid)
+                self.assertEqual(st, 200, t)
+                st, info = dm.get_json('/api/v1/spaces/' + sid)
+                out.append((r['ranges'], t['node'], info))
+            self.assertFalse(out[0][2]['live']['pagemap_scan'])
+            self.assertEqual(out[0][0], out[1][0])
+            self.assertEqual(out[0][1], out[1][1])
+            with open('/proc/%d/io' % d.proc.pid) as f:
+                io = dict(l.split(':') for l in f)
+            self.assertLess(int(io['rchar']), 64 << 20)
+
+
 class ErrorTest(TestCase):
     def test_no_such_pid_and_kernel_thread(self):
         with Daemon() as d:

@@ -395,6 +395,33 @@ procfs_scan_cats(struct procfs_scanner *s, uint64_t start, uint64_t end,
 }
 
 int
+procfs_scan_cats_in(struct procfs_scanner *s, const struct procfs_vmas *l,
+    uint64_t start, uint64_t end, uint32_t want, struct procfs_runs *out,
+    struct pts_err *err)
+{
+	int r;
+
+	if (start >= end)
+		return 0;
+	if (!s->force_pread) {
+		r = scan_ioctl(s, start, end, want, out, err);
+		if (r <= 0) {
+			s->used_ioctl = true;
+			return r;
+		}
+	}
+	s->used_ioctl = false;
+	for (size_t i = 0; i < l->n; i++) {
+		uint64_t a = l->v[i].start > start ? l->v[i].start : start;
+		uint64_t b = l->v[i].end < end ? l->v[i].end : end;
+
+		if (a < b && (r = scan_pread_all(s, a, b, want, out, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
 procfs_scan(struct procfs_scanner *s, uint64_t start, uint64_t end,
     struct procfs_runs *out, struct pts_err *err)
 {

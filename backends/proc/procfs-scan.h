@@ -110,6 +110,14 @@ int procfs_scan(struct procfs_scanner *, uint64_t start, uint64_t end,
 int procfs_scan_cats(struct procfs_scanner *, uint64_t start, uint64_t end,
     uint32_t want, struct procfs_runs *out, struct pts_err *err);
 
+/* procfs_scan_cats() of [start, end) clipped to the VMAs of the list in
+   the pread fallback: pagemap words of a hole are zero, and a range from
+   the libraries to a mapping above 2^46 would be tens of TiB of holes
+   (gigabytes of words).  One ioctl over [start, end) otherwise. */
+int procfs_scan_cats_in(struct procfs_scanner *, const struct procfs_vmas *,
+    uint64_t start, uint64_t end, uint32_t want, struct procfs_runs *out,
+    struct pts_err *err);
+
 /* Scan every VMA of the list (one ioctl pass over the whole span; the pread
    fallback reads VMA by VMA, never the holes between them), asking for the
    categories in want. */

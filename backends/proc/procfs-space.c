@@ -334,14 +334,15 @@ ps_kpageflags(void *ctx, uint64_t pfn, uint64_t *f)
 	return procfs_scan_kpageflags(&ps->sc, pfn, f);
 }
 
-/* Detail supplier: every category of [lo, hi), read now. */
+/* Detail supplier: every category of [lo, hi) inside the VMAs, read now. */
 static int
 ps_cats(void *ctx, uint64_t lo, uint64_t hi, struct procfs_runs *out,
     struct pts_err *err)
 {
 	struct procfs_space *ps = ctx;
 
-	return procfs_scan_cats(&ps->sc, lo, hi, PSC_RETURN, out, err);
+	return procfs_scan_cats_in(&ps->sc, &ps->model.vmas, lo, hi,
+	    PSC_RETURN, out, err);
 }
 
 /* The detail supplier for this space. */

@@ -37,6 +37,9 @@ Functions and classes
         .qemu_pid             QEMU's process id
         .serial_log           path of the console log
         .find_lines(regex)    every console line so far that matches (Match)
+        .records(tag='PTS-R') {name: text} of the console lines
+                              "TAG NAME TEXT" so far (a boot script's
+                              machine-readable results; the last wins)
         .wait_line(regex, timeout) -> the re.Match of the next matching
                               console line (after the last one consumed)
         .run(cmd, timeout)    run a shell command in the guest; returns
@@ -553,6 +556,11 @@ class Guest:
         with self.cond:
             lines = [x for x in self.lines if x is not None]
         return [m for m in map(pat.search, lines) if m]
+
+    def records(self, tag='PTS-R'):
+        """{name: text} of every console line "TAG NAME TEXT" so far."""
+        return {m.group(1): m.group(2) for m in
+                self.find_lines(r'^%s (\S+) ?(.*)$' % re.escape(tag))}
 
     def wait_line(self, regex, timeout=30):
         """The next console line matching regex (a deadline, not a sleep)."""
