@@ -111,20 +111,32 @@ map_aligned(size_t size, size_t align)
 	return (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
 }
 
+/* The "KEY: N kB" line of one of our own /proc/self files, in kB. */
+static long
+self_kb(const char *file, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/self/%s", file);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = atol(line + klen + 1);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /* AnonHugePages of ourselves in kB. */
 static long
 anon_huge_kb(void)
 {
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long v = 0;
-
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "AnonHugePages: %ld", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
+	return self_kb("smaps_rollup", "AnonHugePages");
 }
 
 /* Try to get a THP for the 2 MiB at p. */
@@ -283,21 +295,6 @@ smaps_kb(const char *va, const char *key)
 	return v;
 }
 
-/* VmPTE of ourselves in kB. */
-static long
-vm_pte_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmPTE: %ld", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
 
 /* Print the indices of w[0..n) for which keep() holds as a JSON list of
  * [first, last] runs. */
@@ -389,7 +386,7 @@ kernel_report(void)
 	printf("{\"kernel\":{\"kpageflags\":%s,", kf >= 0 ? "true" : "false");
 	for (int i = 0; pm >= 0 && i < nregions; i++)
 		report_region(pm, kf, &regions[i]);
-	printf("\"vm_pte_kb\":%ld}}\n", vm_pte_kb());
+	printf("\"vm_pte_kb\":%ld}}\n", self_kb("status", "VmPTE"));
 	fflush(stdout);
 	if (pm >= 0)
 		close(pm);

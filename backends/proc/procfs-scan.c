@@ -375,6 +375,19 @@ scan_pread_all(struct procfs_scanner *s, uint64_t start, uint64_t end,
 	return r;
 }
 
+/* The ioctl when it may be used: <= 0 done (0 ok), 1 use the fallback. */
+static int
+scan_try_ioctl(struct procfs_scanner *s, uint64_t start, uint64_t end,
+    uint32_t want, struct procfs_runs *out, struct pts_err *err)
+{
+	int r = 1;
+
+	if (!s->force_pread)
+		r = scan_ioctl(s, start, end, want, out, err);
+	s->used_ioctl = r <= 0;
+	return r;
+}
+
 int
 procfs_scan_cats(struct procfs_scanner *s, uint64_t start, uint64_t end,
     uint32_t want, struct procfs_runs *out, struct pts_err *err)
@@ -383,14 +396,8 @@ procfs_scan_cats(struct procfs_scanner *s, uint64_t start, uint64_t end,
 
 	if (start >= end)
 		return 0;
-	if (!s->force_pread) {
-		r = scan_ioctl(s, start, end, want, out, err);
-		if (r <= 0) {
-			s->used_ioctl = true;
-			return r;
-		}
-	}
-	s->used_ioctl = false;
+	if ((r = scan_try_ioctl(s, start, end, want, out, err)) <= 0)
+		return r;
 	return scan_pread_all(s, start, end, want, out, err);
 }
 
@@ -403,14 +410,8 @@ procfs_scan_cats_in(struct procfs_scanner *s, const struct procfs_vmas *l,
 
 	if (start >= end)
 		return 0;
-	if (!s->force_pread) {
-		r = scan_ioctl(s, start, end, want, out, err);
-		if (r <= 0) {
-			s->used_ioctl = true;
-			return r;
-		}
-	}
-	s->used_ioctl = false;
+	if ((r = scan_try_ioctl(s, start, end, want, out, err)) <= 0)
+		return r;
 	for (size_t i = 0; i < l->n; i++) {
 		uint64_t a = l->v[i].start > start ? l->v[i].start : start;
 		uint64_t b = l->v[i].end < end ? l->v[i].end : end;
@@ -432,25 +433,10 @@ int
 procfs_scan_vmas(struct procfs_scanner *s, const struct procfs_vmas *l,
     uint32_t want, struct procfs_runs *out, struct pts_err *err)
 {
-	int r;
-
 	if (l->n == 0)
 		return 0;
-	if (!s->force_pread) {
-		r = scan_ioctl(s, l->v[0].start, l->v[l->n - 1].end, want, out,
-		    err);
-		if (r <= 0) {
-			s->used_ioctl = true;
-			return r;
-		}
-		out->n = 0;
-	}
-	s->used_ioctl = false;
-	for (size_t i = 0; i < l->n; i++)
-		if ((r = scan_pread_all(s, l->v[i].start, l->v[i].end, want,
-		    out, err)) < 0)
-			return r;
-	return 0;
+	return procfs_scan_cats_in(s, l, l->v[0].start, l->v[l->n - 1].end,
+	    want, out, err);
 }
 
 int
