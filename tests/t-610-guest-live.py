@@ -55,10 +55,12 @@ ip link set lo up
 rec() { echo "PTS-R $1 $2"; }
 rec thp "\"$(cat /sys/kernel/mm/transparent_hugepage/enabled)\""
 /opt/child-layout more-kinds report > /tmp/child.out 2> /tmp/child.err &
-n=0
-while [ "$(wc -l < /tmp/child.out)" -lt 2 ] && [ $n -lt 600 ]; do
-	sleep 0.1; n=$((n + 1))
+child=$!
+# no deadline here: the test's boot timeout is the one deadline
+while [ "$(wc -l < /tmp/child.out)" -lt 2 ] && kill -0 $child 2>/dev/null; do
+	sleep 0.1
 done
+kill -0 $child 2>/dev/null || { wait $child; rec child_exit $?; }
 sed 's/^/PTS-LOG child: /' /tmp/child.err
 rec child "$(sed -n 1p /tmp/child.out)"
 rec kernel "$(sed -n 2p /tmp/child.out)"
@@ -68,10 +70,9 @@ addr() { sed -n "1s/.*\"$1\":\"\(0x[0-9a-f]*\)\".*/\1/p" /tmp/child.out; }
 	> /tmp/daemon.log 2>&1 &
 daemon=$!
 base=http://127.0.0.1:8080/api/v1/spaces/pid-$pid
-n=0
-until wget -q -O /dev/null "$base" 2>/dev/null || [ $n -gt 600 ] ||
-		! kill -0 $daemon 2>/dev/null; do
-	sleep 0.1; n=$((n + 1))
+until wget -q -O /dev/null "$base" 2>/dev/null || ! kill -0 $daemon 2>/dev/null
+do
+	sleep 0.1
 done
 sed 's/^/PTS-LOG /' /tmp/daemon.log
 get() { rec "$1" "$(wget -q -O - "$base$2" 2>/dev/null | tr -d '\n\t')"; }
@@ -116,7 +117,12 @@ class T(TestCase):
                         script=SCRIPT, boot_timeout=300 * ptstest.SLOW)
         with g:
             cls.rec = g.records('PTS-R')
-            cls.release = g.find_lines(r'^%s (\S+)' % guest.READY)
+            tail = g.tail(40)
+        for name in ('child', 'kernel', 'space', 'tree'):
+            if not cls.rec.get(name):
+                raise AssertionError('no %s answer from the guest:\n%s'
+                                     % (name, tail))
+        cls.release = g.find_lines(r'^%s (\S+)' % guest.READY)
         cls.info = json.loads(cls.rec['child'])
         cls.kern = json.loads(cls.rec['kernel'])['kernel']
         cls.space = json.loads(cls.rec['space'])
