@@ -143,6 +143,7 @@ class TwoPassTest(TestCase):
         for _ in range(5):
             a = self.stable(self.two)
             b = self.answers(self.one)
+            time.sleep(0.15)	# a fresh scan, not the throttled last one
             if self.answers(self.two) == a:
                 break	# (else the child changed while b was read)
         self.assertEqual(sorted(a), sorted(b))
