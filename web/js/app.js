@@ -15,6 +15,9 @@ import * as layout from './layout.js';
 import * as theme from './theme.js';
 import * as learn from './learn.js';
 import * as timeline from './timeline.js';
+import * as cost from './cost.js';
+import * as route from './route.js';
+import * as gone from './gone.js';
 
 const VIEWS = { overview, tables, walk, zones, sim };
 
@@ -32,6 +35,7 @@ export const ctx = {
 	selectSpace,
 	refreshSpaces,
 	writeHash,
+	spaceGone,
 };
 
 // Show a readable message (kind: 'error' or 'info'); errors stay until closed.
@@ -41,13 +45,16 @@ export function notify(text, kind = 'error') {
 		h('span', { class: 'notice-text' }, text),
 		h('button', { type: 'button', class: 'notice-close', 'aria-label': 'Dismiss',
 			onclick: () => msg.remove() }, '✕'));
+	// the same message again replaces the old one: nothing piles up
+	for (const old of box.querySelectorAll('.notice'))
+		if (old.querySelector('.notice-text').textContent === text) old.remove();
 	box.append(msg);
 	while (box.children.length > 4) box.firstElementChild.remove();
 	if (kind !== 'error') setTimeout(() => msg.remove(), 4000);
 }
 
 // Switch to a view; params go to the view's show().
-function go(view, params = {}) {
+function go(view, params = {}, how = {}) {
 	if (!VIEWS[view]) view = 'tables';
 	if (view === 'sim' && (!ctx.space || ctx.space.kind !== 'sim')) view = 'tables';
 	ctx.view = view;
@@ -59,34 +66,27 @@ function go(view, params = {}) {
 	for (const name of Object.keys(VIEWS))
 		$('view-' + name).hidden = name !== view || (!ctx.space && name !== 'zones');
 	$('empty-state').hidden = !!ctx.space || view === 'zones';
-	writeHash(params);
+	route.write(ctx, params, how);
+	cost.strip(ctx, $('cost-strip'));
 	if (ctx.space || view === 'zones') VIEWS[view].show(ctx, params);
 }
 
-// Keep the location hash in step with the view (space, view, node or va).
-function writeHash(params) {
-	const p = new URLSearchParams();
-	if (ctx.space) p.set('space', ctx.space.id);
-	p.set('view', ctx.view);
-	for (const k of ['node', 'va'])
-		if (params[k]) p.set(k, params[k]);
-	const s = '#' + p.toString();
-	if (location.hash !== s) history.replaceState(null, '', s);
-}
-
-// Read the location hash.
-function readHash() {
-	return new URLSearchParams(location.hash.slice(1));
+// Keep the location hash in step with the view (route.js).
+function writeHash(params, opts) {
+	route.write(ctx, params, opts);
 }
 
 // Reload the list of spaces and the selector.
 async function refreshSpaces() {
 	const r = await api.get('/spaces');
 	ctx.spaces = r.spaces || [];
+	gone.remember(ctx.spaces);
 	const sel = $('space-select');
 	setKids(sel, ctx.spaces.map(s => h('option', { value: s.id }, spaceLabel(s))));
 	if (ctx.space) sel.value = ctx.space.id;
 	zones.sourcesChanged(ctx);
+	if (ctx.space && !ctx.spaces.some(x => x.id === ctx.space.id))
+		spaceGone(ctx.space.id, 'the daemon no longer has it (it restarted, or the space was deleted)');
 	return ctx.spaces;
 }
 
@@ -107,6 +107,7 @@ async function selectSpace(id, view, params = {}) {
 		notify(`There is no space "${id}" any more.`);
 		return;
 	}
+	gone.clear();
 	ctx.space = s;
 	ctx.arch = ctx.arches.get(s.arch) || null;
 	$('space-select').value = id;
@@ -137,11 +138,7 @@ async function closeSpace() {
 		notify(errText('Could not close ' + id, e));
 		return;
 	}
-	ctx.space = null;
-	ctx.arch = null;
-	timeline.spaceChanged(ctx);
-	for (const v of Object.values(VIEWS))
-		if (v.spaceChanged) v.spaceChanged(ctx);
+	dropSpace();
 	await refreshSpaces();
 	if (ctx.spaces.length) await selectSpace(ctx.spaces[0].id);
 	else {
@@ -151,8 +148,41 @@ async function closeSpace() {
 	}
 }
 
-// Show the WebSocket state in the header.
+// Let go of the current space: no view shows it any more.
+function dropSpace() {
+	ctx.space = null;
+	ctx.arch = null;
+	$('close-space').disabled = true;
+	$('tab-sim').hidden = true;
+	physicalNotice();
+	timeline.spaceChanged(ctx);
+	for (const v of Object.values(VIEWS))
+		if (v.spaceChanged) v.spaceChanged(ctx);
+}
+
+// The space id is no longer on the daemon (why: a few words): announce it
+// once (gone.js, with a way to reopen it where we know how) and, if it is
+// the current one, close it.
+async function spaceGone(id, why) {
+	const at = route.decode(location.hash);
+	if (ctx.space && ctx.space.id === id) {
+		dropSpace();
+		go(ctx.view === 'sim' ? 'tables' : ctx.view, {}, { replace: true });
+	}
+	gone.announce(ctx, id, why, at.view, at.params);
+	try {
+		await refreshSpaces();
+	} catch (e) {
+		/* the banner is up; the next reconnect lists the spaces again */
+	}
+}
+
+// Show the WebSocket state in the header; after a reconnect the spaces
+// are listed again (the daemon may have restarted without ours).
+let wasOpen = false;
 function connState(state, delay) {
+	if (state === 'open' && wasOpen) refreshSpaces().catch(() => {});
+	if (state === 'open') wasOpen = true;
 	const el = $('conn');
 	el.dataset.state = state;
 	const text = {
@@ -241,17 +271,10 @@ async function start() {
 		notify(errText('ptscope could not start', e));
 		return;
 	}
-	const hp = readHash();
-	const want = hp.get('space');
-	const params = { node: hp.get('node'), va: hp.get('va') };
-	if (want && ctx.spaces.some(s => s.id === want))
-		await selectSpace(want, hp.get('view') || 'tables', params);
-	else if (ctx.spaces.length)
-		await selectSpace(ctx.spaces[0].id, hp.get('view') || 'tables');
-	else {
-		go(hp.get('view') === 'zones' ? 'zones' : 'tables');
-		picker.open(ctx);
-	}
+	cost.stripTimer(ctx, $('cost-strip'));
+	await route.restore(ctx, true);
+	if (!ctx.space && !ctx.spaces.length) picker.open(ctx);
+	route.listen(ctx);
 	document.body.dataset.ready = 'true';
 }
 

@@ -34,29 +34,76 @@ async function spaceNow() {
 	}
 }
 
-async function draw() {
-	const space = ctx.space;
-	const s = await spaceNow();
-	if (ctx.space !== space) return;
+// The facts about what the space's tables cost: [[label, text, key]…] and
+// the "inferred" badge (or null); s is the space object, regions the
+// /regions reply (per-level counts of spaces whose object has none).
+function costFacts(s, regions) {
 	const bytes = s.page_table_bytes;
 	const rssKb = s.rss_kb;
 	const vmPte = field(s, 'kernel.vm_pte_kb');
 	const rec = field(s, 'reconstructed.table_kb');
-	const tables = (last && last.tables) || {};
+	const tables = field(s, 'reconstructed.tables') || (regions && regions.tables) || {};
+	const deposited = regions ? regions.deposited_tables : field(s, 'reconstructed.thp_deposited_tables');
 	const facts = [
-		['page tables', bytes !== undefined ? `${num(bytes / 1024)} kB` : '—', 'cost-kb'],
-		['share of RSS', rssKb ? `${(bytes / 1024 / rssKb * 100).toFixed(2)} %` : '—', 'cost-rss'],
+		['page tables', bytes !== undefined ? `${num(bytes / 1024)} kB` : '—', 'kb'],
+		['share of RSS', rssKb ? `${(bytes / 1024 / rssKb * 100).toFixed(2)} %` : '—', 'rss'],
 		['per level', Object.entries(tables).map(([k, v]) => `${k} ${num(v)}`).join(' · ') +
-			(last && last.deposited_tables ? ` · deposited ${num(last.deposited_tables)}` : ''), 'cost-levels'],
+			(deposited ? ` · deposited ${num(deposited)}` : ''), 'levels'],
 	];
 	if (vmPte !== undefined && vmPte !== null)
 		facts.push(['kernel VmPTE', `${num(vmPte)} kB` + (rec === vmPte ? ' — agrees' : ` — reconstruction ${num(rec)} kB`),
-			'cost-vmpte']);
-	const badge = s.inferred ? h('span', { class: 'badge', id: 'cost-inferred',
+			'vmpte']);
+	const badge = s.inferred ? h('span', { class: 'badge cost-inferred',
 		title: s.inferred_note || 'Reconstructed from what user space sees' }, 'inferred') : null;
+	return { facts, badge };
+}
+
+async function draw() {
+	const space = ctx.space;
+	const s = await spaceNow();
+	if (ctx.space !== space) return;
+	const { facts, badge } = costFacts(s, last);
+	if (badge) badge.id = 'cost-inferred';
 	setKids(box, h('h3', {}, 'Page-table cost ', badge),
-		h('dl', { class: 'facts' }, facts.flatMap(([k, v, id]) => [h('dt', {}, k), h('dd', { id }, v)])),
+		h('dl', { class: 'facts' }, facts.flatMap(([k, v, id]) => [h('dt', {}, k), h('dd', { id: 'cost-' + id }, v)])),
 		whatIfForm(), h('div', { id: 'cost-compare' }));
+}
+
+// The one-line cost strip every view of a space shows above it (el): the
+// space object re-read (a space the daemon no longer has is announced by
+// ctx.spaceGone), per-level counts from the regions where the object has
+// none (sim, ptdump).
+let stripSeq = 0;
+export async function strip(c, el) {
+	ctx = c;
+	const space = c.space;
+	const seq = ++stripSeq;
+	if (!space || c.view === 'zones') {
+		el.hidden = true;
+		return;
+	}
+	let s, regions = null;
+	try {
+		s = await api.get(api.spacePath(space.id));
+		if (!field(s, 'reconstructed.tables')) regions = await api.get(api.spacePath(space.id, 'regions'));
+	} catch (e) {
+		if (e.code === 'no_such_space' && c.space === space && c.spaceGone) c.spaceGone(space.id, 'the daemon no longer has it');
+		return;
+	}
+	if (c.space !== space || seq !== stripSeq) return;
+	const { facts, badge } = costFacts(s, regions);
+	setKids(el, h('span', { class: 'strip-title' }, 'Page tables'), badge,
+		facts.map(([k, v, key]) => h('span', { class: 'strip-fact', dataset: { fact: key } },
+			h('span', { class: 'strip-key' }, k + ' '), h('span', { class: 'strip-val' }, v))));
+	el.hidden = false;
+}
+
+// Keep the strip fresh while a space is shown (every 5 s, not when the
+// page is hidden): tables grow and shrink under a live process.
+export function stripTimer(c, el) {
+	setInterval(() => {
+		if (!document.hidden && c.space && c.view !== 'zones') strip(c, el);
+	}, 5000);
 }
 
 // arch, THP and page size choices for the what-if.

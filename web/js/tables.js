@@ -114,6 +114,7 @@ export function spaceChanged() {
 export function show(c, params = {}) {
 	if (params.node) open(params.node, params.focusVa);
 	else if (cur) {
+		ctx.writeHash({ node: `${cur.node.level}:${cur.node.va}` }, { replace: true });
 		render();
 		focusCell(false);
 	} else open(rootSpec(opensOnKernel(ctx.space)));
@@ -164,7 +165,7 @@ export async function open(spec, focusVa, quiet) {
 	if (pendingFocusVa !== null) focusVa2(pendingFocusVa);
 	else focusIdx = firstUsed();
 	focusCell(ctx.view === 'tables' && hadFocus);
-	if (ctx.view === 'tables') ctx.writeHash({ node: `${r.node.level}:${r.node.va}` });
+	if (ctx.view === 'tables') ctx.writeHash({ node: `${r.node.level}:${r.node.va}` }, { asked: spec });
 	return true;
 }
 
@@ -224,8 +225,12 @@ function onStream(m) {
 		redraw(changed);
 	} else if (m.type === 'delta') {
 		applyDelta(m);
+	} else if (m.type === 'gone' && m.reason === 'the space was deleted') {
+		ctx.spaceGone(m.space, 'it was deleted');
 	} else if (m.type === 'gone') {
 		ctx.notify(`The process of ${m.space} has exited; its tables are gone.`);
+	} else if (m.type === 'error' && m.error && m.error.code === 'no_such_space') {
+		ctx.refreshSpaces().catch(() => {});	// announces the current space if it is the one gone
 	} else if (m.type === 'error' && m.error && m.error.code !== 'not_subscribed') {
 		ctx.notify(errText('Live updates', m.error));
 	}

@@ -64,6 +64,9 @@ async function load() {
 	if (src !== 'live') msg.sim = src;
 	ctx.stream.subscribe('zones', msg, m => {
 		if (m.type === 'zones' && src === source) draw(m);
+		// errors name no space: an unknown one is another subscription's
+		// (a space gone with a daemon restart, which app.js announces)
+		else if (m.type === 'error' && m.error && m.error.code === 'no_such_space') ctx.refreshSpaces().catch(() => {});
 		else if (m.type === 'error' && m.error) ctx.notify(errText('Live zones', m.error));
 	});
 }
