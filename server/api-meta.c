@@ -156,6 +156,24 @@ api_machine(struct http_req *rq, struct http_resp *rs)
 	return http_json(rs, 200, o);
 }
 
+/* The live zones over time, from the sampler's ring (zones-ring.h). */
+int
+api_zones_history(struct http_req *rq, struct http_resp *rs)
+{
+	struct zones_history h;
+	struct pts_err err;
+	uint64_t since;
+	unsigned limit;
+
+	if (request_parse_zones_history(http_arg(rq, "since"),
+	    http_arg(rq, "limit"), &since, &limit, &err) < 0)
+		return http_error(rs, &err);
+	zones_ring_copy(&rq->srv->zring, since, limit, &h);
+	http_json(rs, 200, json_zones_history(&h));
+	zones_history_release(&h);
+	return 200;
+}
+
 int
 api_live_zones(struct http_req *rq, struct http_resp *rs)
 {

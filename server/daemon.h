@@ -18,6 +18,7 @@
 #include "registry.h"
 #include "render-cache.h"
 #include "zones.h"
+#include "zones-ring.h"
 
 #define SERVER_MAX_PTDUMP 4
 
@@ -29,6 +30,7 @@ struct server {
 	struct registry reg;
 	struct metrics metrics;
 	struct render_cache render;		/* shared rendered answers */
+	struct zones_ring zring;		/* the live zones over time */
 	struct live_caps caps;
 	const struct arch *host_arch;
 	int nptdump;				/* debugfs dumps offered */

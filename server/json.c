@@ -693,6 +693,62 @@ json_zones(const struct zones_state *zs)
 	return o;
 }
 
+/* One zone of a zones-history sample: blocks and pages per order. */
+static cJSON *
+json_zring_zone(const struct zring_zone *z, unsigned orders)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *blocks = cJSON_AddArrayToObject(o, "free_area");
+	cJSON *pages = cJSON_AddArrayToObject(o, "free_pages_by_order");
+	uint64_t total = 0;
+
+	json_add_u64(o, "node", (uint64_t)z->node);
+	cJSON_AddStringToObject(o, "zone", z->name);
+	for (unsigned k = 0; k < orders; k++) {
+		cJSON_AddItemToArray(blocks,
+		    cJSON_CreateNumber((double)z->free_area[k]));
+		cJSON_AddItemToArray(pages,
+		    cJSON_CreateNumber((double)(z->free_area[k] << k)));
+		total += z->free_area[k] << k;
+	}
+	json_add_u64(o, "free_pages", total);
+	return o;
+}
+
+cJSON *
+json_zones_history(const struct zones_history *h)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	char when[64];
+
+	cJSON_AddStringToObject(o, "source", h->source[0] ? h->source : "live");
+	json_add_u64(o, "interval_ms", h->interval_ms);
+	json_add_u64(o, "capacity", h->capacity);
+	json_add_u64(o, "first_seq", h->first_seq);
+	json_add_u64(o, "last_seq", h->last_seq);
+	if (h->capacity == 0)
+		cJSON_AddStringToObject(o, "note",
+		    "the zones sampler is off (--zones-history 0)");
+	else if (h->note[0])
+		cJSON_AddStringToObject(o, "note", h->note);
+	a = cJSON_AddArrayToObject(o, "samples");
+	for (size_t i = 0; i < h->n; i++) {
+		const struct zring_sample *s = &h->samples[i];
+		cJSON *x = cJSON_CreateObject(), *zs;
+
+		cJSON_AddItemToArray(a, x);
+		json_add_u64(x, "seq", s->seq);
+		json_iso_time(s->time_ms, when, sizeof when);
+		cJSON_AddStringToObject(x, "time", when);
+		json_add_u64(x, "orders", s->orders);
+		zs = cJSON_AddArrayToObject(x, "zones");
+		for (unsigned j = 0; j < s->nzones; j++)
+			cJSON_AddItemToArray(zs,
+			    json_zring_zone(&s->zones[j], s->orders));
+	}
+	return o;
+}
+
 /* Set path "a.b.c" in o, creating objects on the way; returns the parent
    object and the last key. */
 static cJSON *

@@ -92,6 +92,9 @@ cJSON	*json_cost(const char *id, const struct space *,
    object of the child a fork made. */
 cJSON	*json_op_result(const struct space_op_result *, cJSON *forked);
 cJSON	*json_zones(const struct zones_state *);
+struct zones_history;
+/* GET /api/v1/zones/history (docs/api.md). */
+cJSON	*json_zones_history(const struct zones_history *);
 /* GET /api/v1/machine: meminfo page tables beside the sum of VmPTE and
    the top consumers. */
 cJSON	*json_machine(const struct machine_tables *,

@@ -3,6 +3,7 @@
    drives defaults, the config file, the flags, --help and the man page. */
 #include "config.h"
 #include "options.h"
+#include "zones-ring.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -270,6 +271,19 @@ set_metrics_top(struct options *o, const struct opt_spec *r, const char *v,
 	return 0;
 }
 
+/* --zones-history: bounded memory (zones-ring.h). */
+static int
+set_zones_history(struct options *o, const struct opt_spec *r, const char *v,
+    struct pts_err *err)
+{
+	if (parse_uint(r->doc.name, v, field(o, r), err) < 0)
+		return PTS_EINVAL;
+	if (o->zones_history > ZRING_MAX_SAMPLES)
+		return pts_errf(err, PTS_EINVAL, "bad_option",
+		    "--zones-history is at most %d samples", ZRING_MAX_SAMPLES);
+	return 0;
+}
+
 /* --open FILE (repeatable). */
 static int
 set_open(struct options *o, const struct opt_spec *r, const char *v,
@@ -423,6 +437,14 @@ static const struct opt_spec opt_table[] = {
 	    "most page-table memory (VmPTE), attached or not; 0 to 100 (each "
 	    "one is a series)." },
 	  set_metrics_top, FIELD(metrics_top), 0 },
+	{ { "zones-interval", 0, "MS", "5000",
+	    "Read the live machine's zones every <MS> milliseconds (at least "
+	    "100) into the zones history (GET /api/v1/zones/history)." },
+	  set_unsigned, FIELD(zones_interval_ms), 0 },
+	{ { "zones-history", 0, "N", "720",
+	    "Zone samples kept in the zones history, the oldest dropped "
+	    "first; 0 turns the sampler off, at most 100000." },
+	  set_zones_history, FIELD(zones_history), 0 },
 	{ { "history", 0, "N", "256",
 	    "Generations of history kept per space (GET "
 	    "/api/v1/spaces/ID/history); the oldest are dropped first." },
@@ -656,6 +678,8 @@ options_parse(struct options *o, int argc, char **argv, struct pts_err *err)
 	}
 	if (o->min_interval_ms < 100)
 		o->min_interval_ms = 100;
+	if (o->zones_interval_ms < 100)
+		o->zones_interval_ms = 100;
 	return 0;
 }
 

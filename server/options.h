@@ -55,6 +55,8 @@ struct options {
 				   after this long is closed */
 	unsigned min_interval_ms;
 	unsigned metrics_top;	/* top page-table consumers in /metrics */
+	unsigned zones_interval_ms;	/* the zones sampler's period */
+	unsigned zones_history;	/* zone samples kept (zones-ring.h) */
 	/* history (docs/api.md, History) */
 	unsigned history;	/* generations kept per space */
 	size_t history_bytes;	/* bytes kept per space */

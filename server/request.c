@@ -273,6 +273,35 @@ request_parse_proc_query(const char *sort, const char *limit,
 	return 0;
 }
 
+int
+request_parse_zones_history(const char *since, const char *limit,
+    uint64_t *since_out, unsigned *limit_out, struct pts_err *err)
+{
+	char *end;
+	unsigned long long s;
+	unsigned long n;
+
+	*since_out = 0;
+	*limit_out = 0;
+	if (since) {
+		errno = 0;
+		s = strtoull(since, &end, 10);
+		if (since[0] < '0' || since[0] > '9' || *end || errno)
+			return pts_errf(err, PTS_EINVAL, "bad_since",
+			    "since must be a sample number (seq), 0 or more.");
+		*since_out = s;
+	}
+	if (limit == NULL)
+		return 0;
+	n = strtoul(limit, &end, 10);
+	if (limit[0] < '0' || limit[0] > '9' || *end || n < 1 ||
+	    n > 1000000)
+		return pts_errf(err, PTS_EINVAL, "bad_limit",
+		    "limit must be a number from 1 to 1000000.");
+	*limit_out = (unsigned)n;
+	return 0;
+}
+
 /* The op as the ops console would type it: "map 0x400000 0x1000 rw 4k". */
 void
 request_op_caption(const struct space_op *op, char *buf, size_t len)

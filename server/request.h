@@ -59,6 +59,12 @@ enum proc_sort { PROC_SORT_PID, PROC_SORT_VM_PTE, PROC_SORT_RSS };
 int request_parse_proc_query(const char *sort, const char *limit,
     enum proc_sort *sort_out, size_t *limit_out, struct pts_err *err);
 
+/* GET /api/v1/zones/history?since=SEQ&limit=N: since NULL 0 (every
+   sample), limit NULL 0 (all held), else 1..1000000.  PTS_EINVAL
+   bad_since / bad_limit. */
+int request_parse_zones_history(const char *since, const char *limit,
+    uint64_t *since_out, unsigned *limit_out, struct pts_err *err);
+
 /* The caption of an op in the history: the op as typed in the viewer's
    ops console ("map 0x400000 0x1000 rw 4k"). */
 void request_op_caption(const struct space_op *op, char *buf, size_t len);

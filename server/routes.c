@@ -14,6 +14,7 @@ static const struct route routes[] = {
 	{ "GET", "processes", api_processes },
 	{ "GET", "machine", api_machine },
 	{ "GET", "zones", api_live_zones },
+	{ "GET", "zones/history", api_zones_history },
 	{ "GET", "spaces", api_spaces_list },
 	{ "POST", "spaces", api_spaces_create },
 	{ "GET", "spaces/*", api_space_get },

@@ -37,6 +37,7 @@ int api_arch(struct http_req *, struct http_resp *);
 int api_arch_decode(struct http_req *, struct http_resp *);
 int api_processes(struct http_req *, struct http_resp *);
 int api_live_zones(struct http_req *, struct http_resp *);
+int api_zones_history(struct http_req *, struct http_resp *);
 int api_spaces_list(struct http_req *, struct http_resp *);
 int api_spaces_create(struct http_req *, struct http_resp *);
 int api_space_get(struct http_req *, struct http_resp *);

@@ -205,6 +205,10 @@ setup(struct server *srv, struct pts_err *err)
 	setup_kernel_spaces(srv);
 	if (setup_recordings(srv, err) < 0)
 		return PTS_EINVAL;
+	if (zones_ring_start(&srv->zring, srv->opt.proc_root,
+	    server_live_zones, srv->opt.zones_history,
+	    srv->opt.zones_interval_ms, err) < 0)
+		return PTS_EIO;
 	return setup_pids(srv, err);
 }
 
@@ -213,6 +217,7 @@ teardown(struct server *srv)
 {
 	http_stop(srv->http);	/* requests call ws_notify(srv->ws) */
 	ws_stop(srv->ws);
+	zones_ring_stop(&srv->zring);
 	registry_release(&srv->reg);
 	metrics_release(&srv->metrics);
 	render_cache_release(&srv->render);

@@ -36,7 +36,8 @@ let d = await startDaemon();
 const b = await launch();
 let page = await b.context.newPage();
 const errors = [];
-watchConsole(page, errors, []);
+const allowed = [];
+watchConsole(page, errors, allowed);
 const ctx = { page, errors };
 let base = d.http;
 let simA = null, simB = null, child = null, pid = 0;
@@ -184,6 +185,9 @@ const steps = [
 		await page.waitForSelector('#conn[data-state=open]', { timeout: 10000 });
 		const url = new URL(base);
 		const wsPort = new URL(d.ws).port;
+		// a request the viewer makes before it learns the space is gone
+		// answers 404, which Chromium logs; that is expected here
+		allowed.push(/Failed to load resource: the server responded with a status of 404/);
 		await d.stop();
 		await page.waitForSelector('#conn[data-state=retrying]', { timeout: 10000 });
 		d = await startDaemon(['--listen', `127.0.0.1:${url.port}`, '--ws-listen', `127.0.0.1:${wsPort}`]);

@@ -102,7 +102,8 @@ export async function strip(c, el) {
 // page is hidden): tables grow and shrink under a live process.
 export function stripTimer(c, el) {
 	setInterval(() => {
-		if (!document.hidden && c.space && c.view !== 'zones') strip(c, el);
+		// offline: the stream's reconnect lists the spaces first
+		if (!document.hidden && c.space && c.view !== 'zones' && (!c.stream || c.stream.isOpen)) strip(c, el);
 	}, 5000);
 }
 

@@ -8,6 +8,9 @@ import { $, h, setKids, num, sizeName, errText } from './util.js';
 
 let ctx = null;
 let source = null;	// 'live' or a sim space id
+// The live machine's zones over time (GET /zones/history): samples
+// oldest first, the last seq read, the sampler's interval and capacity.
+const trend = { samples: [], last: 0, interval: 5000, capacity: 0, busy: false };
 
 // Wire the source selector.
 export function init(c) {
@@ -16,6 +19,40 @@ export function init(c) {
 		source = ev.target.value;
 		load();
 	});
+	// new samples while the live zones are in view
+	setInterval(() => {
+		if (ctx.view === 'zones' && source === 'live' && !document.hidden) loadTrend();
+	}, 1000);
+}
+
+// Read the samples taken since the last read and redraw the trend lines.
+async function loadTrend() {
+	if (trend.busy) return;
+	trend.busy = true;
+	try {
+		const r = await api.get('/zones/history' + (trend.last ? '?since=' + trend.last : ''));
+		if (r.last_seq < trend.last) {	// the daemon restarted: start over
+			trend.samples = [];
+			trend.last = 0;
+		}
+		trend.interval = r.interval_ms;
+		trend.capacity = r.capacity;
+		trend.samples = trend.samples.concat(r.samples || []).slice(-Math.max(1, r.capacity));
+		if (r.samples && r.samples.length) trend.last = r.samples[r.samples.length - 1].seq;
+		redrawTrends();
+	} catch (e) {
+		/* the trend is an extra: the zones themselves report errors */
+	} finally {
+		trend.busy = false;
+	}
+}
+
+// Replace every zone card's trend line by one drawn from trend.
+function redrawTrends() {
+	for (const el of document.querySelectorAll('#zones .zone-trend')) {
+		const [node, name] = [Number(el.dataset.node), el.dataset.zone];
+		el.replaceWith(trendLine(node, name));
+	}
 }
 
 // Nothing to do on a space change: the source is chosen in the view.
@@ -90,17 +127,19 @@ function draw(z) {
 	$('zones-note').textContent = z.note || '';
 	const nodes = (z.nodes || []).map(n => h('section', { class: 'znode', 'aria-label': `Node ${n.node}` },
 		h('h3', {}, `Node ${n.node}`),
-		h('div', { class: 'zone-list' }, (n.zones || []).map(zone => drawZone(zone, orders)))));
+		h('div', { class: 'zone-list' }, (n.zones || []).map(zone => drawZone(zone, orders, n.node)))));
 	setKids($('zones'), nodes);
+	if (z.source !== undefined && source === 'live') loadTrend();
 }
 
 // One zone: the free-area chart, watermarks, migrate types, fragmentation.
-function drawZone(zone, orders) {
+function drawZone(zone, orders, node) {
 	return h('article', { class: 'card zone', 'data-zone': zone.name },
 		h('h4', {}, zone.name),
 		h('p', { class: 'hint' }, `${num(zone.free_pages)} free of ${num(zone.managed_pages)} managed pages ` +
 			`(${num(zone.present_pages)} present, ${num(zone.spanned_pages)} spanned)`),
 		chart(zone, orders),
+		source === 'live' ? trendLine(node, zone.name) : null,
 		thpFree(zone, orders),
 		watermarks(zone),
 		migrate(zone, orders),
@@ -127,6 +166,53 @@ function chart(zone, orders) {
 	return h('figure', { class: 'zone-chart' },
 		h('div', { class: 'bars', style: `--n:${orders}` }, bars),
 		h('figcaption', {}, 'Free pages per order (linear); order k is a block of 2^k pages. Hover a bar for its block count.'));
+}
+
+// The free pages of one zone over time, from the daemon's ring of samples:
+// a line from the lowest (bottom) to the highest value (top) so that a
+// change of a few pages in a million shows; the numbers (and the pages in
+// THP-able blocks now) in the caption.
+function trendLine(node, name) {
+	const g = thpGeometry();
+	const pts = [];
+	for (const s of trend.samples) {
+		const z = (s.zones || []).find(x => x.node === node && x.zone === name);
+		if (!z) continue;
+		const thp = g ? z.free_pages_by_order.slice(g.order).reduce((a, b) => a + b, 0) : null;
+		pts.push({ t: Date.parse(s.time), free: z.free_pages, thp });
+	}
+	const box = h('figure', { class: 'zone-trend', dataset: { node, zone: name, samples: pts.length,
+		values: pts.map(p => p.free).join(',') } });
+	if (pts.length < 2) {
+		box.append(h('figcaption', { class: 'hint' }, trend.capacity ?
+			'Free pages over time: the trend line appears after two samples of the daemon’s zones history.' :
+			'Free pages over time: the daemon keeps no zones history (--zones-history 0).'));
+		return box;
+	}
+	const W = 300, H = 60;
+	const frees = pts.map(p => p.free);
+	const t0 = pts[0].t, t1 = pts[pts.length - 1].t, lo = Math.min(...frees), hi = Math.max(...frees);
+	const x = t => (t1 > t0 ? (t - t0) / (t1 - t0) * W : W).toFixed(1);
+	const y = v => (hi > lo ? H - 4 - (v - lo) / (hi - lo) * (H - 8) : H / 2).toFixed(1);
+	const line = (key, cls) => {
+		const el = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+		el.setAttribute('class', cls);
+		el.setAttribute('points', pts.map(p => `${x(p.t)},${y(p[key])}`).join(' '));
+		return el;
+	};
+	const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+	svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+	svg.setAttribute('preserveAspectRatio', 'none');
+	svg.setAttribute('role', 'img');
+	const last = pts[pts.length - 1];
+	svg.setAttribute('aria-label', `Free pages of ${name} over ${Math.round((t1 - t0) / 1000)} s: ` +
+		`now ${last.free}, lowest ${lo}, highest ${hi}`);
+	svg.append(line('free', 'trend-free'));
+	box.append(svg, h('figcaption', {}, `Free pages over the last ${Math.round((t1 - t0) / 1000)} s ` +
+		`(${pts.length} samples, one every ${trend.interval / 1000} s): now ${num(last.free)}, ` +
+		`lowest ${num(lo)} (bottom), highest ${num(hi)} (top)` +
+		(g ? `; in blocks ≥ order ${g.order} (THP-able) now ${num(last.thp)}.` : '.')));
+	return box;
 }
 
 // The order of a PMD-size block (a THP) and the page size of the zones'
