@@ -46,6 +46,11 @@
  *   churn MS         for MS milliseconds map, write and unmap 512 pages
  *                    over and over (a process that changes constantly)
  *   exit             end (the forked child ends too: its pipe closes)
+ *
+ * With --vmas N it maps N pages (between two PROT_NONE pages), writes
+ * each, gives every odd one
+ * PROT_READ (so the kernel keeps N VMAs: neighbours differ), prints
+ * {"pid":P,"base":"0x...","count":N} and waits for SIGTERM.
  */
 #include "config.h"
 
@@ -522,6 +527,34 @@ commands(void)
 	return 0;
 }
 
+/* --vmas N: N one-page VMAs of alternating protection. */
+static int
+many_vmas(long n)
+{
+	char *base;
+
+	if (n < 1 || n > 60000)
+		return 2;
+	/* a PROT_NONE page each side: the first and last VMAs cannot merge
+	 * with a neighbouring mapping */
+	base = mmap(NULL, (size_t)(n + 2) * PG, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || mprotect(base, PG, PROT_NONE) < 0 ||
+	    mprotect(base + (n + 1) * PG, PG, PROT_NONE) < 0)
+		return 1;
+	base += PG;
+	for (long i = 0; i < n; i++)
+		base[i * PG] = 1;
+	for (long i = 1; i < n; i += 2)
+		if (mprotect(base + i * PG, PG, PROT_READ) < 0)
+			return 1;
+	printf("{\"pid\":%d,\"base\":\"%p\",\"count\":%ld}\n", (int)getpid(),
+	    (void *)base, n);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -533,6 +566,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--commands"))
 		return commands();
+	if (argc > 2 && !strcmp(argv[1], "--vmas"))
+		return many_vmas(strtol(argv[2], NULL, 10));
 	anon = map_aligned(4 * MiB, 2 * MiB);
 	madvise(anon, 4 * MiB, MADV_NOHUGEPAGE);
 	for (size_t i = 0; i < sizeof touch / sizeof touch[0]; i++)

@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { $, h, setKids, big, hex, sizeName, num, errText } from './util.js';
 import * as regionTable from './regions.js';
 import * as cost from './cost.js';
+import * as vamap from './vamap.js';
 import * as timeline from './timeline.js';
 
 let ctx = null;
@@ -65,10 +66,11 @@ function fromRanges(r) {
 	return out;
 }
 
-// A region name for a range: its attributes (the VMA's file) or its level.
+// A region name for a range as the region table writes it: its
+// attributes (the VMA's file, [heap]…) or [anon].
 function nameOf(x) {
 	const a = [].concat(x.attrs || []).join(' ');
-	return a || `${x.level} leaves`;
+	return regionTable.readableName({ name: a, perms: '' });
 }
 
 // rwx letters from common flag names.
@@ -90,55 +92,14 @@ function halves() {
 	return out;
 }
 
-// Width weight of a span: logarithmic so a 4 KiB page and 128 TiB both show.
-function weight(bytes) {
-	return Math.max(1, Math.log2(Number(bytes)) - 10);
-}
-
-// Draw each half as a bar of regions and gaps, then the region list.
+// The address map (vamap.js) of the regions, then the region table,
+// linked: a row's "map" button zooms the map to that region.
 function draw(regions) {
-	const bars = halves().map(half => {
-		const end = half.last + 1n;
-		const inside = regions.filter(r => r.s < end && r.e > half.first)
-			.map(r => ({ ...r, s: r.s < half.first ? half.first : r.s, e: r.e > end ? end : r.e }));
-		const parts = [];
-		let at = half.first;
-		for (const r of inside) {
-			if (r.s > at) parts.push(gap(r.s - at));
-			parts.push(segment(r));
-			at = r.e;
-		}
-		if (end > at) parts.push(gap(end - at));
-		return h('div', { class: 'va-half' },
-			h('div', { class: 'va-label' }, `${half.name}: ${hex(half.first)} – ${hex(half.last)} (${sizeName(half.last - half.first + 1n)})`),
-			h('div', { class: 'va-bar', role: 'list', 'aria-label': `${half.name} address range` }, parts));
-	});
-	setKids($('ov-map'), bars);
-	regionTable.show(ctx, $('ov-list'), r => jump({ s: r.s })).then(rg => {
+	const page = ctx.arch.page_size;
+	vamap.draw($('ov-map'), halves(), regions.map(r => ({ ...r, page })), jump);
+	regionTable.show(ctx, $('ov-list'), r => jump({ s: r.s }), r => vamap.zoomTo(r.s, r.e)).then(rg => {
 		if (rg) cost.show(ctx, $('ov-cost'), rg);
 	});
-}
-
-// A gap between regions.
-function gap(bytes) {
-	return h('div', { class: 'va-gap', role: 'listitem', style: `flex-grow:${weight(bytes) / 4}`,
-		title: `unmapped: ${sizeName(bytes)}` }, h('span', {}, sizeName(bytes)));
-}
-
-// Fraction of a region's base pages that are present.
-function fill(r) {
-	const pages = Number((r.e - r.s) / BigInt(ctx.arch.page_size));
-	return pages ? Math.min(1, (r.present_pages || 0) / pages) : 0;
-}
-
-// A region on the map: a button, filled as far as it is mapped.
-function segment(r) {
-	const f = fill(r);
-	const label = `${r.name || 'region'} ${hex(r.s)}–${hex(r.e)} ${r.perms || ''}: ${sizeName(r.e - r.s)}, ${(f * 100).toFixed(1)}% mapped`;
-	return h('button', { type: 'button', class: 'va-seg', role: 'listitem', style: `flex-grow:${weight(r.e - r.s)}`,
-		title: label, 'aria-label': label, onclick: () => jump(r) },
-	h('span', { class: 'va-fill', style: `height:${(f * 100).toFixed(1)}%` }),
-	h('span', { class: 'va-name' }, r.name || ''));
 }
 
 // Open the deepest table that exists for the region's first address.

@@ -7,7 +7,7 @@
 import * as api from './api.js';
 import { h, setKids, big, hex, sizeName, num, errText } from './util.js';
 
-let state = { rows: [], sort: 'start', desc: false, filter: '', box: null, open: null };
+let state = { rows: [], sort: 'start', desc: false, filter: '', box: null, open: null, locate: null };
 
 // A name a person reads: [anon], [heap], a file's basename.
 export function readableName(r) {
@@ -41,11 +41,13 @@ function kb(v) {
 }
 
 // Load the regions of the current space into box; open(region) is called
-// on a click.  Resolves to the /regions reply (or null).
-export async function show(ctx, box, open) {
+// on a click of its name, locate(region) on its "map" button (the address
+// map zooms to it).  Resolves to the /regions reply (or null).
+export async function show(ctx, box, open, locate) {
 	const space = ctx.space;
 	state.box = box;
 	state.open = open;
+	state.locate = locate || null;
 	let r;
 	try {
 		r = await api.get(api.spacePath(space.id, 'regions'));
@@ -80,8 +82,10 @@ function compare(a, b) {
 // The filter box, the table (the first 2000 rows), a count.
 function draw() {
 	const q = state.filter.trim().toLowerCase();
+	// a name, or an address inside the region ("0x7f…")
+	const at = /^0x[0-9a-f]+$/.test(q) ? BigInt(q) : null;
 	const rows = state.rows.filter(r => !q || r.label.toLowerCase().includes(q) ||
-		(r.name || '').toLowerCase().includes(q)).sort(compare);
+		(r.name || '').toLowerCase().includes(q) || (at !== null && r.s <= at && at < r.e)).sort(compare);
 	const head = COLS.map(([key, title]) => h('th', {
 		'aria-sort': state.sort === key ? (state.desc ? 'descending' : 'ascending') : 'none' },
 	h('button', { type: 'button', class: 'sort', dataset: { sort: key }, onclick: () => sortBy(key) },
@@ -89,16 +93,24 @@ function draw() {
 	const body = rows.slice(0, 2000).map(r => h('tr', { dataset: { start: hex(r.s) } },
 		COLS.map(([key, , , text], i) => h('td', { class: i === 0 ? '' : (key === 'perms' || key === 'start' ? 'mono' : 'num'),
 			title: i === 0 ? (r.name || r.label) : null },
-		i === 0 ? h('a', { href: '#', onclick: ev => { ev.preventDefault(); if (state.open) state.open(r); } }, text(r)) : text(r)))));
-	const filter = h('input', { type: 'search', id: 'rg-filter', placeholder: 'filter by name', value: state.filter,
-		'aria-label': 'Filter regions by name', oninput: ev => { state.filter = ev.target.value; draw(); refocus(); } });
+		i === 0 ? h('a', { href: '#', onclick: ev => { ev.preventDefault(); if (state.open) state.open(r); } }, text(r)) : text(r))),
+		state.locate ? h('td', {}, mapButton(r)) : null));
+	const filter = h('input', { type: 'search', id: 'rg-filter', placeholder: 'name or address', value: state.filter,
+		'aria-label': 'Filter regions by name or by an address inside them', oninput: ev => { state.filter = ev.target.value; draw(); refocus(); } });
 	setKids(state.box,
 		h('div', { class: 'row-form' }, h('label', {}, 'Regions ', filter),
 			h('span', { class: 'hint', id: 'rg-count' }, `${rows.length} of ${state.rows.length}` +
 				(rows.length > 2000 ? ' (first 2000 shown)' : ''))),
 		h('div', { class: 'scroll-x' }, h('table', { class: 'list', id: 'ov-table' },
-			h('thead', {}, h('tr', {}, head)), h('tbody', {}, body))),
+			h('thead', {}, h('tr', {}, head, state.locate ? h('th', { 'aria-label': 'on the map' }) : null)),
+			h('tbody', {}, body))),
 		state.rows.length ? null : h('p', { class: 'hint' }, 'Nothing is mapped in this space yet.'));
+}
+
+// The last cell: "map" shows the region on the address map.
+function mapButton(r) {
+	return h('button', { type: 'button', class: 'map-show', title: 'Show it on the address map',
+		'aria-label': `Show ${r.label} at ${hex(r.s)} on the address map`, onclick: () => state.locate(r) }, 'map');
 }
 
 // Keep typing in the filter after a redraw.
