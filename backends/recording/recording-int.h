@@ -9,6 +9,10 @@
  * holds the item's record (struct hrec_entry or hrec_range, little-endian,
  * then its strings); the other columns repeat it for people and queries.
  */
+/* How long a write or a read waits for another process's lock on the
+   file (a recording read while it is being recorded). */
+#define REC_BUSY_MS 10000
+
 #define REC_SCHEMA \
 "CREATE TABLE ptscope_recording (version INTEGER NOT NULL, tool TEXT NOT NULL);\n" \
 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n" \

@@ -131,6 +131,9 @@ rec_create(const char *path, const struct rec_meta *m,
 		rec_close(w, NULL);
 		return r;
 	}
+	/* a reader (sqlite3, a daemon serving the file, a test) holds a shared
+	   lock while it reads: the commit waits for it instead of failing */
+	sqlite3_busy_timeout(w->db, REC_BUSY_MS);
 	r = exec_sql(w->db, "PRAGMA journal_mode = DELETE; BEGIN; "
 	    REC_SCHEMA, err);
 	if (r == 0)

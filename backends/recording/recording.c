@@ -375,6 +375,7 @@ recording_open(const char *path, struct space **out, struct pts_err *err)
 		sqlite3_close(db);
 		return r;
 	}
+	sqlite3_busy_timeout(db, REC_BUSY_MS);	/* it may be being recorded */
 	r = load(db, path, out, err);
 	sqlite3_close(db);
 	return r;
