@@ -114,7 +114,13 @@ class Metrics(TestCase):
             sid = d.new_sim('arm64-4k-48', scenario='process')
             for _ in range(3):
                 d.get('/api/v1/info')
-            text = self.scrape(d)
+            # a request's duration is observed once its whole response has
+            # gone out, which may be just after the client has read it
+            text = ptstest.wait_for(
+                lambda: (lambda t: t if series(
+                    t, 'ptscope_http_request_duration_seconds_count').get(
+                        '{route="info"}') == 3 else None)(self.scrape(d)),
+                'the three info requests in the histogram')
             self.check_promtool(text)
             st, sp = d.get_json('/api/v1/spaces/' + sid)
             self.assertEqual(
@@ -130,8 +136,8 @@ class Metrics(TestCase):
             st, info = d.get_json('/api/v1/info')
             self.assertEqual(series(text, 'ptscope_build_info'),
                              {'{version="%s"}' % info['version']: 1})
-            # the histogram counts the three info requests (completed
-            # before the scrape began), cumulative buckets, +Inf = count
+            # the histogram counts the three info requests, cumulative
+            # buckets, +Inf = count
             h = series(text, 'ptscope_http_request_duration_seconds_bucket')
             b = sorted((float(re.search(r'le="([^"]+)"', k).group(1)), v)
                        for k, v in h.items() if 'route="info"' in k)
