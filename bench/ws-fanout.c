@@ -271,6 +271,12 @@ static const struct lws_protocols protocols[] = {
 static void
 clients_connect(void)
 {
+	/* the viewer's own origin, http://HOST:HTTPPORT: the guard refuses
+	   any other (server/guard.h); lws writes the "http://" itself */
+	static char origin[300];
+
+	snprintf(origin, sizeof origin, "%s:%d", cfg.http_host,
+	    cfg.http_port);
 	for (unsigned i = 0; i < cfg.clients; i++) {
 		struct lws_client_connect_info ci;
 
@@ -281,7 +287,7 @@ clients_connect(void)
 		ci.port = cfg.ws_port;
 		ci.path = "/";
 		ci.host = cfg.ws_host;
-		ci.origin = cfg.ws_host;
+		ci.origin = origin;
 		ci.protocol = "ptscope.v1";
 		ci.opaque_user_data = &conns[i];
 		ci.pwsi = &conns[i].wsi;
