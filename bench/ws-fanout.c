@@ -4,6 +4,7 @@
  *
  * usage: ws-fanout --http URL --ws URL --space ID [-n CLIENTS] [-r RATE]
  *                  [-d SECONDS] [--node LEVEL:VA] [--depth N] [--va BASE]
+ *                  [--daemon-pid PID] [--idle SECONDS]
  *
  * One process opens CLIENTS WebSocket connections (libwebsockets, one
  * service thread) and subscribes each to the same space.  Once every client
@@ -17,6 +18,10 @@
  * generation counts as delivered; a later message covering it counts as
  * coalesced; neither counts as lost.  Coalesced and lost deltas and clients
  * that never got a snapshot are failures (exit status 1).
+ *
+ * With --daemon-pid, the daemon's CPU time (/proc/PID/stat) is read over
+ * the ops (first op sent to the last delta in: per delivered delta) and,
+ * with --idle, over SECONDS of subscribed clients and no ops before them.
  *
  * The last line is machine-readable for bench/ws-bench.sh:
  * RESULT clients=N rate=R ops=K p50_ms=… p90_ms=… p99_ms=… max_ms=…
@@ -81,6 +86,8 @@ struct config {
 	const char *space, *node;
 	unsigned clients, rate, duration, depth;
 	uint64_t va_base;
+	int daemon_pid;		/* --daemon-pid: its CPU per phase, or 0 */
+	unsigned idle;		/* --idle: seconds held idle before the ops */
 };
 
 static struct config cfg = {
@@ -94,6 +101,34 @@ static atomic_uint nready, nfailed, nclosed_early;
 static atomic_bool stopping;
 static struct lws_context *ctx;
 static char sub_msg[512];
+/* the daemon's CPU (ms) over the idle phase and over the ops phase (first
+   op sent to the last delta in), with --daemon-pid */
+static uint64_t idle_cpu_ms, idle_ms, ops_cpu_ms;
+
+/* User + system CPU milliseconds of the daemon (--daemon-pid), or 0. */
+static uint64_t
+daemon_cpu_ms(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+
+	if (cfg.daemon_pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", cfg.daemon_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* fields 14 and 15 (utime, stime), after the ")" of the comm */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+	    &st) != 2)
+		return 0;
+	return (ut + st) * 1000 / (uint64_t)sysconf(_SC_CLK_TCK);
+}
 
 /* Monotonic time in nanoseconds. */
 static uint64_t
@@ -418,6 +453,15 @@ driver_main(void *arg)
 	    now_ns() - t0 < READY_TIMEOUT_NS)
 		usleep(10000);
 	usleep(200000);		/* let the server settle after snapshots */
+	if (cfg.idle) {
+		uint64_t c0 = daemon_cpu_ms();
+
+		t0 = now_ns();
+		sleep_until(t0 + cfg.idle * 1000000000ull);
+		idle_cpu_ms = daemon_cpu_ms() - c0;
+		idle_ms = (now_ns() - t0) / 1000000;
+	}
+	ops_cpu_ms = daemon_cpu_ms();
 	t0 = now_ns();
 	for (unsigned i = 0; i < nops && atomic_load(&nready); i++) {
 		sleep_until(t0 + i * step);
@@ -427,7 +471,8 @@ driver_main(void *arg)
 	}
 	t0 = now_ns();
 	while (now_ns() - t0 < GRACE_NS && !all_caught_up())
-		usleep(20000);
+		usleep(2000);
+	ops_cpu_ms = daemon_cpu_ms() - ops_cpu_ms;
 	usleep(100000);
 	atomic_store(&stopping, true);
 	lws_cancel_service(ctx);
@@ -582,13 +627,23 @@ report(uint64_t run_ns)
 	    "snapshots, %u unexpected messages\n", atomic_load(&nready),
 	    atomic_load(&nfailed), atomic_load(&nclosed_early), resyncs,
 	    errors);
+	if (cfg.daemon_pid > 0)
+		printf("  daemon CPU: %" PRIu64 " ms over the ops (%.2f us per "
+		    "delta delivered); idle %" PRIu64 " ms over %" PRIu64
+		    " ms (%.2f %% of a CPU)\n", ops_cpu_ms, r.exact ?
+		    (double)ops_cpu_ms * 1000 / (double)r.exact : 0.0,
+		    idle_cpu_ms, idle_ms, idle_ms ? 100.0 *
+		    (double)idle_cpu_ms / (double)idle_ms : 0.0);
 	printf("RESULT clients=%u rate=%u ops=%u p50_ms=%.3f p90_ms=%.3f "
 	    "p99_ms=%.3f max_ms=%.3f expected=%" PRIu64 " exact=%" PRIu64
-	    " coalesced=%" PRIu64 " lost=%" PRIu64 " failed_clients=%u\n",
+	    " coalesced=%" PRIu64 " lost=%" PRIu64 " failed_clients=%u"
+	    " ops_cpu_ms=%" PRIu64 " idle_cpu_ms=%" PRIu64 " idle_ms=%" PRIu64
+	    "\n",
 	    cfg.clients, cfg.rate, nops_sent, percentile(r.lat_ms, r.nlat, 50),
 	    percentile(r.lat_ms, r.nlat, 90), percentile(r.lat_ms, r.nlat, 99),
 	    r.nlat ? r.lat_ms[r.nlat - 1] : 0.0, r.expected, r.exact,
-	    r.coalesced, r.lost, atomic_load(&nfailed));
+	    r.coalesced, r.lost, atomic_load(&nfailed), ops_cpu_ms,
+	    idle_cpu_ms, idle_ms);
 	free(rtt);
 	free(r.lat_ms);
 	return (r.coalesced || r.lost || atomic_load(&nfailed) ||
@@ -649,6 +704,7 @@ usage(int status)
 	    "usage: ws-fanout --http URL --ws URL --space ID [-n CLIENTS] "
 	    "[-r RATE] [-d SECONDS]\n"
 	    "                 [--node LEVEL:VA] [--depth N] [--va BASE]\n"
+	    "                 [--daemon-pid PID] [--idle SECONDS]\n"
 	    "defaults: 200 clients, 10 ops/s, 30 s, node pgd:0x0, depth 1, "
 	    "va 0x100000000000\n");
 	exit(status);
@@ -668,6 +724,8 @@ parse_args(int argc, char **argv)
 		{ "node", required_argument, NULL, 'N' },
 		{ "depth", required_argument, NULL, 'D' },
 		{ "va", required_argument, NULL, 'V' },
+		{ "daemon-pid", required_argument, NULL, 'P' },
+		{ "idle", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -701,6 +759,11 @@ parse_args(int argc, char **argv)
 			    cfg.va_base % PAGE)
 				usage(2);
 			break;
+		case 'P':
+			cfg.daemon_pid = (int)parse_count("--daemon-pid",
+			    optarg, 1u << 22);
+			break;
+		case 'I': cfg.idle = parse_count("--idle", optarg, 3600); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}

@@ -41,6 +41,8 @@ struct frame {
 
 struct jstream_tree {
 	bool hide, started, done;
+	bool borrowed;		/* the tree is the caller's, whole: never
+				   fetched, never freed */
 	cJSON *head;
 	unsigned depth;
 	unsigned nf;
@@ -60,6 +62,26 @@ jstream_tree_new(cJSON *head, struct pt_node *root, unsigned depth,
 	return t;
 }
 
+struct jstream_tree *
+jstream_tree_of(cJSON *head, const struct pt_node *root, unsigned depth,
+    bool hide)
+{
+	/* (the nodes are only read: see borrowed) */
+	struct jstream_tree *t = jstream_tree_new(head, (struct pt_node *)root,
+	    depth, hide);
+
+	t->borrowed = true;
+	return t;
+}
+
+/* Free a node the writer owns. */
+static void
+node_done(const struct jstream_tree *t, struct pt_node *n)
+{
+	if (!t->borrowed)
+		pt_node_free(n);
+}
+
 void
 jstream_tree_free(struct jstream_tree *t)
 {
@@ -67,9 +89,9 @@ jstream_tree_free(struct jstream_tree *t)
 		return;
 	cJSON_Delete(t->head);
 	for (unsigned i = 0; i < t->nf; i++)
-		pt_node_free(t->f[i].n);
+		node_done(t, t->f[i].n);
 	if (!t->started)
-		pt_node_free(t->f[0].n);
+		node_done(t, t->f[0].n);
 	free(t);
 }
 
@@ -101,7 +123,7 @@ close_frame(struct jstream_tree *t, struct strbuf *out)
 	struct frame *f = &t->f[--t->nf];
 
 	strbuf_adds(out, f->n->expanded ? "]}" : "}");
-	pt_node_free(f->n);
+	node_done(t, f->n);
 	f->n = NULL;
 	if (t->nf == 0) {
 		strbuf_addc(out, '}');
@@ -124,8 +146,11 @@ step(struct jstream_tree *t, struct strbuf *out, jstream_fetch_fn fetch,
 		return 0;
 	}
 	c = &f->n->children[f->next];
-	if (c->kind == PT_KIND_TABLE && c->table && f->depth >= 2 &&
-	    fetch(ctx, c->table->level, c->table->va, &m, err) < 0)
+	if (c->kind != PT_KIND_TABLE || c->table == NULL || f->depth < 2)
+		;	/* written whole */
+	else if (t->borrowed)
+		m = c->table;
+	else if (fetch(ctx, c->table->level, c->table->va, &m, err) < 0)
 		return -1;
 	if (f->next++ > 0)
 		strbuf_addc(out, ',');

@@ -39,6 +39,10 @@ struct jstream_tree;
  */
 struct jstream_tree *jstream_tree_new(cJSON *head, struct pt_node *root,
     unsigned depth, bool hide);
+/* The same of a tree built whole (root to depth), which the caller keeps
+   unchanged and alive until jstream_tree_free(); no fetch is needed. */
+struct jstream_tree *jstream_tree_of(cJSON *head, const struct pt_node *root,
+    unsigned depth, bool hide);
 /*
  * Append text to out until it holds at least want bytes or the answer
  * ends.  1: more to come, 0: the answer is complete, <0: fetch failed

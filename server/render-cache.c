@@ -45,12 +45,30 @@ key_eq(const struct render_key *a, const struct render_key *b)
 	    a->depth == b->depth && a->hide == b->hide;
 }
 
-/* Slot holding key, or -1.  Caller holds c->lock. */
+/* A hash of every field of a key (FNV-1a over the fields). */
+static uint64_t
+key_hash(const struct render_key *k)
+{
+	const uint64_t f[] = { (uint64_t)k->kind, k->serial, k->generation,
+	    k->from_gen, k->va, k->pass, k->level, k->depth, k->hide };
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		h ^= f[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Slot holding key (of hash h), or -1.  Caller holds c->lock.  (Every
+   WebSocket client looks up its tree and message each round: the hash
+   keeps the 256-slot scan to one compare per slot.) */
 static int
-find_locked(struct render_cache *c, const struct render_key *k)
+find_locked(struct render_cache *c, const struct render_key *k, uint64_t h)
 {
 	for (unsigned i = 0; i < RENDER_SLOTS; i++)
-		if (c->slot[i].val && key_eq(&c->slot[i].key, k))
+		if (c->slot[i].hash == h && c->slot[i].val &&
+		    key_eq(&c->slot[i].key, k))
 			return (int)i;
 	return -1;
 }
@@ -94,7 +112,7 @@ render_cache_get(struct render_cache *c, const struct render_key *k)
 	int i;
 
 	pthread_mutex_lock(&c->lock);
-	if ((i = find_locked(c, k)) >= 0) {
+	if ((i = find_locked(c, k, key_hash(k))) >= 0) {
 		v = c->slot[i].val;
 		v->refs++;
 		c->slot[i].used = ++c->clock;
@@ -111,10 +129,11 @@ render_cache_get(struct render_cache *c, const struct render_key *k)
 static struct render_val *
 put(struct render_cache *c, const struct render_key *k, struct render_val *v)
 {
+	uint64_t h = key_hash(k);
 	int i;
 
 	pthread_mutex_lock(&c->lock);
-	if ((i = find_locked(c, k)) >= 0) {
+	if ((i = find_locked(c, k, h)) >= 0) {
 		val_put_locked(v);
 		v = c->slot[i].val;
 	} else if (v->bytes <= c->max_bytes / 4) {
@@ -123,6 +142,7 @@ put(struct render_cache *c, const struct render_key *k, struct render_val *v)
 		unsigned s = make_room_locked(c, v->bytes);
 
 		c->slot[s].key = *k;
+		c->slot[s].hash = h;
 		c->slot[s].val = v;
 		c->slot[s].used = ++c->clock;
 		c->bytes += v->bytes;

@@ -67,6 +67,7 @@ struct render_cache {
 	uint64_t hits, misses;
 	struct {
 		struct render_key key;
+		uint64_t hash;		/* of key: most slots fail on it */
 		struct render_val *val;
 		uint64_t used;
 	} slot[RENDER_SLOTS];

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "diff.h"
 #include "guard.h"
+#include "json-stream.h"
 #include "peer.h"
 #include "json.h"
 #include "log.h"
@@ -28,9 +30,23 @@
 #define WS_FRAG (16 * 1024)	/* largest frame written at once */
 #define WS_MAX_HEADERS 32768	/* bytes of handshake headers */
 
+/*
+ * A snapshot too big to render whole (srv->stream_bytes): written from the
+ * shared tree as it is sent, a few fragments ahead, in the service thread.
+ */
+struct ws_stream {
+	struct jstream_tree *js;
+	struct render_val *tree;	/* what js reads (referenced) */
+	struct strbuf out;	/* written, not sent from off on */
+	size_t off;
+	bool started, ended;
+	unsigned char frag[];	/* LWS_PRE + WS_FRAG */
+};
+
 struct ws_msg {
 	struct ws_msg *next;
-	size_t len;
+	size_t len;		/* bytes (a stream's: its estimate) */
+	struct ws_stream *stream;	/* or NULL: the text is in buf */
 	unsigned char buf[];	/* LWS_PRE bytes of headroom, then text */
 };
 
@@ -44,6 +60,8 @@ struct ws_sub {
 	uint64_t last_gen;
 	uint64_t last_poll;
 	bool need_snapshot;
+	bool timed;		/* its space is re-read (live): every round,
+				   not only when a change was notified */
 	bool done;		/* gone sent, nothing more to do */
 	struct render_val *last;	/* the tree the client holds (shared) */
 	struct render_val *last_zones;	/* the zones message last sent */
@@ -82,10 +100,28 @@ struct ws {
 	pthread_mutex_t lock;	/* clients list, stopping, notified */
 	pthread_cond_t cond;
 	bool stopping, notified;
+	bool timed;		/* a client needs rounds on a timer (streamer
+				   thread only) */
+	atomic_bool poke;	/* something to write: wake the service
+				   thread */
 	uint64_t pass;		/* streamer passes (keys live trees) */
 	struct ws_client *clients;
 	unsigned nclients;
 };
+
+static void
+msg_free(struct ws *ws, struct ws_msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->stream) {
+		jstream_tree_free(m->stream->js);
+		render_val_put(&ws->srv->render, m->stream->tree);
+		strbuf_release(&m->stream->out);
+		free(m->stream);
+	}
+	free(m);
+}
 
 static void
 client_put(struct ws *ws, struct ws_client *c)
@@ -106,9 +142,9 @@ client_put(struct ws *ws, struct ws_client *c)
 		struct ws_msg *m = c->qhead;
 
 		c->qhead = m->next;
-		free(m);
+		msg_free(ws, m);
 	}
-	free(c->cur);
+	msg_free(ws, c->cur);
 	strbuf_release(&c->rx);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->qlock);
@@ -126,30 +162,32 @@ queue_full(const struct ws_client *c, size_t len)
 	    (c->qlen > 0 && c->qbytes + len > o->ws_queue_bytes);
 }
 
+static void wake_streamer(struct ws *);
+
 /*
- * Queue a text message.  When the queue is full (--ws-queue messages or
+ * Queue a message (taken).  When the queue is full (--ws-queue messages or
  * --ws-queue-bytes) the backlog is dropped and the client marked stalled:
  * once it drains it gets fresh snapshots; if it never does, it is closed.
  * Never waits on the client.
  */
 static void
-enqueue(struct ws_client *c, const char *text)
+enqueue_msg(struct ws_client *c, struct ws_msg *m)
 {
-	size_t len = strlen(text);
-	struct ws_msg *m;
+	struct ws_msg *x;
 	uint64_t dropped = 0;
 
 	pthread_mutex_lock(&c->qlock);
 	if (c->stalled) {
 		pthread_mutex_unlock(&c->qlock);
+		msg_free(c->ws, m);
 		return;
 	}
-	if (queue_full(c, len)) {
+	if (queue_full(c, m->len)) {
 		while (c->qhead) {
-			m = c->qhead;
-			c->qhead = m->next;
-			c->qbytes -= m->len;
-			free(m);
+			x = c->qhead;
+			c->qhead = x->next;
+			c->qbytes -= x->len;
+			msg_free(c->ws, x);
 			dropped++;
 		}
 		c->qtail = NULL;
@@ -158,22 +196,54 @@ enqueue(struct ws_client *c, const char *text)
 		c->stalled_ms = now_ms();
 		c->want_writable = true;
 		pthread_mutex_unlock(&c->qlock);
+		msg_free(c->ws, m);
+		atomic_store(&c->ws->poke, true);
+		/* (its drain timeout needs the streamer's timed rounds) */
+		wake_streamer(c->ws);
 		metrics_ws_add(&c->ws->srv->metrics, 0, 0, dropped + 1, 0, 0);
 		return;
 	}
-	m = xmalloc(sizeof *m + LWS_PRE + len);
-	m->next = NULL;
-	m->len = len;
-	memcpy(m->buf + LWS_PRE, text, len);
 	if (c->qtail)
 		c->qtail->next = m;
 	else
 		c->qhead = m;
 	c->qtail = m;
 	c->qlen++;
-	c->qbytes += len;
+	c->qbytes += m->len;
 	c->want_writable = true;
 	pthread_mutex_unlock(&c->qlock);
+	atomic_store(&c->ws->poke, true);
+}
+
+/* Queue a text message (copied). */
+static void
+enqueue(struct ws_client *c, const char *text)
+{
+	size_t len = strlen(text);
+	struct ws_msg *m = xmalloc(sizeof *m + LWS_PRE + len);
+
+	m->next = NULL;
+	m->len = len;
+	m->stream = NULL;
+	memcpy(m->buf + LWS_PRE, text, len);
+	enqueue_msg(c, m);
+}
+
+/* Queue a message of head's fields and "node": tree t (referenced here),
+   written as it is sent; est is what it counts in the queue's bytes. */
+static void
+enqueue_stream(struct ws_client *c, cJSON *head, struct render_val *t,
+    unsigned depth, bool hide, size_t est)
+{
+	struct ws_msg *m = xmalloc(sizeof *m);
+	struct ws_stream *st = xcalloc(1, sizeof *st + LWS_PRE + WS_FRAG);
+
+	st->tree = render_val_ref(&c->ws->srv->render, t);
+	st->js = jstream_tree_of(head, t->node, depth, hide);
+	m->next = NULL;
+	m->len = est;
+	m->stream = st;
+	enqueue_msg(c, m);
 }
 
 static void
@@ -382,6 +452,36 @@ dequeue(struct ws_client *c)
  * bytes fit whenever poll() says writable (TCP then has a third of its
  * send buffer free, and the buffer is WS_SNDBUF).
  */
+/* The next fragment of a streamed message: the text is written up to a
+   few fragments ahead, so that the last fragment (FIN) is known. */
+static int
+write_stream(struct lws *wsi, struct ws_stream *st, bool *last)
+{
+	size_t n, left = st->out.len - st->off;
+
+	if (!st->ended && left <= WS_FRAG) {
+		if (st->off) {
+			memmove(st->out.buf, st->out.buf + st->off, left);
+			st->out.len = left;
+			st->out.buf[left] = '\0';
+			st->off = 0;
+		}
+		/* (a tree of its own: no fetch, no failure) */
+		st->ended = jstream_tree_fill(st->js, &st->out, 4 * WS_FRAG,
+		    NULL, NULL, NULL) == 0;
+		left = st->out.len;
+	}
+	n = left < WS_FRAG ? left : WS_FRAG;
+	*last = st->ended && n == left;
+	memcpy(st->frag + LWS_PRE, st->out.buf + st->off, n);
+	if (lws_write(wsi, st->frag + LWS_PRE, n, (enum lws_write_protocol)
+	    lws_write_ws_flags(LWS_WRITE_TEXT, !st->started, *last)) < (int)n)
+		return -1;
+	st->off += n;
+	st->started = true;
+	return 0;
+}
+
 static int
 on_writeable(struct ws_client *c, struct lws *wsi)
 {
@@ -391,18 +491,27 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 
 	if (c->cur == NULL && (c->cur = dequeue(c)) == NULL)
 		return 0;
-	if (lws_send_pipe_choked(wsi)) {
+	/* WRITEABLE comes from poll()'s POLLOUT (room for a fragment, see
+	   above), so only lws's own buffer needs a look: lws_send_pipe_choked
+	   would poll() the socket again, once per message and client */
+	if (lws_partial_buffered(wsi)) {
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
 	m = c->cur;
-	off = c->cur_off;
-	n = m->len - off < WS_FRAG ? m->len - off : WS_FRAG;
-	last = off + n == m->len;
-	if (lws_write(wsi, m->buf + LWS_PRE + off, n, (enum lws_write_protocol)
-	    lws_write_ws_flags(LWS_WRITE_TEXT, off == 0, last)) < (int)n)
-		return -1;
-	c->cur_off += n;
+	if (m->stream) {
+		if (write_stream(wsi, m->stream, &last) < 0)
+			return -1;
+	} else {
+		off = c->cur_off;
+		n = m->len - off < WS_FRAG ? m->len - off : WS_FRAG;
+		last = off + n == m->len;
+		if (lws_write(wsi, m->buf + LWS_PRE + off, n,
+		    (enum lws_write_protocol)lws_write_ws_flags(
+		    LWS_WRITE_TEXT, off == 0, last)) < (int)n)
+			return -1;
+		c->cur_off += n;
+	}
 	if (last) {
 		pthread_mutex_lock(&c->qlock);
 		c->qbytes -= m->len;
@@ -410,7 +519,7 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 		   resyncs (dequeue()) */
 		more = c->qhead != NULL || c->stalled;
 		pthread_mutex_unlock(&c->qlock);
-		free(m);
+		msg_free(c->ws, m);
 		c->cur = NULL;
 		c->cur_off = 0;
 		metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
@@ -819,6 +928,19 @@ delta_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	return v;
 }
 
+/*
+ * Whether the snapshot of tree t is written as it is sent rather than
+ * rendered whole (its JSON is about twice the tree's bytes).  Each client
+ * then writes its own from the shared tree: for answers too big to keep
+ * rendered (the render cache would not keep them either).
+ */
+static bool
+snapshot_streamed(const struct ws *ws, const struct render_val *t)
+{
+	return ws->srv->stream_bytes != STREAM_OFF &&
+	    2 * t->bytes > ws->srv->stream_bytes;
+}
+
 /* With e locked: a snapshot, or a delta when the generation moved. */
 static void
 stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
@@ -839,11 +961,16 @@ stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
 		s->done = true;
 		return;
 	}
-	msg = s->need_snapshot ? snapshot_text(ws, s, e, t, hide) :
-	    delta_text(ws, s, e, s->last, t, hide);
-	if (msg->len)
-		enqueue(c, msg->text);
-	render_val_put(rc, msg);
+	if (s->need_snapshot && snapshot_streamed(ws, t)) {
+		enqueue_stream(c, message("snapshot", s, gen), t, s->depth,
+		    hide, 2 * t->bytes);
+	} else {
+		msg = s->need_snapshot ? snapshot_text(ws, s, e, t, hide) :
+		    delta_text(ws, s, e, s->last, t, hide);
+		if (msg->len)
+			enqueue(c, msg->text);
+		render_val_put(rc, msg);
+	}
 	render_val_put(rc, s->last);
 	s->last = t;
 	s->last_gen = gen;
@@ -862,6 +989,7 @@ stream_space(struct ws_client *c, struct ws_sub *s, uint64_t now)
 		return;
 	}
 	entry_lock(e);
+	s->timed = e->space->ops->refresh != NULL;
 	if (e->space->ops->refresh &&
 	    (s->need_snapshot || now - s->last_poll >= s->interval_ms)) {
 		s->last_poll = now;
@@ -886,10 +1014,15 @@ out:
 	registry_put(&ws->srv->reg, e);
 }
 
-static void
-stream_client(struct ws_client *c, uint64_t now)
+/*
+ * One client's round.  A round that is not full (no change was notified)
+ * only serves what time drives: live spaces, zones, new subscriptions,
+ * drain timeouts.  Returns whether the client needs timed rounds.
+ */
+static bool
+stream_client(struct ws_client *c, uint64_t now, bool full)
 {
-	bool resync;
+	bool resync, timed = false;
 
 	pthread_mutex_lock(&c->qlock);
 	resync = c->resync;
@@ -897,10 +1030,12 @@ stream_client(struct ws_client *c, uint64_t now)
 	if (c->stalled) {
 		/* still over its limit: after --ws-drain-timeout, closed */
 		if (!c->kicked && now - c->stalled_ms >=
-		    c->ws->srv->opt.ws_drain_ms)
+		    c->ws->srv->opt.ws_drain_ms) {
 			c->kick = c->kicked = true;
+			atomic_store(&c->ws->poke, true);
+		}
 		pthread_mutex_unlock(&c->qlock);
-		return;
+		return !c->kicked;
 	}
 	pthread_mutex_unlock(&c->qlock);
 	pthread_mutex_lock(&c->lock);
@@ -915,10 +1050,12 @@ stream_client(struct ws_client *c, uint64_t now)
 			continue;
 		if (!strcmp(s->space, "zones"))
 			stream_zones(c, s, now);
-		else
+		else if (full || s->need_snapshot || s->timed)
 			stream_space(c, s, now);
+		timed |= !s->done && (s->timed || !strcmp(s->space, "zones"));
 	}
 	pthread_mutex_unlock(&c->lock);
+	return timed;
 }
 
 static void *
@@ -931,8 +1068,13 @@ stream_main(void *arg)
 		struct timespec ts;
 		size_t n = 0, i = 0;
 
+		bool full, timed = false;
+
 		pthread_mutex_lock(&ws->lock);
-		if (!ws->notified && !ws->stopping) {
+		if (!ws->notified && !ws->stopping && !ws->timed) {
+			/* nothing time-driven: sleep until a change */
+			pthread_cond_wait(&ws->cond, &ws->lock);
+		} else if (!ws->notified && !ws->stopping) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 25 * 1000000;
 			if (ts.tv_nsec >= 1000000000) {
@@ -941,6 +1083,7 @@ stream_main(void *arg)
 			}
 			pthread_cond_timedwait(&ws->cond, &ws->lock, &ts);
 		}
+		full = ws->notified;
 		ws->notified = false;
 		if (ws->stopping) {
 			pthread_mutex_unlock(&ws->lock);
@@ -954,11 +1097,14 @@ stream_main(void *arg)
 		ws->pass++;
 		pthread_mutex_unlock(&ws->lock);
 		for (i = 0; i < n; i++) {
-			stream_client(v[i], now_ms());
+			timed |= stream_client(v[i], now_ms(), full);
 			client_put(ws, v[i]);
 		}
 		free(v);
-		lws_cancel_service(ws->ctx);
+		ws->timed = timed;
+		/* the service thread asks lws to write what was queued */
+		if (atomic_exchange(&ws->poke, false))
+			lws_cancel_service(ws->ctx);
 	}
 	return NULL;
 }

@@ -19,6 +19,8 @@ gigabyte.  A space that changes while its tree streams cuts the answer off
 import http.client
 import json
 import os
+import sys
+import time
 
 from ptstest import Daemon, TestCase, main, fixture, SLOW
 
@@ -86,6 +88,15 @@ def ops_for(d):
     return out
 
 
+def big_space(tc, d, size):
+    """A x86_64-4l sim space with size bytes of 4 KiB pages mapped."""
+    sid = d.new_sim('x86_64-4l', ram_mb=4096)
+    st, r = d.op(sid, op='map', va='0x7f0000000000', size=hex(size),
+                 prot='rw', page_size='4k')
+    tc.assertEqual(st, 200, r)
+    return sid, r['generation']
+
+
 class Stream(TestCase):
     def test_streamed_equals_whole(self):
         with Daemon(env={'PTSCOPE_STREAM_BYTES': '1000'}) as s, \
@@ -111,19 +122,12 @@ class Stream(TestCase):
                         self.assertIn('content-length', h1)
             self.assertGreater(chunked, 5)
 
-    def big_space(self, d, size):
-        sid = d.new_sim('x86_64-4l', ram_mb=4096)
-        st, r = d.op(sid, op='map', va='0x7f0000000000', size=hex(size),
-                     prot='rw', page_size='4k')
-        self.assertEqual(st, 200, r)
-        return sid, r['generation']
-
     def test_huge_tree_in_bounded_memory(self):
         with Daemon() as d:
             pid = d.proc.pid
             san = sanitized(pid)
             size = (256 if san else 2048) * MiB
-            sid, gen = self.big_space(d, size)
+            sid, gen = big_space(self, d, size)
             rss0 = status_kb(pid, 'VmRSS')
             with open('/proc/%d/clear_refs' % pid, 'w') as f:
                 f.write('5')	# VmHWM := VmRSS
@@ -161,7 +165,7 @@ class Stream(TestCase):
 
     def test_change_while_streaming_cuts_off(self):
         with Daemon(env={'PTSCOPE_STREAM_BYTES': '0'}) as d:
-            sid, gen = self.big_space(d, 512 * MiB)
+            sid, gen = big_space(self, d, 512 * MiB)
             c = http.client.HTTPConnection(d.host, d.port, timeout=60 * SLOW)
             c.request('GET', '/api/v1/spaces/%s/tree?depth=5' % sid)
             r = c.getresponse()
@@ -177,6 +181,79 @@ class Stream(TestCase):
             self.assertIn('changed (generation %d to %d)' % (gen, gen + 1),
                           d.stderr())
 
+
+def raw_type(ws, mtype, timeout):
+    """The next message of mtype as the exact text the daemon sent."""
+    deadline = time.time() + timeout * SLOW
+    while time.time() < deadline:
+        line = ws.recv_raw(deadline - time.time())
+        assert line is not None and line != '#closed', line
+        if line.startswith('#'):
+            continue
+        m = json.loads(line)
+        assert m['type'] != 'error', m
+        if m['type'] == mtype:
+            return line, m
+    raise AssertionError('no %s message' % mtype)
+
+
+class WsStream(TestCase):
+    def test_streamed_snapshot_equals_whole(self):
+        # every snapshot streamed (0) against every one rendered whole
+        with Daemon(env={'PTSCOPE_STREAM_BYTES': '0'}) as s, \
+                Daemon(env={'PTSCOPE_STREAM_BYTES': 'off'}) as w:
+            a, b = ops_for(s), ops_for(w)
+            for (sa, _), (sb, _) in zip(a[:3], b[:3]):
+                for node, depth in (('', 5), ('', 1),
+                                    ('pud:0x7f0000000000', 3)):
+                    sub = dict(type='subscribe', depth=depth)
+                    if node and sa == a[0][0]:
+                        sub['node'] = node
+                    texts = []
+                    for d, sid in ((s, sa), (w, sb)):
+                        with d.ws() as ws:
+                            ws.send(dict(sub, space=sid))
+                            texts.append(raw_type(ws, 'snapshot', 20)[0])
+                    self.assertEqual(texts[0], texts[1].replace(
+                        '"%s"' % sb, '"%s"' % sa), (sa, sub))
+                    self.assertIn('"children"', texts[0])
+
+    def test_never_reading_client_is_bounded(self):
+        # one client subscribes to the whole tree of a 1 GiB space of 4 KiB
+        # pages (a 60 MB snapshot) and never reads; another, subscribed to
+        # a small space, gets a delta for each op there, and the daemon's
+        # peak RSS grows by the subscribed tree (about 110 bytes an entry,
+        # kept for deltas), not by the snapshot's text or its cJSON
+        with Daemon() as d:
+            pid = d.proc.pid
+            san = sanitized(pid)
+            size = (128 if san else 1024) * MiB
+            big, _ = big_space(self, d, size)
+            small, _ = big_space(self, d, 2 * MiB)
+            rss0 = status_kb(pid, 'VmRSS')
+            with open('/proc/%d/clear_refs' % pid, 'w') as f:
+                f.write('5')
+            with d.ws() as stuck, d.ws() as reader:
+                stuck.command('#pause 600000')
+                stuck.send(dict(type='subscribe', space=big, depth=5))
+                reader.send(dict(type='subscribe', space=small,
+                                 node='pte:0x7f0000000000', depth=1))
+                snap = reader.recv_type('snapshot', 20 * SLOW)
+                self.assertEqual(len(snap['node']['children']), 512)
+                for i in range(4):
+                    st, r = d.op(small, op='protect',
+                                 va=hex(0x7f0000000000 + i * 4096),
+                                 size='0x1000', prot='r')
+                    self.assertEqual(st, 200, r)
+                    m = reader.recv_type('delta', 10)
+                    self.assertIsNotNone(m, 'the reader got no delta')
+                    self.assertEqual(m['generation'], r['generation'])
+                # (rounds run in turn: the stuck client's first one, which
+                # built its tree and started its snapshot, is long done)
+                grew = (status_kb(pid, 'VmHWM') - rss0) * 1024
+                if not san:
+                    self.assertLessEqual(grew, 64 * MiB,
+                                         'peak RSS grew %d MB' % (grew // MiB))
 
 if __name__ == '__main__':
     main()
