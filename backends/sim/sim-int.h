@@ -61,13 +61,36 @@ struct sim_table {
 	uint64_t pa;
 	uint64_t *e;		/* descriptor per slot (hardware value) */
 	uint32_t *lx;		/* armv7-2l pte tables: Linux PTEs */
-	uint16_t *at;		/* DA_* per slot */
+	/*
+	 * The DA_* attributes of the slots (sim_at(), sim_at_set()): while
+	 * every leaf slot has the same ones (a table filled by one mapping,
+	 * the common case), they are at_one and the leaf bitmap says which
+	 * slots are leaves; at, one per slot, is made only when two leaves
+	 * differ.  This keeps a table's host memory near its simulated size.
+	 */
+	uint16_t *at;		/* DA_* per slot, or NULL */
+	uint16_t at_one;
+	unsigned entries;	/* slots */
+	unsigned nleaf;		/* bits set in leaf[] */
 	struct sim_table **kid;	/* child tables (not on the last level) */
 	unsigned used;		/* non-empty slots */
 	uint64_t present;	/* base pages mapped under this table */
 	uint64_t tables;	/* tables under it, itself included */
 	uint64_t blocks;	/* leaf slots above the last level */
+	uint64_t leaf[];	/* a bit per slot: a leaf (while at is NULL) */
 };
+
+/* The DA_* attributes of slot i of t (0: empty or a table). */
+static inline unsigned
+sim_at(const struct sim_table *t, unsigned i)
+{
+	if (t->at)
+		return t->at[i];
+	return (t->leaf[i / 64] >> (i % 64)) & 1 ? t->at_one : 0;
+}
+
+/* Set them (0 for a slot that is no leaf). */
+void sim_at_set(struct sim_table *t, unsigned i, unsigned at);
 
 #define SIM_MAX_MARKERS 24	/* x86_64's address_markers[] has 17 */
 struct sim_marker {

@@ -270,7 +270,7 @@ simpt_slot_pa(const struct sim_space *sp, const struct sim_table *t,
 	    t->lx ? t->lx[i] : 0, m->a->page_shift);
 
 	/* groups whose descriptors all hold the first address */
-	if ((t->at[i] & DA_GRP) && (m->fam == DF_RISCV ||
+	if ((sim_at(t, i) & DA_GRP) && (m->fam == DF_RISCV ||
 	    (m->fam == DF_ARMV7 && block)))
 		pa += (uint64_t)(i & (lv->grp - 1)) * lv->span;
 	return pa;
@@ -302,13 +302,13 @@ table_alloc(struct sim_space *sp, unsigned L, uint64_t lin, bool kernel)
 
 	if (buddy_alloc(&m->buddy, lv->order, BUDDY_UNMOVABLE, &pfn) != 0)
 		return NULL;
-	t = xcalloc(1, sizeof *t);
+	t = xcalloc(1, sizeof *t + (lv->entries + 63) / 64 * sizeof t->leaf[0]);
+	t->entries = lv->entries;
 	t->L = L;
 	t->lin = lin;
 	t->kernel = kernel;
 	t->pa = pfn << m->a->page_shift;
 	t->e = xcalloc(lv->entries, sizeof *t->e);
-	t->at = xcalloc(lv->entries, sizeof *t->at);
 	if (L + 1 < m->g.nl)
 		t->kid = xcalloc(lv->entries, sizeof *t->kid);
 	if (m->fam == DF_ARMV7 && L == 1)
@@ -317,6 +317,34 @@ table_alloc(struct sim_space *sp, unsigned L, uint64_t lin, bool kernel)
 	sp->table_pages += UINT64_C(1) << lv->order;
 	sp->cnt.tables_allocated++;
 	return t;
+}
+
+void
+sim_at_set(struct sim_table *t, unsigned i, unsigned at)
+{
+	uint64_t bit = UINT64_C(1) << (i % 64), *w = &t->leaf[i / 64];
+
+	if (t->at) {
+		t->at[i] = (uint16_t)at;
+		return;
+	}
+	if (at == 0) {
+		t->nleaf -= (*w & bit) != 0;
+		*w &= ~bit;
+		return;
+	}
+	if (at != t->at_one && t->nleaf > ((*w & bit) != 0)) {
+		/* two leaves differ: one value per slot from now on */
+		t->at = xcalloc(t->entries, sizeof *t->at);
+		for (unsigned k = 0; k < t->entries; k++)
+			if ((t->leaf[k / 64] >> (k % 64)) & 1)
+				t->at[k] = t->at_one;
+		t->at[i] = (uint16_t)at;
+		return;
+	}
+	t->at_one = (uint16_t)at;
+	t->nleaf += (*w & bit) == 0;
+	*w |= bit;
 }
 
 /* Return a table's page to the buddy and free its arrays. */
@@ -349,7 +377,7 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	if (f == DF_X86_64 && desc_x86_kernpg_table(sp->base.arch, t->L,
 	    simpt_va(sp, t, lin)))
 		t->e[i] &= ~(uint64_t)0x004;	/* _KERNPG_TABLE: no US */
-	t->at[i] = 0;
+	sim_at_set(t, i, 0);
 	t->kid[i] = c;
 	t->used++;
 	if (f == DF_ARMV7 && t->e[i ^ 1] == 0) {
@@ -462,7 +490,7 @@ leaf_encode(struct sim_space *sp, struct sim_table *t, unsigned i,
 	    .block = t->L + 1 < sp->m->g.nl };
 	uint32_t lx = 0;
 
-	t->at[i] = (uint16_t)at;
+	sim_at_set(t, i, at);
 	t->e[i] = desc_encode_leaf(sp->m->fam, &l, &lx);
 	if (t->lx)
 		t->lx[i] = lx;
@@ -511,11 +539,11 @@ leaf_clear(struct sim_space *sp, struct sim_table *t, unsigned i)
 	uint64_t pages = slot_pages(sp, t->L);
 	bool block = t->L + 1 < sp->m->g.nl;
 
-	if (t->at[i] & DA_OWNED)
+	if (sim_at(t, i) & DA_OWNED)
 		data_put(sp, simpt_slot_pa(sp, t, i) >> sp->m->a->page_shift,
 		    pages);
 	t->e[i] = 0;
-	t->at[i] = 0;
+	sim_at_set(t, i, 0);
 	if (t->lx)
 		t->lx[i] = 0;
 	t->used--;
@@ -528,12 +556,12 @@ group_unfold(struct sim_space *sp, struct sim_table *t, unsigned i)
 {
 	unsigned n = sp->m->g.lv[t->L].grp, g0 = i & ~(n - 1);
 
-	if (!(t->at[i] & DA_GRP))
+	if (!(sim_at(t, i) & DA_GRP))
 		return;
 	for (unsigned k = g0; k < g0 + n; k++) {
 		uint64_t pa = simpt_slot_pa(sp, t, k);
 
-		leaf_encode(sp, t, k, t->at[k] & ~DA_GRP, pa, pa);
+		leaf_encode(sp, t, k, sim_at(t, k) & ~DA_GRP, pa, pa);
 	}
 }
 
@@ -547,12 +575,12 @@ block_split(struct sim_space *sp, struct sim_table *t, unsigned i)
 	struct sim_table *c;
 
 	group_unfold(sp, t, i);
-	at = t->at[i] & ~(DA_LEAF | DA_GRP);
+	at = sim_at(t, i) & ~(DA_LEAF | DA_GRP);
 	pa = simpt_slot_pa(sp, t, i);
 	lin = t->lin + (uint64_t)i * g->lv[t->L].span;
 	/* take the leaf out without freeing its pages, then hang the table */
 	t->e[i] = 0;
-	t->at[i] = 0;
+	sim_at_set(t, i, 0);
 	t->used--;
 	adjust(t, -(int64_t)pages, 0, -1);
 	c = table_child(sp, t, i);
@@ -717,14 +745,14 @@ range_visit(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e,
 				table_drop(sp, t, c);
 			continue;
 		}
-		if (!(t->at[i] & DA_LEAF))
+		if (!(sim_at(t, i) & DA_LEAF))
 			continue;
 		if (cs != ss || ce != se) {
 			block_split(sp, t, i);
 			i--;		/* revisit as a table */
 			continue;
 		}
-		if (t->at[i] & DA_GRP) {
+		if (sim_at(t, i) & DA_GRP) {
 			unsigned g0 = i & ~(lv->grp - 1);
 			uint64_t gs = t->lin + (uint64_t)g0 * lv->span;
 
@@ -751,7 +779,7 @@ splits_needed(struct sim_space *sp, unsigned r, uint64_t b)
 			t = t->kid[i];
 			continue;
 		}
-		if (!(t->at[i] & DA_LEAF))
+		if (!(sim_at(t, i) & DA_LEAF))
 			return 0;
 		for (unsigned L = t->L; L + 1 < g->nl; L++)
 			if (b % g->lv[L].span)
@@ -809,7 +837,7 @@ static int
 protect_leaf(struct sim_space *sp, struct sim_table *t, unsigned i,
     uint64_t s, uint64_t e, void *arg)
 {
-	unsigned prot = *(unsigned *)arg, at = t->at[i];
+	unsigned prot = *(unsigned *)arg, at = sim_at(t, i);
 	uint64_t pa = simpt_slot_pa(sp, t, i);
 	unsigned n = sp->m->g.lv[t->L].grp;
 
@@ -842,7 +870,7 @@ table_used(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e)
 	for (unsigned i = i0; i <= i1; i++) {
 		uint64_t ss = t->lin + (uint64_t)i * lv->span, se = ss + lv->span;
 
-		if (t->at[i] & DA_LEAF)
+		if (sim_at(t, i) & DA_LEAF)
 			return true;
 		if (t->kid && t->kid[i] && table_used(sp, t->kid[i],
 		    s > ss ? s : ss, e < se ? e : se))
@@ -894,7 +922,7 @@ table_teardown(struct sim_space *sp, struct sim_table *t)
 			if (sp->m->fam == DF_ARMV7 && t->kid[i ^ 1] == c)
 				t->kid[i ^ 1] = NULL;
 			t->kid[i] = NULL;
-		} else if (t->at[i] & DA_OWNED) {
+		} else if (sim_at(t, i) & DA_OWNED) {
 			data_put(sp, simpt_slot_pa(sp, t, i) >>
 			    sp->m->a->page_shift, slot_pages(sp, t->L));
 		}
@@ -934,17 +962,17 @@ table_copy(struct sim_space *sp, struct sim_space *ch, struct sim_table *src,
 				return -1;
 			continue;
 		}
-		if (!(src->at[i] & DA_LEAF))
+		if (!(sim_at(src, i) & DA_LEAF))
 			continue;
 		slot_unshare(dst, i);
 		dst->e[i] = src->e[i];
-		dst->at[i] = src->at[i];
+		sim_at_set(dst, i, sim_at(src, i));
 		if (src->lx)
 			dst->lx[i] = src->lx[i];
 		dst->used++;
 		adjust(dst, (int64_t)slot_pages(sp, src->L), 0,
 		    src->L + 1 < sp->m->g.nl ? 1 : 0);
-		if (src->at[i] & DA_OWNED)
+		if (sim_at(src, i) & DA_OWNED)
 			data_get(ch, simpt_slot_pa(sp, src, i) >>
 			    sp->m->a->page_shift, slot_pages(sp, src->L));
 	}
@@ -958,7 +986,7 @@ table_cow(struct sim_space *sp, struct sim_table *t)
 	const struct sim_lv *lv = &sp->m->g.lv[t->L];
 
 	for (unsigned i = 0; i < lv->entries; i++) {
-		unsigned at = t->at[i];
+		unsigned at = sim_at(t, i);
 		uint64_t pa;
 
 		if (t->kid && t->kid[i]) {

@@ -18,9 +18,9 @@ leaf_flags(const struct sim_space *sp, const struct sim_table *t, unsigned i,
 	uint32_t fl = desc_decode_flags(m->fam, t->L + 1 < m->g.nl, t->e[i],
 	    t->lx ? t->lx[i] : 0, attrs, n);
 
-	if (t->at[i] & DA_COW)
+	if (sim_at(t, i) & DA_COW)
 		fl |= PTF_COW;
-	if ((t->at[i] & DA_OWNED) && (t->at[i] & DA_USER))
+	if ((sim_at(t, i) & DA_OWNED) && (sim_at(t, i) & DA_USER))
 		fl |= PTF_ANON;
 	return fl;
 }
@@ -31,7 +31,7 @@ leaf_size(const struct sim_space *sp, const struct sim_table *t, unsigned i)
 {
 	const struct sim_lv *lv = &sp->m->g.lv[t->L];
 
-	return (t->at[i] & DA_GRP) ? lv->span * lv->grp : lv->span;
+	return (sim_at(t, i) & DA_GRP) ? lv->span * lv->grp : lv->span;
 }
 
 static struct pt_node *node_build(struct sim_space *, struct sim_table *,
@@ -95,7 +95,7 @@ children_plain(struct sim_space *sp, struct sim_table *t, struct pt_node *n,
 	for (unsigned i = 0; i < lv->entries; i++) {
 		struct pt_child *c;
 
-		if (!(t->at[i] & DA_LEAF) && !(t->kid && t->kid[i]))
+		if (!(sim_at(t, i) & DA_LEAF) && !(t->kid && t->kid[i]))
 			continue;
 		c = pt_node_add_child(n);
 		c->index = i;
@@ -149,7 +149,7 @@ no_table(struct sim_space *sp, struct sim_table *t, unsigned i, uint64_t va,
 	    "No %s table covers 0x%" PRIx64 ": %s entry %u %s.",
 	    arch_level_name(want), va, a->levels[t->L].name,
 	    sp->m->fam == DF_ARMV7 && t->L == 0 ? i / 2 : i,
-	    (t->at[i] & DA_LEAF) ? "is a leaf (a block mapping)" : "is empty");
+	    (sim_at(t, i) & DA_LEAF) ? "is a leaf (a block mapping)" : "is empty");
 }
 
 /* The table at (level, va) as a pt_node tree. */
@@ -249,7 +249,7 @@ simview_walk(struct sim_space *sp, uint64_t va, struct pt_walk *w,
 			t = t->kid[i];
 			continue;
 		}
-		if (t->at[i] & DA_LEAF) {
+		if (sim_at(t, i) & DA_LEAF) {
 			uint64_t span = sp->m->g.lv[t->L].span;
 
 			st->kind = t->L + 1 < sp->m->g.nl ? PT_KIND_BLOCK :
@@ -322,7 +322,7 @@ ranges_table(struct ranges_ctx *x, struct sim_table *t)
 		if (t->kid && t->kid[i]) {
 			if (!(i > 0 && t->kid[i - 1] == t->kid[i]))
 				ranges_table(x, t->kid[i]);
-		} else if (t->at[i] & DA_LEAF) {
+		} else if (sim_at(t, i) & DA_LEAF) {
 			ranges_add(x, t, i);
 		}
 	}
