@@ -35,6 +35,8 @@ run() {
 	else
 		unset PTSCOPE_STREAM_BYTES
 	fi
+	# (the last daemon's URLs must not be read as this one's)
+	rm -f "$PTS_TMP/daemon.out"
 	pts_start "$B"
 	space=$(pts_curl -X POST -H 'Content-Type: application/json' \
 		-d '{"kind":"sim","arch":"x86_64-4l","scenario":"empty","ram_mb":4096}' \

@@ -50,7 +50,7 @@ run() {
 	cpu0=$(pts_daemon_cpu_ms)
 	"$B/bench/ws-fanout" --http "$URL" --ws "$WS" --space "$space" \
 		-n "$1" -r "$2" -d "$SECS" --daemon-pid "$PTS_PID" \
-		--idle "${3:-0}" >"$TMP/run" || status=1
+		${3:+--idle "$3"} >"$TMP/run" || status=1
 	cpu=$(($(pts_daemon_cpu_ms) - cpu0))
 	grep -v '^RESULT ' "$TMP/run"
 	echo "  daemon CPU during the run: $cpu ms"

@@ -100,8 +100,8 @@ struct ws {
 	pthread_mutex_t lock;	/* clients list, stopping, notified */
 	pthread_cond_t cond;
 	bool stopping, notified;
-	bool timed;		/* a client needs rounds on a timer (streamer
-				   thread only) */
+	bool timed;		/* a client needs its rounds every 25 ms, not
+				   only on a change (streamer thread only) */
 	atomic_bool poke;	/* something to write: wake the service
 				   thread */
 	uint64_t pass;		/* streamer passes (keys live trees) */
@@ -1071,10 +1071,7 @@ stream_main(void *arg)
 		bool full, timed = false;
 
 		pthread_mutex_lock(&ws->lock);
-		if (!ws->notified && !ws->stopping && !ws->timed) {
-			/* nothing time-driven: sleep until a change */
-			pthread_cond_wait(&ws->cond, &ws->lock);
-		} else if (!ws->notified && !ws->stopping) {
+		if (!ws->notified && !ws->stopping) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 25 * 1000000;
 			if (ts.tv_nsec >= 1000000000) {
@@ -1088,6 +1085,15 @@ stream_main(void *arg)
 		if (ws->stopping) {
 			pthread_mutex_unlock(&ws->lock);
 			break;
+		}
+		if (!full && !ws->timed) {
+			/* nothing changed, nothing time-driven: no client is
+			   visited; only what others queued (a hello, a reply)
+			   gets the service thread woken */
+			pthread_mutex_unlock(&ws->lock);
+			if (atomic_exchange(&ws->poke, false))
+				lws_cancel_service(ws->ctx);
+			continue;
 		}
 		v = xcalloc(ws->nclients + 1, sizeof *v);
 		for (struct ws_client *c = ws->clients; c; c = c->next) {
