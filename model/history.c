@@ -413,3 +413,24 @@ history_state(struct history *h, uint64_t g, const struct hstate **out,
 	*out = st;
 	return 0;
 }
+
+int
+history_diff(struct history *h, uint64_t from, uint64_t to, struct hdiff *out,
+    struct pts_err *err)
+{
+	const struct hstate *a, *b;
+	struct hstate *ac;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if ((r = history_state(h, from, &a, err)) < 0)
+		return r;
+	ac = hstate_dup(a);	/* the next history_state() may reuse it */
+	if ((r = history_state(h, to, &b, err)) < 0) {
+		hstate_free(ac);
+		return r;
+	}
+	hdiff_states(ac, b, out);
+	hstate_free(ac);
+	return 0;
+}

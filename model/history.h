@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "hdiff.h"
 #include "hstate.h"
 #include "space.h"
 
@@ -103,6 +104,13 @@ long history_find(const struct history *, uint64_t g);
 int history_state(struct history *, uint64_t g, const struct hstate **out,
     struct pts_err *);
 /* (PTS_EEXPIRED "generation_not_kept" when g's state was over the bound.) */
+
+/*
+ * What changed from generation from to generation to (model/hdiff.h), into
+ * out (hdiff_release it).  Errors as history_state().
+ */
+int history_diff(struct history *, uint64_t from, uint64_t to,
+    struct hdiff *out, struct pts_err *);
 
 /* Bytes the history holds now. */
 size_t history_bytes(const struct history *);

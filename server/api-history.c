@@ -81,22 +81,13 @@ static int
 diff_json(const char *id, struct history *h, uint64_t from, uint64_t to,
     bool hide, cJSON **out, struct pts_err *err)
 {
-	const struct hstate *a, *b;
-	struct hstate *ac;
 	struct hdiff d;
 	int r;
 
-	if ((r = history_state(h, from, &a, err)) < 0)
+	if ((r = history_diff(h, from, to, &d, err)) < 0)
 		return r;
-	ac = hstate_dup(a);	/* the next history_state() may reuse it */
-	if ((r = history_state(h, to, &b, err)) < 0) {
-		hstate_free(ac);
-		return r;
-	}
-	hdiff_states(ac, b, &d);
 	*out = json_diff(id, from, to, &d, hide);
 	hdiff_release(&d);
-	hstate_free(ac);
 	return 0;
 }
 

@@ -1033,11 +1033,12 @@ diff_side(const struct hdiff_side *s, bool hide)
 	return o;
 }
 
-cJSON *
-json_diff(const char *id, uint64_t from, uint64_t to, const struct hdiff *d,
-    bool hide)
+/* The members of a diff answer (GET .../diff, the WebSocket "diff"). */
+static void
+diff_fill(cJSON *o, const char *id, uint64_t from, uint64_t to,
+    const struct hdiff *d, bool hide)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *t;
+	cJSON *a, *t;
 
 	cJSON_AddStringToObject(o, "space", id);
 	json_add_u64(o, "from", from);
@@ -1070,6 +1071,37 @@ json_diff(const char *id, uint64_t from, uint64_t to, const struct hdiff *d,
 		cJSON_AddStringToObject(x, "change", d->t[i].added ? "added" :
 		    "freed");
 	}
+}
+
+cJSON *
+json_diff(const char *id, uint64_t from, uint64_t to, const struct hdiff *d,
+    bool hide)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	diff_fill(o, id, from, to, d, hide);
+	return o;
+}
+
+cJSON *
+json_ws_diff(const char *id, uint64_t from, const struct hgen *to,
+    uint64_t oldest, const struct hdiff *d, bool hide, bool resync)
+{
+	cJSON *o = cJSON_CreateObject();
+	char when[64];
+
+	cJSON_AddStringToObject(o, "type", "diff");
+	diff_fill(o, id, from, to->generation, d, hide);
+	json_add_u64(o, "generation", to->generation);
+	json_iso_time(to->time_ms, when, sizeof when);
+	cJSON_AddStringToObject(o, "time", when);
+	if (to->caption)
+		cJSON_AddStringToObject(o, "caption", to->caption);
+	else
+		cJSON_AddNullToObject(o, "caption");
+	json_add_u64(o, "oldest", oldest);
+	if (resync)
+		cJSON_AddTrueToObject(o, "resync");
 	return o;
 }
 

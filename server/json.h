@@ -30,6 +30,7 @@ struct space;
 struct space_op_result;
 struct history;
 struct hdiff;
+struct hgen;
 struct whatif_config;
 struct whatif_result;
 
@@ -113,6 +114,11 @@ cJSON	*json_history(const char *id, uint64_t generation,
 /* {"space","from","to","changes":[...],"tables":{"added","freed"}} */
 cJSON	*json_diff(const char *id, uint64_t from, uint64_t to,
 	    const struct hdiff *, bool hide);
+/* The WebSocket "diff" message: the diff from..to->generation with that
+   generation's time and caption, the oldest generation kept, and
+   "resync":true after a dropped backlog (docs/api.md). */
+cJSON	*json_ws_diff(const char *id, uint64_t from, const struct hgen *to,
+	    uint64_t oldest, const struct hdiff *, bool hide, bool resync);
 /* Set a reply's "generation" (answers of an old generation). */
 void	 json_set_generation(cJSON *o, uint64_t g);
 /* ISO-8601 UTC with milliseconds of a wall-clock time in ms. */

@@ -33,6 +33,9 @@ enum render_kind {
 				   (from_gen and generation hold their ids;
 				   "" when nothing changed) */
 	RENDER_ZONES,		/* a "zones" message */
+	RENDER_WS_DIFF,		/* a "diff" message between two generations
+				   (from_gen, generation; va holds the oldest
+				   generation kept, pass 1 for a resync) */
 };
 
 struct render_key {

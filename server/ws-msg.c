@@ -77,7 +77,45 @@ parse_tree_sub(struct server *srv, const cJSON *msg, struct ws_req *rq,
 	return r;
 }
 
-/* A subscribe message: zones (live or of a sim space) or a space's tree. */
+/* "stream": "tree" (the default) or "diff". */
+static int
+parse_stream(const cJSON *msg, struct ws_req *rq, struct pts_err *err)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(msg, "stream");
+
+	rq->stream = WS_STREAM_TREE;
+	if (st == NULL)
+		return 0;
+	if (cJSON_IsString(st) && !strcmp(st->valuestring, "diff"))
+		rq->stream = WS_STREAM_DIFF;
+	else if (!cJSON_IsString(st) || strcmp(st->valuestring, "tree"))
+		return pts_errf(err, PTS_EINVAL, "bad_stream",
+		    "\"stream\" must be \"tree\" or \"diff\"");
+	return 0;
+}
+
+/* A subscription to a space's diff stream: the space exists; "from", when
+   given, is a generation number (checked against the history when the
+   stream starts). */
+static int
+parse_diff_sub(struct server *srv, const cJSON *msg, struct ws_req *rq,
+    struct pts_err *err)
+{
+	struct entry *e;
+	int r = request_get_u64(msg, "from", false, &rq->from, err);
+
+	if (r < 0)
+		return pts_errf(err, PTS_EINVAL, "bad_generation",
+		    "\"from\" must be a generation number (see .../history)");
+	rq->has_from = r == 0;
+	if ((e = registry_get(&srv->reg, rq->space, err)) == NULL)
+		return PTS_ENOENT;
+	registry_put(&srv->reg, e);
+	return 0;
+}
+
+/* A subscribe message: zones (live or of a sim space), a space's tree or
+   its diff stream. */
 static int
 parse_subscribe(struct server *srv, const cJSON *msg, struct ws_req *rq,
     struct pts_err *err)
@@ -88,10 +126,15 @@ parse_subscribe(struct server *srv, const cJSON *msg, struct ws_req *rq,
 		return pts_errf(err, PTS_EINVAL, "bad_subscribe",
 		    "subscribe needs \"space\": a space id or \"zones\"");
 	if (parse_interval(msg, srv->opt.min_interval_ms, &rq->interval_ms,
-	    err) < 0)
+	    err) < 0 || parse_stream(msg, rq, err) < 0)
 		return PTS_EINVAL;
 	if (strcmp(rq->space, "zones"))
-		return parse_tree_sub(srv, msg, rq, err);
+		return rq->stream == WS_STREAM_DIFF ?
+		    parse_diff_sub(srv, msg, rq, err) :
+		    parse_tree_sub(srv, msg, rq, err);
+	if (rq->stream == WS_STREAM_DIFF)
+		return pts_errf(err, PTS_EINVAL, "bad_stream",
+		    "zones have no diff stream: subscribe to a space's");
 	if (sim && !copy_str(sim, rq->sim, sizeof rq->sim))
 		return pts_errf(err, PTS_EINVAL, "bad_subscribe",
 		    "\"sim\" must be a sim space id");
@@ -107,6 +150,8 @@ parse_unsubscribe(const cJSON *msg, struct ws_req *rq, struct pts_err *err)
 	if (!copy_space(msg, rq))
 		return pts_errf(err, PTS_EINVAL, "bad_unsubscribe",
 		    "unsubscribe needs \"space\"");
+	if (parse_stream(msg, rq, err) < 0)
+		return PTS_EINVAL;
 	if (cJSON_IsString(sim) && !copy_str(sim, rq->sim, sizeof rq->sim))
 		return pts_errf(err, PTS_EINVAL, "bad_unsubscribe",
 		    "\"sim\" must be a sim space id");

@@ -7,6 +7,7 @@
 #ifndef PTS_WS_MSG_H
 #define PTS_WS_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,11 +22,20 @@ enum ws_req_type {
 	WS_REQ_PING,
 };
 
+/* What a subscription to a space streams. */
+enum ws_stream {
+	WS_STREAM_TREE,		/* "tree": snapshot, then deltas of a subtree */
+	WS_STREAM_DIFF,		/* "diff": one diff per new generation */
+};
+
 /* One parsed client message. */
 struct ws_req {
 	enum ws_req_type type;
 	char space[40];		/* space id, or "zones" */
 	char sim[40];		/* zones: a sim space id, or "" for live */
+	enum ws_stream stream;
+	bool has_from;		/* diff: "from" given (catch up from it) */
+	uint64_t from;
 	enum pt_level level;	/* subscribe to a space: the node */
 	uint64_t va;
 	unsigned depth;

@@ -15,6 +15,8 @@
 #include <libwebsockets.h>
 
 #include "diff.h"
+#include "hdiff.h"
+#include "history.h"
 #include "guard.h"
 #include "json-stream.h"
 #include "peer.h"
@@ -53,6 +55,15 @@ struct ws_msg {
 struct ws_sub {
 	char space[40];		/* space id, or "zones" */
 	char sim[40];		/* zones: a sim space id, or "" for live */
+	enum ws_stream stream;
+	/*
+	 * Diff streams: last_gen is the generation the last diff queued went
+	 * to (the one to diff from next); delivered the last_gen of a moment
+	 * the client's queue was empty (all it was sent has been written), so
+	 * a dropped backlog is made up for by one diff from there.
+	 */
+	bool has_from, started;
+	uint64_t from, delivered;
 	enum pt_level level;
 	uint64_t va;
 	unsigned depth;
@@ -85,6 +96,7 @@ struct ws_client {
 	bool kick;		/* never drained: the service thread closes it */
 	bool kicked;		/* (once) */
 	bool resync;		/* drained: resend snapshots */
+	bool resyncing;		/* the streamer is queueing them */
 	bool want_writable;
 	struct ws_msg *cur;	/* being sent (service thread only) */
 	size_t cur_off;		/* bytes of cur already sent */
@@ -152,14 +164,16 @@ client_put(struct ws *ws, struct ws_client *c)
 }
 
 /* Whether one more message of len bytes would overflow c's queue (a
-   message alone is always taken, whatever its size).  Holds c->qlock. */
+   message alone is always taken, whatever its size, and so are the fresh
+   snapshots of a resync, one per subscription: were they dropped for
+   their bytes, every resync would drop the next).  Holds c->qlock. */
 static bool
 queue_full(const struct ws_client *c, size_t len)
 {
 	const struct options *o = &c->ws->srv->opt;
 
-	return c->qlen >= o->ws_queue ||
-	    (c->qlen > 0 && c->qbytes + len > o->ws_queue_bytes);
+	return c->qlen >= o->ws_queue || (c->qlen > 0 && !c->resyncing &&
+	    c->qbytes + len > o->ws_queue_bytes);
 }
 
 static void wake_streamer(struct ws *);
@@ -289,11 +303,12 @@ ws_notify(struct ws *ws)
 /* ---- messages from clients (service thread) ---------------------------- */
 
 static struct ws_sub *
-find_sub(struct ws_client *c, const char *space, const char *sim)
+find_sub(struct ws_client *c, const char *space, const char *sim,
+    enum ws_stream stream)
 {
 	for (unsigned i = 0; i < c->nsubs; i++)
 		if (!strcmp(c->subs[i].space, space) &&
-		    !strcmp(c->subs[i].sim, sim))
+		    !strcmp(c->subs[i].sim, sim) && c->subs[i].stream == stream)
 			return &c->subs[i];
 	return NULL;
 }
@@ -320,9 +335,12 @@ on_subscribe(struct ws_client *c, const struct ws_req *rq)
 	sub.va = rq->va;
 	sub.depth = rq->depth;
 	sub.interval_ms = rq->interval_ms;
+	sub.stream = rq->stream;
+	sub.has_from = rq->has_from;
+	sub.from = rq->from;
 	sub.need_snapshot = true;
 	pthread_mutex_lock(&c->lock);
-	if ((old = find_sub(c, sub.space, sub.sim)) != NULL) {
+	if ((old = find_sub(c, sub.space, sub.sim, sub.stream)) != NULL) {
 		render_val_put(&c->ws->srv->render, old->last);
 		render_val_put(&c->ws->srv->render, old->last_zones);
 		*old = sub;	/* a new subscribe replaces the old one */
@@ -349,7 +367,7 @@ on_unsubscribe(struct ws_client *c, const struct ws_req *rq)
 	struct pts_err err;
 
 	pthread_mutex_lock(&c->lock);
-	s = find_sub(c, rq->space, rq->sim);
+	s = find_sub(c, rq->space, rq->sim, rq->stream);
 	if (s)
 		drop_sub(c, s);
 	pthread_mutex_unlock(&c->lock);
@@ -977,6 +995,98 @@ stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
 	s->need_snapshot = false;
 }
 
+/* The "diff" message from generation from to h->gens[i], rendered once
+   and shared by every client of the space's diff stream. */
+static struct render_val *
+diff_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
+    struct history *h, uint64_t from, size_t i, bool resync,
+    struct pts_err *err)
+{
+	bool hide = server_hide_physical(ws->srv, e->space);
+	struct render_key k = { .kind = RENDER_WS_DIFF, .serial = e->serial,
+	    .from_gen = from, .generation = h->gens[i].generation,
+	    .va = h->gens[0].generation, .pass = resync, .hide = hide };
+	struct render_val *v = render_cache_get(&ws->srv->render, &k);
+	struct hdiff d;
+	cJSON *o;
+
+	if (v)
+		return v;
+	if (history_diff(h, from, h->gens[i].generation, &d, err) < 0)
+		return NULL;
+	o = json_ws_diff(s->space, from, &h->gens[i], h->gens[0].generation,
+	    &d, hide, resync);
+	hdiff_release(&d);
+	v = render_cache_put_text(&ws->srv->render, &k, json_print(o));
+	cJSON_Delete(o);
+	return v;
+}
+
+/* Queue the diff from s->last_gen to h->gens[i]; false on error (err). */
+static bool
+queue_diff(struct ws_client *c, struct ws_sub *s, struct entry *e,
+    struct history *h, size_t i, bool resync, struct pts_err *err)
+{
+	struct render_val *v = diff_text(c->ws, s, e, h, s->last_gen, i,
+	    resync, err);
+
+	if (v == NULL)
+		return false;
+	enqueue(c, v->text);
+	render_val_put(&c->ws->srv->render, v);
+	s->last_gen = h->gens[i].generation;
+	return true;
+}
+
+/*
+ * With e locked: a diff stream.  It starts at "from" (catching up one diff
+ * per generation) or at the newest generation, then sends one diff per new
+ * generation.  After a dropped backlog, one diff ("resync") from the last
+ * generation the client is known to have.
+ */
+static void
+stream_diff(struct ws_client *c, struct ws_sub *s, struct entry *e)
+{
+	struct history *h = entry_history(e);
+	const struct hstate *unused;
+	struct pts_err err;
+	bool resync = false;
+	long i;
+
+	if (h == NULL || h->ngens == 0) {
+		pts_errf(&err, PTS_ENOTSUP, "no_history",
+		    "space '%s' keeps no history", s->space);
+		goto fail;
+	}
+	if (!s->started) {
+		s->started = true;
+		s->last_gen = s->has_from ? s->from :
+		    h->gens[h->ngens - 1].generation;
+		s->delivered = s->last_gen;
+	} else if (s->need_snapshot) {
+		resync = s->delivered != s->last_gen;
+		s->last_gen = s->delivered;
+	}
+	s->need_snapshot = false;
+	if ((i = history_find(h, s->last_gen)) < 0) {
+		/* says why: left the history, or never was */
+		(void)history_state(h, s->last_gen, &unused, &err);
+		goto fail;
+	}
+	if (resync && (size_t)i + 1 < h->ngens) {
+		if (!queue_diff(c, s, e, h, h->ngens - 1, true, &err))
+			goto fail;
+		return;
+	}
+	for (size_t j = (size_t)i + 1; j < h->ngens; j++)
+		if (!queue_diff(c, s, e, h, j, false, &err))
+			goto fail;
+	return;
+fail:
+	send_error(c, &err);
+	s->done = true;
+}
+
 static void
 stream_space(struct ws_client *c, struct ws_sub *s, uint64_t now)
 {
@@ -1008,7 +1118,10 @@ stream_space(struct ws_client *c, struct ws_sub *s, uint64_t now)
 		s->done = true;
 		goto out;
 	}
-	stream_tree(c, s, e);
+	if (s->stream == WS_STREAM_DIFF)
+		stream_diff(c, s, e);
+	else
+		stream_tree(c, s, e);
 out:
 	entry_unlock(e);
 	registry_put(&ws->srv->reg, e);
@@ -1022,11 +1135,13 @@ out:
 static bool
 stream_client(struct ws_client *c, uint64_t now, bool full)
 {
-	bool resync, timed = false;
+	bool resync, drained, timed = false;
 
 	pthread_mutex_lock(&c->qlock);
 	resync = c->resync;
 	c->resync = false;
+	/* nothing queued or being written: the client has all it was sent */
+	drained = c->qbytes == 0 && !c->stalled;
 	if (c->stalled) {
 		/* still over its limit: after --ws-drain-timeout, closed */
 		if (!c->kicked && now - c->stalled_ms >=
@@ -1037,6 +1152,7 @@ stream_client(struct ws_client *c, uint64_t now, bool full)
 		pthread_mutex_unlock(&c->qlock);
 		return !c->kicked;
 	}
+	c->resyncing = resync;
 	pthread_mutex_unlock(&c->qlock);
 	pthread_mutex_lock(&c->lock);
 	for (unsigned i = 0; i < c->nsubs; i++) {
@@ -1046,6 +1162,9 @@ stream_client(struct ws_client *c, uint64_t now, bool full)
 			s->need_snapshot = true;
 			metrics_ws_add(&c->ws->srv->metrics, 0, 0, 0, 1, 0);
 		}
+		/* (a resync's drained queue lost what was queued since) */
+		if (drained && !resync && s->started)
+			s->delivered = s->last_gen;
 		if (s->done)
 			continue;
 		if (!strcmp(s->space, "zones"))
@@ -1055,6 +1174,9 @@ stream_client(struct ws_client *c, uint64_t now, bool full)
 		timed |= !s->done && (s->timed || !strcmp(s->space, "zones"));
 	}
 	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->qlock);
+	c->resyncing = false;
+	pthread_mutex_unlock(&c->qlock);
 	return timed;
 }
 

@@ -73,7 +73,7 @@ export class Stream {
 	// Subscribe under key; replaces an earlier subscription with that key.
 	subscribe(key, msg, handler) {
 		const old = this.subs.get(key);
-		if (old && (old.msg.space !== msg.space || old.msg.sim !== msg.sim))
+		if (old && !sameSub(old.msg, msg))
 			this.sendNow(unsubMsg(old.msg));
 		this.subs.set(key, { msg, handler });
 		this.sendNow(msg);
@@ -86,7 +86,7 @@ export class Stream {
 		this.subs.delete(key);
 		let shared = false;
 		for (const s of this.subs.values())
-			if (s.msg.space === old.msg.space && s.msg.sim === old.msg.sim) shared = true;
+			if (sameSub(s.msg, old.msg)) shared = true;
 		if (!shared) this.sendNow(unsubMsg(old.msg));
 	}
 
@@ -113,10 +113,17 @@ export class Stream {
 	}
 }
 
+// Whether two subscribe messages are one subscription on the server (a
+// space's tree and its diff stream are two).
+function sameSub(a, b) {
+	return a.space === b.space && a.sim === b.sim && (a.stream || 'tree') === (b.stream || 'tree');
+}
+
 // The unsubscribe message matching a subscribe message.
 function unsubMsg(msg) {
 	const u = { type: 'unsubscribe', space: msg.space };
 	if (msg.sim) u.sim = msg.sim;
+	if (msg.stream) u.stream = msg.stream;
 	return u;
 }
 
@@ -130,5 +137,7 @@ function matches(msg, m) {
 	}
 	if (m.type === 'zones') return false;
 	if (m.type === 'error') return !m.space || m.space === msg.space;
+	// a diff stream gets diffs (and gone), a tree subscription the rest
+	if ((m.type === 'diff') !== (msg.stream === 'diff') && m.type !== 'gone') return false;
 	return m.space === msg.space;
 }

@@ -218,7 +218,6 @@ function childStats(c) {
 // Handle a snapshot, delta, gone or error from the stream.
 function onStream(m) {
 	if (!cur) return;
-	if (m.type === 'snapshot' || m.type === 'delta') timeline.noteGeneration(m.generation);
 	if (m.type === 'snapshot' && m.node) {
 		if (m.node.level !== cur.node.level || big(m.node.va) !== big(cur.node.va)) return;
 		const changed = setNode(m.node, m.generation, m.generation !== cur.generation);

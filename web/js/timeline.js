@@ -5,7 +5,8 @@
 // generation the tables, walk and overview views answer as the space was
 // then (the API's ?generation=), the cells that changed between the
 // compared point and the shown one are marked, and the panel lists what
-// changed in words (diffwords.js).
+// changed in words (diffwords.js).  New generations come from the space's
+// WebSocket diff stream (docs/api.md: "stream":"diff").
 //
 // API for other modules (learn.js tours drive it):
 //   goTo(g)          show generation g ('now' or null: live); a promise
@@ -35,7 +36,7 @@ let spaceId = null;
 let playing = null;	// the play timer
 let moveSeq = 0;	// the latest move (older ones give up)
 let reloading = null;	// a pending history reload
-let noted = false;	// a newer generation was seen during that reload
+let sub = null;		// the diff stream's subscribe message (from moves on)
 const followers = [];
 const el = {};
 
@@ -113,6 +114,10 @@ export function spaceChanged(c) {
 	const s = c.space;
 	spaceId = s ? s.id : null;
 	const box = $('timeline');
+	if (!s && ctx.stream) {
+		ctx.stream.unsubscribe('timeline');
+		sub = null;
+	}
 	if (!box) return Promise.resolve();
 	box.hidden = !s;
 	box.dataset.live = 'true';
@@ -122,13 +127,15 @@ export function spaceChanged(c) {
 	return reload();
 }
 
-// Read the history again; when live, describe the newest change.
+// Read the history again, follow the diff stream from its newest
+// generation; when live, describe the newest change.
 function reload() {
 	const id = spaceId;
 	const p = api.get(api.spacePath(id, 'history')).then(async r => {
 		if (spaceId !== id) return;
 		gens = r.generations || [];
 		if (chosen !== null && !gens.some(g => g.generation === chosen)) chosen = null;
+		subscribe();
 		if (chosen === null) await loadDiff(moveSeq);
 		draw();
 		fire();
@@ -139,24 +146,50 @@ function reload() {
 		if (e.code !== 'no_history') ctx.notify(errText('Could not read the history', e));
 	});
 	const done = p.finally(() => {
-		if (reloading !== done) return;
-		reloading = null;
-		if (noted) {
-			noted = false;
-			reload();
-		}
+		if (reloading === done) reloading = null;
 	});
 	reloading = done;
 	return done;
 }
 
-// The space moved to generation g (a stream message): read the new history.
-export function noteGeneration(g) {
-	if (!spaceId || g === undefined || g === null) return;
-	const head = gens.length ? gens[gens.length - 1].generation : 0;
-	if (g <= head) return;
-	if (reloading) noted = true;
-	else reload();
+// The newest generation known, or null.
+function head() {
+	return gens.length ? gens[gens.length - 1].generation : null;
+}
+
+// Subscribe to the space's diff stream from the newest generation known.
+function subscribe() {
+	if (!ctx.stream || head() === null) return;
+	sub = { type: 'subscribe', space: spaceId, stream: 'diff', from: head(), interval_ms: 500 };
+	ctx.stream.subscribe('timeline', sub, onStream);
+}
+
+// A message of the diff stream: a new generation joins the timeline (and is
+// described when live); a gap (a resync, an expired start) reloads.
+async function onStream(m) {
+	if (m.space !== undefined && m.space !== spaceId) return;
+	if (m.type === 'error' && m.error && /generation/.test(m.error.code || '')) {
+		if (!reloading) reload();
+		return;
+	}
+	if (m.type !== 'diff' || head() === null || m.to <= head()) return;
+	if (m.resync || m.from !== head()) {
+		if (!reloading) reload();
+		return;
+	}
+	gens.push({ generation: m.to, time: m.time, caption: m.caption });
+	gens = gens.filter(g => g.generation >= m.oldest || g.generation === chosen);
+	if (sub) sub.from = m.to;	// a reconnect resumes from here
+	if (chosen !== null) {
+		draw();
+		return;
+	}
+	const seq = ++moveSeq;
+	if (from === null) diff = m;
+	else await loadDiff(seq);
+	if (seq !== moveSeq) return;
+	draw();
+	fire();
 }
 
 // The diff between the compared points, for the shown generation.
