@@ -241,18 +241,13 @@ class Resync(TestCase):
         raise AssertionError('no dropped counter')
 
 
-CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
-
-
 class Live(TestCase):
     """A live process the test controls: its touch arrives as a diff."""
 
     def test_touch_streams_a_diff(self):
         if not os.path.exists('/proc/self/pagemap'):
             self.skipTest('no pagemap')
-        import importlib
-        live = importlib.import_module('t-501-history-live')
-        child = live.Child()
+        child = ptstest.CommandChild()
         try:
             region = int(child.cmd('region').split()[1], 16)
             with Daemon() as d:
