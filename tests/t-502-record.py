@@ -8,6 +8,7 @@
   the parent (PM_MMAP_EXCLUSIVE: the child has its own copy), the others
   stay shared;
 - record -- CMD starts at exec: the first generation has no heap;
+- a reader holding the file's shared lock only delays the recorder;
 - the file opens with Python's sqlite3, is served by serve --open and
   POST /api/v1/spaces, the same after a daemon restart; a truncated or
   foreign file is a clear error."""
@@ -163,6 +164,34 @@ class Record(TestCase):
                          % (rid, region + 5 * PG, g2))
             self.assertEqual((w['steps'][-1]['level'],
                               w['steps'][-1]['kind']), ('pmd', 'block'))
+
+    def test_a_reader_holding_the_file_does_not_stop_the_recording(self):
+        # a reader inside a read transaction holds SQLite's shared lock
+        # (rollback journal): the recorder's commits wait for it instead
+        # of failing with "database is locked"
+        c = self.child()
+        region = int(c.cmd('region').split()[1], 16)
+        rec, out = self.record_pid(c.pid, 'reader.db')
+        g0 = self.last_gen(out)
+        db = sqlite3.connect(out, isolation_level=None)
+        try:
+            db.execute('BEGIN')
+            db.execute('SELECT count(*) FROM items').fetchall()
+            self.assertEqual(c.cmd('touch 8'), 'ok')
+            # until the recorder's commit of the touch waits on our lock
+            # (its journal is there) or it gave up (exited)
+            wait_for(lambda: rec.poll() is not None or
+                     os.path.exists(out + '-journal'), 'a waiting commit')
+            self.assertIsNone(rec.poll(), rec.stderr.read()
+                              if rec.poll() is not None else '')
+        finally:
+            db.execute('COMMIT')
+            db.close()
+        g = self.gen_where(out, lambda g: len(leaves_at(
+            out, g, region, region + 8 * PG)) == 8, 'the 8 pages')
+        self.assertGreater(g, g0)
+        c.close()
+        self.assertEqual(rec.wait(20), 0, rec.stderr.read())
 
     def test_fork_then_child_write_unshares_the_page(self):
         c = self.child()

@@ -4,13 +4,19 @@
 // sim space, then steps back and forward, scrubs, plays and returns to now:
 // the grid, the walk and the overview follow the chosen generation, the
 // entries that changed are marked, the diff panel says in words what the
-// test did, and a new op while live appears on the timeline.
+// test did, and a new op while live appears on the timeline.  Then it
+// uploads a recording of `ptscope record -- child-layout` from the picker
+// (and by dropping it) and a file that is not one.
 //
 // Expected values come from the ops and the x86-64 4-level layout (Intel
 // SDM vol. 3 §4.5: PT index = VA[20:12]): VA 0x7f0000201000 is pte index 1
 // of the pte table at 0x7f0000200000; 4 KiB pages.
 
-import { session, finish, api, shot, check, eq } from './lib.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { session, finish, api, shot, check, eq, PTSCOPE } from './lib.mjs';
 
 const sess = await session();
 const { page, base } = sess;
@@ -20,6 +26,7 @@ const PAGE = 0x1000n;
 const hx = v => '0x' + v.toString(16);
 let sid = null;
 const gen = {};	// op name -> the generation it made
+let recFile = null;	// a recording made by the test
 
 async function op(body) {
 	const r = await api(base, 'POST', `/api/v1/spaces/${sid}/ops`, body);
@@ -49,6 +56,15 @@ async function wordsFor(from, to) {
 		return s && s.textContent === `What changed from generation ${f} to ${t}`;
 	}, [from, to], { timeout: 15000 });
 	return words();
+}
+
+// [count, newest] of a recording's generations, read with Python's sqlite3.
+function generations(file) {
+	const py = spawnSync('python3', ['-c', 'import sqlite3, sys\ntry:\n' +
+		' print(*sqlite3.connect(sys.argv[1]).execute("SELECT count(*), max(generation) FROM generations").fetchone())\n' +
+		'except sqlite3.Error:\n print(0, 0)', file], { encoding: 'utf8' });
+	const [n, last] = py.stdout.trim().split(/\s+/).map(Number);
+	return [n || 0, last || 0];
 }
 
 const steps = [
@@ -158,6 +174,68 @@ const steps = [
 		await page.click('#tl-now');
 		await atGen(gen.unmap + 1, true);
 		eq(await kindOf(4), 'page', 'live again');
+	}],
+	['a recording uploaded from the picker opens with its generations on the timeline', async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pts-tl-'));
+		recFile = path.join(dir, 'child.ptrec');
+		const child = path.join(path.dirname(PTSCOPE), 'tests', 'child-layout');
+		// the child touches 4 pages; it exits once the file has a second
+		// generation (counted by Python's sqlite3, not by ptscope)
+		const rec = spawn(PTSCOPE, ['record', '-o', recFile, '--interval', '20', '--', child, '--commands'],
+			{ stdio: ['pipe', 'ignore', 'pipe'] });
+		let stderr = '';
+		rec.stderr.on('data', d => { stderr += d; });
+		const exited = new Promise(resolve => rec.on('exit', resolve));
+		rec.stdin.write('touch 4\n');
+		let n = 0, last = 0;
+		for (const end = Date.now() + 30000; Date.now() < end && n < 2;) {
+			[n, last] = generations(recFile);
+			if (n < 2) await new Promise(r => setTimeout(r, 100));
+		}
+		rec.stdin.end('exit\n');
+		eq(await exited, 0, 'ptscope record: ' + stderr);
+		[n, last] = generations(recFile);
+		check(n >= 2, `generations in the file: ${n}`);
+		await page.click('#open-picker');
+		await page.waitForFunction(() => document.getElementById('picker').open, null, { timeout: 15000 });
+		await page.setInputFiles('#pk-rec-file', recFile);
+		await page.waitForFunction(() => !document.getElementById('picker').open &&
+			/^rec-/.test(document.getElementById('space-select').value), null, { timeout: 15000 });
+		const id = await page.inputValue('#space-select');
+		const sp = (await api(base, 'GET', '/api/v1/spaces/' + id)).json;
+		eq(sp.kind, 'recording', 'kind of the uploaded space');
+		await atGen(last, true);
+		eq(await page.getAttribute('#tl-range', 'max'), String(n - 1), 'scrubber positions = generations in the file');
+		await page.locator('#tl-range').fill('0');
+		await page.waitForSelector('#timeline[data-live=false]:not([data-busy])', { timeout: 15000 });
+		check((await page.textContent('#tl-caption')).startsWith('exec '), 'the first generation is the exec');
+	}],
+	['a recording dropped on the ptdump area opens too; a file that is not one says why', async () => {
+		const before = (await api(base, 'GET', '/api/v1/spaces')).json.spaces.length;
+		await page.click('#open-picker');
+		await page.waitForFunction(() => document.getElementById('picker').open, null, { timeout: 15000 });
+		await page.setInputFiles('#pk-file', recFile);	// the SQLite header picks the recording path
+		await page.waitForFunction(() => !document.getElementById('picker').open &&
+			document.getElementById('space-select').value === 'rec-2', null, { timeout: 15000 });
+		const spaces = (await api(base, 'GET', '/api/v1/spaces')).json.spaces;
+		eq(spaces.length, before + 1, 'one more space');
+		eq(spaces[spaces.length - 1].kind, 'recording', 'the dropped file is a recording');
+		const bad = path.join(path.dirname(recFile), 'notes.ptrec');
+		fs.writeFileSync(bad, 'SQLite format 3\0' + 'not really a database, truncated'.repeat(8));
+		await page.click('#open-picker');
+		await page.waitForFunction(() => document.getElementById('picker').open, null, { timeout: 15000 });
+		await page.setInputFiles('#pk-rec-file', bad);
+		const box = page.locator('#pk-rec-h ~ .form-error');
+		await page.waitForFunction(() => /bad_recording/.test(document.querySelector('#pk-rec-h ~ .form-error').textContent),
+			null, { timeout: 15000 });
+		check((await box.textContent()).includes('notes.ptrec'), 'the message names the file');
+		eq((await api(base, 'GET', '/api/v1/spaces')).json.spaces.length, before + 1, 'no space for the bad file');
+		await page.keyboard.press('Escape');
+		// the browser logs the refused upload's 400: expected here, and only it
+		const i = sess.errors.findIndex(e => /status of 400/.test(e));
+		check(i >= 0, 'the upload was refused with 400');
+		sess.errors.splice(i, 1);
+		fs.rmSync(path.dirname(recFile), { recursive: true, force: true });
 	}],
 ];
 

@@ -46,6 +46,9 @@ export function init(ctx) {
 	$('pk-file').addEventListener('change', ev => {
 		if (ev.target.files[0]) upload(ev.target.files[0]);
 	});
+	$('pk-rec-file').addEventListener('change', ev => {
+		if (ev.target.files[0]) uploadRecording(ev.target.files[0], $('pk-rec-file'));
+	});
 	const drop = $('pk-drop');
 	drop.addEventListener('dragover', ev => {
 		ev.preventDefault();
@@ -198,10 +201,11 @@ async function openKernel() {
 	await opened(have);
 }
 
-// Upload a ptdump file.
+// Upload a ptdump file (a dropped recording goes to uploadRecording).
 async function upload(file) {
 	const box = errBox($('pk-drop'));
 	formError(box);
+	if (await isSqlite(file)) return uploadRecording(file, $('pk-rec-file'));
 	if (file.size > 16 * 1024 * 1024) {
 		box.textContent = `${file.name} is too large (${num(file.size)} bytes) for a ptdump file.`;
 		return;
@@ -212,5 +216,41 @@ async function upload(file) {
 		await opened(s);
 	} catch (e) {
 		formError(box, `Could not load ${file.name}`, e);
+	}
+}
+
+// Whether a file starts with SQLite's header string ("SQLite format 3\0"):
+// a recording of `ptscope record`.
+async function isSqlite(file) {
+	const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+	return new TextDecoder().decode(head) === 'SQLite format 3\0';
+}
+
+// The file's bytes as base64 (what POST /spaces {"kind":"recording"} takes).
+function base64Of(file) {
+	return new Promise((resolve, reject) => {
+		const r = new FileReader();
+		r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+		r.onerror = () => reject(r.error);
+		r.readAsDataURL(file);
+	});
+}
+
+// Upload a recording file; the server checks it (bad_recording says why).
+async function uploadRecording(file, near) {
+	const box = errBox(near);
+	formError(box);
+	const max = (ctxRef.info.limits && ctxRef.info.limits.max_body) || 64 * 1024 * 1024;
+	if (Math.ceil(file.size / 3) * 4 + 256 > max) {
+		box.textContent = `${file.name} is too large (${num(file.size)} bytes) to upload: the daemon takes ` +
+			`${num(max)}-byte requests (--max-body) and base64 adds a third. Open it with ptscope serve --open instead.`;
+		return;
+	}
+	try {
+		const data = await base64Of(file);
+		const s = await api.post('/spaces', { kind: 'recording', name: file.name, data });
+		await opened(s);
+	} catch (e) {
+		formError(box, `Could not open the recording ${file.name}`, e);
 	}
 }
