@@ -90,15 +90,18 @@ function markHistory() {
 		if (c) paint(c, Number(c.dataset.i));
 }
 
+let histOf = null, histRanges = [];	// the diff entries, as [va, end) BigInts
+
 // Whether entry i covers a VA the timeline's diff changed.
 function histChanged(i) {
 	const ch = timeline.changes();
 	if (!ch.length || !cur) return false;
+	if (histOf !== ch) {		// parsed once per diff, not once per cell
+		histOf = ch;
+		histRanges = ch.map(x => [big(x.va), big(x.end) === 0n ? 1n << 64n : big(x.end)]);
+	}
 	const start = entryVa(i), end = start + entrySpan();
-	return ch.some(x => {
-		const e = big(x.end) === 0n ? 1n << 64n : big(x.end);
-		return big(x.va) < end && e > start;
-	});
+	return histRanges.some(([va, e]) => va < end && e > start);
 }
 
 // Forget the old space's table and subscription.
