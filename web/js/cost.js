@@ -85,7 +85,9 @@ export async function strip(c, el) {
 	let s, regions = null;
 	try {
 		s = await api.get(api.spacePath(space.id));
-		if (!field(s, 'reconstructed.tables')) regions = await api.get(api.spacePath(space.id, 'regions'));
+		// (a recording has no regions: it would only answer 400)
+		if (!field(s, 'reconstructed.tables') && space.kind !== 'recording')
+			regions = await api.get(api.spacePath(space.id, 'regions'));
 	} catch (e) {
 		if (e.code === 'no_such_space' && c.space === space && c.spaceGone) c.spaceGone(space.id, 'the daemon no longer has it');
 		return;
