@@ -83,11 +83,11 @@ parse_stream(const cJSON *msg, struct ws_req *rq, struct pts_err *err)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(msg, "stream");
 
-	rq->stream = WS_STREAM_TREE;
+	rq->stream = WS_FEED_TREE;
 	if (st == NULL)
 		return 0;
 	if (cJSON_IsString(st) && !strcmp(st->valuestring, "diff"))
-		rq->stream = WS_STREAM_DIFF;
+		rq->stream = WS_FEED_DIFF;
 	else if (!cJSON_IsString(st) || strcmp(st->valuestring, "tree"))
 		return pts_errf(err, PTS_EINVAL, "bad_stream",
 		    "\"stream\" must be \"tree\" or \"diff\"");
@@ -129,10 +129,10 @@ parse_subscribe(struct server *srv, const cJSON *msg, struct ws_req *rq,
 	    err) < 0 || parse_stream(msg, rq, err) < 0)
 		return PTS_EINVAL;
 	if (strcmp(rq->space, "zones"))
-		return rq->stream == WS_STREAM_DIFF ?
+		return rq->stream == WS_FEED_DIFF ?
 		    parse_diff_sub(srv, msg, rq, err) :
 		    parse_tree_sub(srv, msg, rq, err);
-	if (rq->stream == WS_STREAM_DIFF)
+	if (rq->stream == WS_FEED_DIFF)
 		return pts_errf(err, PTS_EINVAL, "bad_stream",
 		    "zones have no diff stream: subscribe to a space's");
 	if (sim && !copy_str(sim, rq->sim, sizeof rq->sim))

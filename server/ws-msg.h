@@ -23,9 +23,9 @@ enum ws_req_type {
 };
 
 /* What a subscription to a space streams. */
-enum ws_stream {
-	WS_STREAM_TREE,		/* "tree": snapshot, then deltas of a subtree */
-	WS_STREAM_DIFF,		/* "diff": one diff per new generation */
+enum ws_feed {
+	WS_FEED_TREE,		/* "tree": snapshot, then deltas of a subtree */
+	WS_FEED_DIFF,		/* "diff": one diff per new generation */
 };
 
 /* One parsed client message. */
@@ -33,7 +33,7 @@ struct ws_req {
 	enum ws_req_type type;
 	char space[40];		/* space id, or "zones" */
 	char sim[40];		/* zones: a sim space id, or "" for live */
-	enum ws_stream stream;
+	enum ws_feed stream;
 	bool has_from;		/* diff: "from" given (catch up from it) */
 	uint64_t from;
 	enum pt_level level;	/* subscribe to a space: the node */

@@ -55,7 +55,7 @@ struct ws_msg {
 struct ws_sub {
 	char space[40];		/* space id, or "zones" */
 	char sim[40];		/* zones: a sim space id, or "" for live */
-	enum ws_stream stream;
+	enum ws_feed stream;
 	/*
 	 * Diff streams: last_gen is the generation the last diff queued went
 	 * to (the one to diff from next); delivered the last_gen of a moment
@@ -304,7 +304,7 @@ ws_notify(struct ws *ws)
 
 static struct ws_sub *
 find_sub(struct ws_client *c, const char *space, const char *sim,
-    enum ws_stream stream)
+    enum ws_feed stream)
 {
 	for (unsigned i = 0; i < c->nsubs; i++)
 		if (!strcmp(c->subs[i].space, space) &&
@@ -1118,7 +1118,7 @@ stream_space(struct ws_client *c, struct ws_sub *s, uint64_t now)
 		s->done = true;
 		goto out;
 	}
-	if (s->stream == WS_STREAM_DIFF)
+	if (s->stream == WS_FEED_DIFF)
 		stream_diff(c, s, e);
 	else
 		stream_tree(c, s, e);
