@@ -17,7 +17,6 @@ import os
 import sqlite3
 import subprocess
 import tempfile
-import time
 
 import ptstest
 from ptstest import CommandChild as Commands, Daemon, TestCase, main, wait_for
@@ -100,25 +99,6 @@ class Record(TestCase):
         st, j = d.get_json(path)
         self.assertEqual(st, 200, (path, j))
         return j
-
-    def test_a_reader_does_not_stop_the_recorder(self):
-        c = self.child()
-        region = int(c.cmd('region').split()[1], 16)
-        rec, out = self.record_pid(c.pid, 'reader.db')
-        # a reader in a transaction holds the file's shared lock: every
-        # commit of the recorder meanwhile must wait for it, not fail
-        db = sqlite3.connect(out, isolation_level=None)
-        db.execute('BEGIN')
-        db.execute('SELECT count(*) FROM generations').fetchall()
-        self.assertEqual(c.cmd('touch 4'), 'ok')
-        time.sleep(1.0)     # several --interval 20 rounds under the lock
-        self.assertIsNone(rec.poll(), rec.stderr.read() if rec.poll()
-                          is not None else '')
-        db.execute('COMMIT')
-        db.close()
-        self.gen_where(out, lambda g: len(leaves_at(out, g, region,
-                       region + 4 * PG)) == 4, 'the touched pages')
-        self.assertIsNone(rec.poll())
 
     def test_collapse_replaces_pte_table_by_pmd_block(self):
         c = self.child()
