@@ -186,6 +186,10 @@ const steps = [
 		await page.selectOption('#space-select', `pid-${pid}`);
 		await atLevel('pgd');
 		await page.waitForSelector('#conn[data-state=open]', { timeout: 10000 });
+		// while the daemon is down, a request or WebSocket the viewer makes
+		// is refused, which Chromium logs: expected from here on
+		allowed.push(/ERR_CONNECTION_REFUSED/);
+		allowed.push(/WebSocket connection to .* failed/);
 		const url = new URL(base);
 		const wsPort = new URL(d.ws).port;
 		await d.stop();
