@@ -175,6 +175,30 @@ const steps = [
 		await atGen(gen.unmap + 1, true);
 		eq(await kindOf(4), 'page', 'live again');
 	}],
+	['the zones view follows the timeline of the sim space it shows', async () => {
+		// the sim's buddy allocator gives each op's pages and tables: the
+		// zones at an older generation are the API's zones?generation=
+		await page.click('#tab-zones');
+		await page.selectOption('#zones-source', sid);
+		const live = gen.unmap + 1;
+		const free = async g => {
+			const z = (await api(base, 'GET', `/api/v1/spaces/${sid}/zones` + (g ? `?generation=${g}` : ''))).json;
+			return z.nodes.flatMap(n => n.zones).map(x => [x.name, String(x.free_pages)]);
+		};
+		const shown = async g => {
+			await page.waitForSelector(`#zones[data-generation="${g}"] article.zone`, { timeout: 15000 });
+			return page.$$eval('#zones article.zone', a => a.map(x => [x.dataset.zone, x.dataset.free]));
+		};
+		eq(JSON.stringify(await shown('live')), JSON.stringify(await free(null)), 'live zones');
+		await page.click('#tl-back');
+		await atGen(gen.unmap, false);
+		const then = await free(gen.unmap);
+		eq(JSON.stringify(await shown(gen.unmap)), JSON.stringify(then), 'zones at the unmap');
+		check(JSON.stringify(then) !== JSON.stringify(await free(live)), 'the new map took free pages');
+		await page.click('#tl-now');
+		await atGen(live, true);
+		eq(JSON.stringify(await shown('live')), JSON.stringify(await free(null)), 'live again');
+	}],
 	['a recording uploaded from the picker opens with its generations on the timeline', async () => {
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pts-tl-'));
 		recFile = path.join(dir, 'child.ptrec');

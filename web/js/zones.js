@@ -4,6 +4,7 @@
 // against free pages and the fragmentation index.
 
 import * as api from './api.js';
+import * as timeline from './timeline.js';
 import { $, h, setKids, num, sizeName, errText } from './util.js';
 
 let ctx = null;
@@ -19,6 +20,9 @@ export function init(c) {
 		source = ev.target.value;
 		load();
 	});
+	// a sim space's zones at the generation its timeline shows (a boot
+	// replay's zones fill up at memblock_free_all)
+	timeline.follow(() => (ctx.view === 'zones' && pinnable(source) ? load() : null));
 	// new samples while the live zones are in view
 	setInterval(() => {
 		if (ctx.view === 'zones' && source === 'live' && !document.hidden) loadTrend();
@@ -79,14 +83,27 @@ export function show(c) {
 	load();
 }
 
-// Fetch the zones once, then follow the live stream.
+// Whether src is the space whose timeline is shown (its zones follow it).
+function pinnable(src) {
+	return !!(ctx.space && src === ctx.space.id);
+}
+
+// The zones at the timeline's generation, not the live stream's.
+function pinned(src) {
+	return pinnable(src) && timeline.generation() !== null;
+}
+
+// Fetch the zones once, then follow the live stream (or, when the
+// timeline shows an older generation of this space, its zones then).
 async function load() {
 	if (!source) {
 		setKids($('zones'), h('p', { class: 'hint' }, 'No zone information is available here.'));
 		return;
 	}
 	const src = source;
-	const path = src === 'live' ? '/zones' : api.spacePath(src, 'zones');
+	const path = src === 'live' ? '/zones' :
+		api.spacePath(src, 'zones') + (pinnable(src) ? timeline.genParam('?') : '');
+	$('zones').dataset.generation = pinned(src) ? String(timeline.generation()) : 'live';
 	try {
 		const z = await api.get(path);
 		if (src === source) draw(z);
@@ -100,7 +117,7 @@ async function load() {
 	const msg = { type: 'subscribe', space: 'zones' };
 	if (src !== 'live') msg.sim = src;
 	ctx.stream.subscribe('zones', msg, m => {
-		if (m.type === 'zones' && src === source) draw(m);
+		if (m.type === 'zones' && src === source && !pinned(src)) draw(m);
 		// errors name no space: an unknown one is another subscription's
 		// (a space gone with a daemon restart, which app.js announces)
 		else if (m.type === 'error' && m.error && m.error.code === 'no_such_space') ctx.refreshSpaces().catch(() => {});
@@ -134,7 +151,7 @@ function draw(z) {
 
 // One zone: the free-area chart, watermarks, migrate types, fragmentation.
 function drawZone(zone, orders, node) {
-	return h('article', { class: 'card zone', 'data-zone': zone.name },
+	return h('article', { class: 'card zone', 'data-zone': zone.name, dataset: { free: zone.free_pages } },
 		h('h4', {}, zone.name),
 		h('p', { class: 'hint' }, `${num(zone.free_pages)} free of ${num(zone.managed_pages)} managed pages ` +
 			`(${num(zone.present_pages)} present, ${num(zone.spanned_pages)} spanned)`),
