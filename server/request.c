@@ -242,13 +242,28 @@ request_parse_cost(const struct arch *source, const char *arch,
 	return 0;
 }
 
+/* ?limit=: a count from 1 to 1000000. */
+static int
+parse_limit(const char *limit, unsigned long *out, struct pts_err *err)
+{
+	char *end;
+	unsigned long n = strtoul(limit, &end, 10);
+
+	if (limit[0] < '0' || limit[0] > '9' || *end || n < 1 ||
+	    n > 1000000)
+		return pts_errf(err, PTS_EINVAL, "bad_limit",
+		    "limit must be a number from 1 to 1000000.");
+	*out = n;
+	return 0;
+}
+
 int
 request_parse_proc_query(const char *sort, const char *limit,
     enum proc_sort *sort_out, size_t *limit_out, struct pts_err *err)
 {
 	static const char *const names[] = { "pid", "vm_pte", "rss" };
-	char *end;
 	unsigned long n;
+	int r;
 
 	*sort_out = PROC_SORT_PID;
 	*limit_out = PROC_LIMIT_NONE;
@@ -264,11 +279,8 @@ request_parse_proc_query(const char *sort, const char *limit,
 	}
 	if (limit == NULL)
 		return 0;
-	n = strtoul(limit, &end, 10);
-	if (limit[0] < '0' || limit[0] > '9' || *end || n < 1 ||
-	    n > 1000000)
-		return pts_errf(err, PTS_EINVAL, "bad_limit",
-		    "limit must be a number from 1 to 1000000.");
+	if ((r = parse_limit(limit, &n, err)) < 0)
+		return r;
 	*limit_out = n;
 	return 0;
 }
@@ -280,6 +292,7 @@ request_parse_zones_history(const char *since, const char *limit,
 	char *end;
 	unsigned long long s;
 	unsigned long n;
+	int r;
 
 	*since_out = 0;
 	*limit_out = 0;
@@ -293,11 +306,8 @@ request_parse_zones_history(const char *since, const char *limit,
 	}
 	if (limit == NULL)
 		return 0;
-	n = strtoul(limit, &end, 10);
-	if (limit[0] < '0' || limit[0] > '9' || *end || n < 1 ||
-	    n > 1000000)
-		return pts_errf(err, PTS_EINVAL, "bad_limit",
-		    "limit must be a number from 1 to 1000000.");
+	if ((r = parse_limit(limit, &n, err)) < 0)
+		return r;
 	*limit_out = (unsigned)n;
 	return 0;
 }
