@@ -103,6 +103,7 @@ struct ws_client {
 	struct peer_ref peer;	/* the local client's uid (peer.h) */
 	struct strbuf rx;	/* a message being reassembled */
 	bool rx_too_big;
+	uint64_t rx_skipped;	/* bytes of an oversized message thrown away */
 };
 
 struct ws {
@@ -403,19 +404,46 @@ on_message(struct ws_client *c, const char *text, size_t len)
 	}
 }
 
-/* Reassemble fragments; oversized messages are refused, not buffered. */
-static void
+/*
+ * Most bytes of one oversized message the daemon reads and throws away so
+ * that it can answer message_too_large and keep the connection; past this
+ * (a frame announcing 2^62 bytes, say) it closes with 1009 at once rather
+ * than read for ever.
+ */
+static uint64_t
+skip_allowance(size_t max)
+{
+	uint64_t floor = 16u << 20;
+
+	return (uint64_t)max * 16 > floor ? (uint64_t)max * 16 : floor;
+}
+
+/*
+ * Reassemble fragments; oversized messages are refused, not buffered.
+ * Returns -1 when the connection is to be closed.
+ */
+static int
 on_receive(struct ws_client *c, struct lws *wsi, const void *in, size_t len)
 {
 	size_t max = c->ws->srv->opt.max_ws_msg;
 	struct pts_err err;
 
-	if (!c->rx_too_big && c->rx.len + len <= max)
+	if (!c->rx_too_big && c->rx.len + len <= max) {
 		strbuf_add(&c->rx, in, len);
-	else
+	} else {
 		c->rx_too_big = true;
+		c->rx_skipped += len;
+		if (c->rx_skipped + lws_remaining_packet_payload(wsi) >
+		    skip_allowance(max)) {
+			static const char why[] = "message too large";
+
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+			    (unsigned char *)why, sizeof why - 1);
+			return -1;
+		}
+	}
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
-		return;
+		return 0;
 	if (c->rx_too_big) {
 		pts_errf(&err, PTS_E2BIG, "message_too_large",
 		    "messages are limited to %zu bytes", max);
@@ -429,11 +457,13 @@ on_receive(struct ws_client *c, struct lws *wsi, const void *in, size_t len)
 	}
 	strbuf_reset(&c->rx);
 	c->rx_too_big = false;
+	c->rx_skipped = 0;
 	/*
 	 * A reply (pong, error) goes out now, not after the stream thread's
 	 * round, which may be rendering a big snapshot for another client.
 	 */
 	lws_callback_on_writable(wsi);
+	return 0;
 }
 
 /* ---- writing (service thread) ------------------------------------------ */
@@ -733,7 +763,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_RECEIVE:
 		if (*pc)
-			on_receive(*pc, wsi, in, len);
+			return on_receive(*pc, wsi, in, len);
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (*pc)
