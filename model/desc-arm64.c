@@ -130,6 +130,30 @@ desc_long_table(enum desc_family f, uint64_t child_pa, bool user)
 	return v | (f == DF_ARM64_LPA2 ? lpa2_addr(child_pa) : child_pa);
 }
 
+/*
+ * map_mem() (arch/arm64/mm/mmu.c) maps the linear map with flags =
+ * NO_EXEC_MAPPINGS, and alloc_init_pud(), alloc_init_cont_pmd() and
+ * alloc_init_cont_pte() add P?D_TABLE_PXN to every table entry they write
+ * under that flag (since v5.13, "use XN table mapping attributes for the
+ * linear region"); the kernel image, fixmap and vmemmap tables carry
+ * UXNTable only.  The linear map is [PAGE_OFFSET, PAGE_END), PAGE_END =
+ * -(1 << (VA_BITS_MIN - 1)) with VA_BITS_MIN = min(VA_BITS, 48)
+ * (arch/arm64/include/asm/memory.h).  An entry whose span reaches past
+ * PAGE_END (52-bit VA: the pgd entry of 0xffff000000000000, 2^48 bytes)
+ * was first written for the kernel image, which is mapped before the
+ * linear map (map_kernel() then map_mem() in paging_init(); since 6.9 the
+ * early map_range() of arch/arm64/kernel/pi), and keeps its UXNTable-only
+ * descriptor.
+ */
+bool
+desc_arm64_linear_table(const struct arch *a, uint64_t va, uint64_t span)
+{
+	unsigned min_bits = a->va_bits > 48 ? 48 : a->va_bits;
+	uint64_t page_end = -(UINT64_C(1) << (min_bits - 1));
+
+	return strcmp(a->family, "arm64") == 0 && va >= a->page_offset &&
+	    va < page_end && span <= page_end - va;
+}
 
 uint32_t
 desc_long_flags(enum desc_family f, uint64_t e, char *attrs, size_t n)

@@ -9,7 +9,8 @@
  *   arm64: arch/arm64/include/asm/pgtable.h (pmd_bad = !pmd_table,
  *          pmd_leaf = present && !table), pgalloc.h (__pmd_populate with
  *          PMD_TABLE_PXN for user and PMD_TABLE_UXN for kernel tables,
- *          since v5.13)
+ *          since v5.13), mm/mmu.c (map_mem(): NO_EXEC_MAPPINGS adds
+ *          P?D_TABLE_PXN to the linear map's tables)
  *   arm:   arch/arm/include/asm/pgtable-2level.h (pmd_bad = pmd & 2,
  *          __pmd_populate writing both hardware words), pgtable-3level.h
  *   riscv: arch/riscv/include/asm/pgtable.h (pmd_present includes
@@ -154,6 +155,11 @@ long_eval(const struct arch *a, unsigned li, const char *lvl, uint64_t w,
 		    "page_to_phys(pte), _PAGE_USER_TABLE)" :
 		    "%s_populate_kernel(&init_mm, %sp, pte) -> __%s_populate(%sp, "
 		    "__pa(pte), _PAGE_KERNEL_TABLE)", lvl, lvl, lvl, lvl);
+	else if (!user && (w >> 59 & 3) == 3)	/* the linear map's */
+		snprintf(o->populate, sizeof o->populate,
+		    "map_mem() (NO_EXEC_MAPPINGS) -> __%s_populate(%sp, "
+		    "next_phys, %s_TYPE_TABLE | %s_TABLE_UXN | %s_TABLE_PXN)",
+		    lvl, lvl, upper, upper, upper);
 	else
 		snprintf(o->populate, sizeof o->populate,
 		    "__%s_populate(%sp, next_phys, %s_TYPE_TABLE | %s_TABLE_%s)",

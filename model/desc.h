@@ -71,6 +71,13 @@ uint64_t desc_encode_table(enum desc_family, unsigned li, uint64_t child_pa, boo
    _KERNPG_TABLE (0x063) rather than _PAGE_TABLE (0x067); see desc-x86.c. */
 bool desc_x86_kernpg_table(const struct arch *, unsigned li, uint64_t va);
 
+/* arm64: whether a kernel table entry covering [va, va + span) lies
+   wholly in the linear map [PAGE_OFFSET, PAGE_END), whose tables
+   map_mem() writes with PXNTable as well as UXNTable; see desc-arm64.c. */
+bool desc_arm64_linear_table(const struct arch *, uint64_t va, uint64_t span);
+/* The PXNTable bit (59) of an arm64 table descriptor. */
+#define DESC_A64_TABLE_PXN (UINT64_C(1) << 59)
+
 /* PTF_* flags of a leaf (and arch-specific words in attrs, may be NULL). */
 uint32_t desc_decode_flags(enum desc_family, bool block, uint64_t e, uint32_t linux_pte,
     char *attrs, size_t attrs_len);

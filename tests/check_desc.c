@@ -347,6 +347,13 @@ START_TEST(linux_helpers)
 	    "PMD_TYPE_TABLE | PMD_TABLE_UXN)");
 	helper("arm64-4k-48", 2, 0x41234003u, true, "pmd_bad", &dl);
 	ck_assert(strstr(dl.populate, "PMD_TABLE_PXN") != NULL);
+	/* a linear-map table: UXNTable (60) and PXNTable (59), map_mem()'s
+	   NO_EXEC_MAPPINGS (arch/arm64/mm/mmu.c alloc_init_cont_pte()) */
+	helper("arm64-4k-48", 2, UINT64_C(0x1800000041234003), false,
+	    "pmd_bad", &dl);
+	ck_assert_str_eq(dl.populate, "map_mem() (NO_EXEC_MAPPINGS) -> "
+	    "__pmd_populate(pmdp, next_phys, PMD_TYPE_TABLE | PMD_TABLE_UXN | "
+	    "PMD_TABLE_PXN)");
 	/* the 4-level PML4/L0 entries are tested as p4d (pgd folded away) */
 	ck_assert(!helper("arm64-4k-48", 0, 0x41230003u, false, "p4d_none", &dl));
 	/* PROT_NONE pte: Valid clear, PTE_PRESENT_INVALID (nG) set */

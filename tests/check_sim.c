@@ -963,6 +963,17 @@ static const struct kcase kcases[] = {
 	{ "riscv-sv57", 0x80000000, 0x40000000, 0xe7, 0, 0x3ff },
 };
 
+/* arm64 KIMAGE_VADDR = MODULES_END = _PAGE_END(VA_BITS_MIN) + SZ_2G
+   (arch/arm64/include/asm/memory.h, 6.x; VA_BITS_MIN = min(VA_BITS, 48)):
+   the first byte of the kernel image's text */
+static uint64_t
+kimage_text_va(const struct space *s)
+{
+	unsigned min_bits = s->arch->va_bits > 48 ? 48 : s->arch->va_bits;
+
+	return -(UINT64_C(1) << (min_bits - 1)) + (UINT64_C(2) << 30);
+}
+
 START_TEST(test_kernel_scenario_every_arch)
 {
 	const struct kcase *k = &kcases[_i];
@@ -981,13 +992,29 @@ START_TEST(test_kernel_scenario_every_arch)
 	ck_assert(st->flags & PTF_GLOBAL);
 	ck_assert(!(st->flags & PTF_USER));
 	ck_assert(!(st->flags & PTF_EXEC) || strcmp(k->arch, "x86-32") == 0);
-	/* arm64 kernel tables: UXNTable (bit 60) without PXNTable (59), as
-	   p?d_populate() sets them for init_mm and the early page-table
-	   code (arch/arm64/mm/mmu.c, PMD_TABLE_UXN) */
+	/* arm64 linear-map tables: UXNTable (bit 60) and PXNTable (59):
+	   map_mem() passes NO_EXEC_MAPPINGS, and alloc_init_pud() /
+	   alloc_init_cont_pmd() / alloc_init_cont_pte() (arch/arm64/mm/mmu.c,
+	   v5.13+) then add P?D_TABLE_PXN to the P?D_TABLE_UXN of init_mm */
 	for (unsigned i = 0; i + 1 < w.nsteps &&
 	    strncmp(k->arch, "arm64", 5) == 0; i++)
-		ck_assert_msg((w.steps[i].entry >> 59 & 3) == 2,
+		ck_assert_msg((w.steps[i].entry >> 59 & 3) == 3,
 		    "%s step %u: 0x%" PRIx64, k->arch, i, w.steps[i].entry);
+	/* ... the kernel image's tables (map_kernel_segment(), flags 0):
+	   UXNTable only, so its text can run at EL1; with 4 KiB pages and
+	   52-bit VA its pgd entry (0xffff000000000000, 2^48 bytes) spans the
+	   top of the linear map too, and is the image's: paging_init() maps
+	   the image before the linear map */
+	if (strncmp(k->arch, "arm64", 5) == 0) {
+		struct pt_walk wt = walk(s, kimage_text_va(s));
+
+		ck_assert(wt.mapped);
+		ck_assert(wt.steps[wt.nsteps - 1].flags & PTF_EXEC);
+		for (unsigned i = 0; i + 1 < wt.nsteps; i++)
+			ck_assert_msg((wt.steps[i].entry >> 59 & 3) == 2,
+			    "%s image step %u: 0x%" PRIx64, k->arch, i,
+			    wt.steps[i].entry);
+	}
 	space_free(s);
 }
 END_TEST

@@ -377,6 +377,10 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	if (f == DF_X86_64 && desc_x86_kernpg_table(sp->base.arch, t->L,
 	    simpt_va(sp, t, lin)))
 		t->e[i] &= ~(uint64_t)0x004;	/* _KERNPG_TABLE: no US */
+	if ((f == DF_ARM64 || f == DF_ARM64_LPA2) && !user &&
+	    desc_arm64_linear_table(sp->base.arch, simpt_va(sp, t, lin),
+	    sp->m->g.lv[t->L].span))
+		t->e[i] |= DESC_A64_TABLE_PXN;
 	sim_at_set(t, i, 0);
 	t->kid[i] = c;
 	t->used++;
