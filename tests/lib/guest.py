@@ -63,6 +63,8 @@ Functions and classes
 Boot times on this machine: x86_64 about 9 s, arm64 under 45 s (TCG).
 """
 import json
+import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -139,8 +141,14 @@ def _download_unpack(pkg, arch, into):
     debs = [f for f in os.listdir(work)
             if f.startswith(pkg.split(':')[0] + '_')]
     if not debs:
-        subprocess.run(['apt-get', 'download', '-q', pkg], cwd=work,
+        # downloaded beside, moved in whole: a run killed mid-download
+        # leaves no half .deb for the next one to unpack
+        part = tempfile.mkdtemp(dir=work)
+        subprocess.run(['apt-get', 'download', '-q', pkg], cwd=part,
                        check=True, capture_output=True)
+        for f in os.listdir(part):
+            os.replace(os.path.join(part, f), os.path.join(work, f))
+        os.rmdir(part)
         debs = [f for f in os.listdir(work)
                 if f.startswith(pkg.split(':')[0] + '_')]
     tmp = tempfile.mkdtemp(dir=os.path.join(CACHE, arch))
@@ -150,11 +158,33 @@ def _download_unpack(pkg, arch, into):
     return tmp
 
 
+@contextlib.contextmanager
+def _cache_lock(arch):
+    """One filler of CACHE/ARCH at a time: tests run in parallel (make -j)
+    and, on a fresh cache, each would otherwise download the same .deb in
+    place and another unpack it half-written (dpkg-deb: unexpected end of
+    file, CI's first run on a fresh machine)."""
+    os.makedirs(os.path.join(CACHE, arch), exist_ok=True)
+    with open(os.path.join(CACHE, arch, '.lock'), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def kernel(arch):
     """The cached vmlinuz of Debian's newest 6.1 kernel for the arch."""
     dest = os.path.join(CACHE, arch, 'vmlinuz')
     if os.path.exists(dest):
         return dest
+    with _cache_lock(arch):
+        if os.path.exists(dest):    # another test filled it meanwhile
+            return dest
+        return _fill_kernel(arch, dest)
+
+
+def _fill_kernel(arch, dest):
     deb = ARCHES[arch]['deb']
     pkg = _newest_kernel_pkg(deb)
     if deb != _host_deb_arch():
@@ -179,6 +209,13 @@ def busybox(arch):
     dest = os.path.join(CACHE, arch, 'busybox')
     if os.path.exists(dest):
         return dest
+    with _cache_lock(arch):
+        if os.path.exists(dest):
+            return dest
+        return _fill_busybox(arch, dest)
+
+
+def _fill_busybox(arch, dest):
     deb = ARCHES[arch]['deb']
     pkg = 'busybox-static'
     if deb != _host_deb_arch():
