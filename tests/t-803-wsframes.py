@@ -116,18 +116,7 @@ class Raw:
 
     def closed_within(self, timeout=5):
         """True when the server closes (close frame or EOF) in time."""
-        deadline = time.time() + timeout
-        try:
-            while time.time() < deadline:
-                self.s.settimeout(max(0.05, deadline - time.time()))
-                op, p = self.recv_frame()
-                if op == 8:
-                    return True
-        except (EOFError, ConnectionResetError, BrokenPipeError):
-            return True
-        except socket.timeout:
-            return False
-        return False
+        return self.close_status(timeout) is not None
 
     def close_status(self, timeout=5):
         """The status code of the server's close frame, 'reset' when the
