@@ -136,11 +136,62 @@ cmp_change(const void *x, const void *y)
 	return (int)a->level - (int)b->level;
 }
 
+bool
+hdiff_compared(const struct hstate *a, const struct hstate *b, unsigned list,
+    uint64_t key)
+{
+	int li;
+
+	if (!((a->has | b->has) & HS_PARTIAL) || list >= HL_ROOT)
+		return true;
+	li = arch_level_pos(a->arch, (enum pt_level)(list - HL_ENTRIES));
+	return li >= 0 &&
+	    hstate_table_status(a, (unsigned)li, key) != HT_NOT_READ &&
+	    hstate_table_status(b, (unsigned)li, key) != HT_NOT_READ;
+}
+
+/* A table entry whose table was not read (partial states). */
+static bool
+unread_table(const struct hstate *st, const struct hrec_entry *r)
+{
+	return r && (st->has & HS_PARTIAL) && r->kind == PT_KIND_TABLE &&
+	    r->tentries == 0;
+}
+
+/* The table below a compared entry, when a side had not read it. */
+static void
+add_unread(struct hdiff *d, const struct hstate *sa, const struct hstate *sb,
+    const struct hrec_entry *ra, const struct hrec_entry *rb)
+{
+	const struct hrec_entry *r = unread_table(sa, ra) ? ra :
+	    unread_table(sb, rb) ? rb : NULL;
+	struct hdiff_unread *u;
+
+	if (r == NULL)
+		return;
+	d->u = xgrow(d->u, &d->ucap, d->nu + 1, sizeof *d->u);
+	u = &d->u[d->nu++];
+	u->level = (enum pt_level)r->tlevel;
+	u->va = r->tva;
+	u->span = r->tspan;
+}
+
+static int
+cmp_unread(const void *x, const void *y)
+{
+	const struct hdiff_unread *a = x, *b = y;
+
+	if (a->va != b->va)
+		return a->va < b->va ? -1 : 1;
+	return (int)a->level - (int)b->level;
+}
+
 void
 hdiff_states(const struct hstate *sa, const struct hstate *sb,
     struct hdiff *d)
 {
 	memset(d, 0, sizeof *d);
+	d->partial = ((sa->has | sb->has) & HS_PARTIAL) != 0;
 	for (unsigned l = HL_ENTRIES; l < HL_ENTRIES + PT_NLEVELS; l++) {
 		const struct hlist *a = &sa->l[l], *b = &sb->l[l];
 		size_t i = 0, j = 0, last = SIZE_MAX;
@@ -155,6 +206,15 @@ hdiff_states(const struct hstate *sa, const struct hstate *sb,
 
 			i += c <= 0;
 			j += c >= 0;
+			if (d->partial) {
+				/* an item both hold is compared (both read its
+				   table); one under a table listed unread is
+				   not */
+				if (ia != ib && !hdiff_compared(sa, sb, l,
+				    (ia ? ia : ib)->key))
+					continue;
+				add_unread(d, sa, sb, ra, rb);
+			}
 			if (ia == ib)
 				continue;
 			count_tables(ra, rb, d);
@@ -166,6 +226,8 @@ hdiff_states(const struct hstate *sa, const struct hstate *sb,
 		qsort(d->v, d->n, sizeof *d->v, cmp_change);
 	if (d->nt > 1)
 		qsort(d->t, d->nt, sizeof *d->t, cmp_table);
+	if (d->nu > 1)
+		qsort(d->u, d->nu, sizeof *d->u, cmp_unread);
 }
 
 void
@@ -173,5 +235,6 @@ hdiff_release(struct hdiff *d)
 {
 	free(d->v);
 	free(d->t);
+	free(d->u);
 	memset(d, 0, sizeof *d);
 }

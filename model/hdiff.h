@@ -38,6 +38,13 @@ struct hdiff_table {
 	bool added;		/* else freed */
 };
 
+/* A table whose entries were not compared: one of the states (of a lazy
+   backend, HS_PARTIAL) had not read it.  Nothing below it is listed. */
+struct hdiff_unread {
+	enum pt_level level;	/* the table's own level */
+	uint64_t va, span;	/* the VAs it maps */
+};
+
 struct hdiff {
 	size_t n, cap;
 	struct hdiff_change *v;	/* by va, then level (root first) */
@@ -45,7 +52,17 @@ struct hdiff {
 	size_t nt, tcap;
 	struct hdiff_table *t;	/* the tables counted, by va then level;
 				   freed before added at one place */
+	bool partial;		/* a state was HS_PARTIAL: u lists what was
+				   not compared (the changes are only of
+				   tables both states had read) */
+	size_t nu, ucap;
+	struct hdiff_unread *u;	/* by va then level */
 };
+
+/* Whether the entry at (list, key) is compared in a diff of a and b: the
+   table holding it was read in both, or does not exist in one of them. */
+bool hdiff_compared(const struct hstate *a, const struct hstate *b,
+    unsigned list, uint64_t key);
 
 /* The changes from a to b (states of the same space). */
 void hdiff_states(const struct hstate *a, const struct hstate *b,

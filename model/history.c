@@ -92,15 +92,18 @@ counts_as_change(const struct hitem *before, const struct hitem *after)
 	return hitem_entry(before)->table_pa != hitem_entry(after)->table_pa;
 }
 
+/* An entry that changed counts when both states had read its table (a
+   lazy space's entry that was only read, or only dropped, does not). */
 static void
 add_change(struct hgen *g, size_t *cap, unsigned list, struct hitem *before,
-    struct hitem *after)
+    struct hitem *after, const struct hstate *old, const struct hstate *new)
 {
 	g->ch = xgrow(g->ch, cap, g->nch + 1, sizeof *g->ch);
 	g->ch[g->nch++] = (struct hchange){ list, hitem_ref(before),
 	    hitem_ref(after) };
 	g->bytes += sizeof *g->ch + (before ? hitem_bytes(before) : 0);
-	if (list < HL_ROOT && counts_as_change(before, after))
+	if (list < HL_ROOT && counts_as_change(before, after) &&
+	    hdiff_compared(old, new, list, (before ? before : after)->key))
 		g->changes++;
 }
 
@@ -120,14 +123,17 @@ make_delta(struct hgen *g, const struct hstate *old, struct hstate *new)
 			    hitem_cmp_key(a->v[i], b->v[j]);
 
 			if (c < 0) {
-				add_change(g, &cap, l, a->v[i++], NULL);
+				add_change(g, &cap, l, a->v[i++], NULL, old,
+				    new);
 			} else if (c > 0) {
-				add_change(g, &cap, l, NULL, b->v[j++]);
+				add_change(g, &cap, l, NULL, b->v[j++], old,
+				    new);
 			} else if (hitem_same(a->v[i], b->v[j])) {
 				hitem_unref(b->v[j]);
 				b->v[j++] = hitem_ref(a->v[i++]);
 			} else {
-				add_change(g, &cap, l, a->v[i++], b->v[j++]);
+				add_change(g, &cap, l, a->v[i++], b->v[j++], old,
+				    new);
 			}
 		}
 	}
@@ -252,10 +258,8 @@ estimate_state_bytes(struct space *s)
 /* A generation whose state is over the bound: listed, not kept, and the
    older ones lose their deltas (they led to a state no longer held). */
 static void
-push_not_kept(struct history *h, struct space *s, const char *caption)
+forget_states(struct history *h)
 {
-	struct hgen *g;
-
 	drop_cache(h);
 	for (size_t i = 0; i < h->ngens; i++) {
 		gen_release_delta(&h->gens[i]);
@@ -265,6 +269,14 @@ push_not_kept(struct history *h, struct space *s, const char *caption)
 	h->head = NULL;
 	h->head_bytes = 0;
 	h->deferred = NULL;
+}
+
+static void
+push_not_kept(struct history *h, struct space *s, const char *caption)
+{
+	struct hgen *g;
+
+	forget_states(h);
 	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
 	g = &h->gens[h->ngens++];
 	memset(g, 0, sizeof *g);
@@ -276,6 +288,64 @@ push_not_kept(struct history *h, struct space *s, const char *caption)
 		drop_oldest(h);
 }
 
+static void apply(struct hstate *, const struct hgen *, bool undo);
+
+static bool
+over_byte_bound(const struct history *h, const struct hstate *st)
+{
+	return h->max_bytes && hstate_bytes(st) > h->max_bytes;
+}
+
+/* Replace the newest state by st (the same generation, more read): its
+   delta from the generation before is made again. */
+static void
+replace_head(struct history *h, struct hstate *st)
+{
+	struct hgen *g = &h->gens[h->ngens - 1];
+	struct hstate *prev = NULL;
+
+	drop_cache(h);
+	if (h->ngens > 1 && h->gens[h->ngens - 2].kept) {
+		prev = hstate_dup(h->head);
+		apply(prev, g, true);
+	}
+	gen_release_delta(g);
+	g->changes = 0;
+	if (prev)
+		make_delta(g, prev, st);
+	else
+		for (unsigned l = 0; l < HL_ROOT; l++)
+			g->changes += (unsigned)st->l[l].n;
+	hstate_free(prev);
+	hstate_free(h->head);
+	h->head = st;
+	h->head_bytes = hstate_bytes(st);
+	while (over_bounds(h))
+		drop_oldest(h);
+}
+
+int
+history_sync(struct history *h, struct pts_err *err)
+{
+	struct space *s = h->lazy;
+	struct hstate *st;
+	int r;
+
+	if (s == NULL || h->ngens == 0 || s->read_serial == h->lazy_serial ||
+	    s->generation != h->last_seen || h->head == NULL)
+		return 0;
+	if ((r = hstate_capture(s, &st, err)) < 0)
+		return r;
+	h->lazy_serial = s->read_serial;
+	if (over_byte_bound(h, st)) {
+		hstate_free(st);
+		forget_states(h);
+		return 0;
+	}
+	replace_head(h, st);
+	return 0;
+}
+
 int
 history_record(struct history *h, struct space *s, const char *caption,
     struct pts_err *err)
@@ -283,9 +353,13 @@ history_record(struct history *h, struct space *s, const char *caption,
 	struct hstate *st;
 	int r;
 
+	if (s->ops->tree_read)
+		h->lazy = s;
 	if (h->ngens && s->generation == h->last_seen)
-		return 0;
-	if (h->max_bytes && s->ops->tree &&
+		return history_sync(h, err);
+	/* a lazy space's state is only what it has read: no estimate (it
+	   would read everything), the capture itself is measured */
+	if (h->max_bytes && s->ops->tree && !s->ops->tree_read &&
 	    estimate_state_bytes(s) > h->max_bytes) {
 		push_not_kept(h, s, caption);
 		return 0;
@@ -296,6 +370,12 @@ history_record(struct history *h, struct space *s, const char *caption,
 	}
 	if ((r = hstate_capture(s, &st, err)) < 0)
 		return r;
+	h->lazy_serial = s->read_serial;
+	if (over_byte_bound(h, st) && s->ops->tree_read) {
+		hstate_free(st);
+		push_not_kept(h, s, caption);
+		return 0;
+	}
 	h->last_seen = s->generation;
 	history_push(h, st, caption, history_now_ms());
 	return 0;
@@ -379,7 +459,8 @@ history_state(struct history *h, uint64_t g, const struct hstate **out,
 		    "larger than the history's byte bound (--history-bytes) "
 		    "and was not kept.", g);
 	if ((size_t)i == h->ngens - 1) {
-		int r = h->head ? 0 : capture_deferred(h, err);
+		int r = h->head ? history_sync(h, err) :
+		    capture_deferred(h, err);
 
 		if (r < 0)
 			return r;

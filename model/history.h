@@ -69,6 +69,12 @@ struct history {
 	   asks for it, since the space itself answers for it otherwise (a
 	   4 KiB dump of a page-mapped linear map is millions of entries). */
 	struct space *deferred;
+	/* A lazy space (space.h tree_read, vm): its states hold only the
+	   tables it had read.  The newest state is taken again, with what has
+	   been read since, when the space's read_serial moved: before a
+	   refresh (history_sync) and when the newest state is asked for. */
+	struct space *lazy;
+	uint64_t lazy_serial;	/* read_serial the head was taken at */
 };
 
 struct history *history_new(const struct arch *, unsigned max_gens,
@@ -92,6 +98,13 @@ void history_push(struct history *, struct hstate *, const char *caption,
  */
 int history_record(struct history *, struct space *, const char *caption,
     struct pts_err *);
+
+/*
+ * A lazy space's newest state taken again when more of its tables has been
+ * read since it was taken (before a refresh replaces what was read; the
+ * server calls it with the space locked).  0 or the capture's error.
+ */
+int history_sync(struct history *, struct pts_err *);
 
 /* Index of generation g in gens[], or -1. */
 long history_find(const struct history *, uint64_t g);

@@ -176,6 +176,27 @@ hstate_find(const struct hstate *st, unsigned list, uint64_t key)
 	return i < l->n && l->v[i]->key == key ? l->v[i] : NULL;
 }
 
+enum htable_status
+hstate_table_status(const struct hstate *st, unsigned li, uint64_t va)
+{
+	const struct arch *a = st->arch;
+	const struct hitem *it;
+	const struct hrec_entry *r;
+
+	if (li == 0)
+		return st->l[HL_ROOT].n ? HT_READ : HT_ABSENT;
+	it = hstate_find(st, HL_ENTRIES + a->levels[li - 1].level,
+	    arch_table_base(a, li, va));
+	if (it == NULL)		/* no entry above: empty, or not read */
+		return hstate_table_status(st, li - 1, va) == HT_NOT_READ ?
+		    HT_NOT_READ : HT_ABSENT;
+	r = hitem_entry(it);
+	if (r->kind != PT_KIND_TABLE)
+		return HT_ABSENT;
+	return (st->has & HS_PARTIAL) && r->tentries == 0 ? HT_NOT_READ :
+	    HT_READ;
+}
+
 /* The head of table n into an entry record (root items, table entries). */
 static void
 rec_table_head(struct hrec_entry *r, const struct pt_node *n)
@@ -303,7 +324,7 @@ flatten(struct hstate *st, const struct pt_node *n)
 	}
 }
 
-/* One root table, whole. */
+/* One root table, whole, or as far as a lazy backend has read it. */
 static int
 capture_root(struct space *s, struct hstate *st, uint64_t va,
     struct pts_err *err)
@@ -311,7 +332,8 @@ capture_root(struct space *s, struct hstate *st, uint64_t va,
 	struct pt_node *n = NULL;
 	int r;
 
-	r = s->ops->tree(s, s->arch->levels[0].level, va, PT_NLEVELS, &n, err);
+	r = s->ops->tree_read ? s->ops->tree_read(s, va, &n, err) :
+	    s->ops->tree(s, s->arch->levels[0].level, va, PT_NLEVELS, &n, err);
 	if (r < 0)
 		return r;
 	if (hstate_find(st, HL_ROOT, n->va) == NULL) {
@@ -320,6 +342,15 @@ capture_root(struct space *s, struct hstate *st, uint64_t va,
 	}
 	pt_node_free(n);
 	return 0;
+}
+
+bool
+hstate_all_read(const struct hstate *st)
+{
+	for (size_t i = 0; i < st->l[HL_ROOT].n; i++)
+		if (hitem_entry(st->l[HL_ROOT].v[i])->tables == 0)
+			return false;
+	return true;
 }
 
 static int
@@ -375,12 +406,16 @@ hstate_capture(struct space *s, struct hstate **out, struct pts_err *err)
 	int r = 0;
 
 	st->generation = s->generation;
+	if (s->ops->tree_read)
+		st->has |= HS_PARTIAL;
 	if (s->ops->tree) {
 		r = capture_root(s, st, 0, err);
 		if (r == 0 && s->arch->split_roots)
 			(void)capture_root(s, st, s->arch->kernel_first, NULL);
 	}
-	if (r == 0 && s->ops->ranges)
+	/* a lazy backend's ranges would read every table: only when it has */
+	if (r == 0 && s->ops->ranges && (!(st->has & HS_PARTIAL) ||
+	    hstate_all_read(st)))
 		r = capture_ranges(s, st, err);
 	if (r == 0 && s->ops->zones)
 		r = capture_zones(s, st, err);

@@ -72,6 +72,12 @@ struct hlist {
 
 #define HS_HAS_RANGES 1u
 #define HS_HAS_ZONES 2u
+/* A lazy backend's state (vm spaces, space.h tree_read): only the tables
+   the backend had read.  There a table entry item whose table was not read
+   has tentries 0 (its table_pa and span are known, its entries are not),
+   and a table whose counts are not known (a table below it not read) has
+   tables 0.  Ranges are in it only when every table was read. */
+#define HS_PARTIAL 4u
 
 struct hstate {
 	const struct arch *arch;
@@ -118,6 +124,18 @@ struct hitem *hstate_root_item(const struct pt_node *);
 struct hitem *hstate_range_item(const struct pt_range *, uint32_t sub);
 /* Sort every list and merge nothing: for states filled out of order. */
 void hstate_sort(struct hstate *);
+
+/* The table at levels[li] covering va in a state: its entries are in
+   the state (read), it does not exist (the entry above is empty or a leaf),
+   or it exists but was not read (HS_PARTIAL states only). */
+enum htable_status { HT_READ, HT_ABSENT, HT_NOT_READ };
+enum htable_status hstate_table_status(const struct hstate *, unsigned li,
+    uint64_t va);
+
+/* Whether every root's counts are known (tables != 0): in a partial
+   state, whether every table was read, and so its ranges are in it (the
+   HL_RANGES list: `has` is not part of a history's deltas). */
+bool hstate_all_read(const struct hstate *);
 
 /* The item of a list with that key (sub 0), or NULL. */
 const struct hitem *hstate_find(const struct hstate *, unsigned list,

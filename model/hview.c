@@ -97,6 +97,18 @@ no_table(enum pt_level level, uint64_t va, struct pts_err *err)
 	    arch_level_name(level), va);
 }
 
+/* A lazy backend's table that was not read at this generation. */
+static int
+not_read(const struct hstate *st, enum pt_level level, uint64_t va,
+    const char *what, struct pts_err *err)
+{
+	return pts_errf(err, PTS_EEXPIRED, "not_read", "The %s table covering "
+	    "0x%" PRIx64 " %s at generation %" PRIu64 ": this space reads its "
+	    "tables lazily and keeps of a generation only what was read while "
+	    "it was the newest.", arch_level_name(level), va, what,
+	    st->generation);
+}
+
 int
 hview_tree(const struct hstate *st, enum pt_level level, uint64_t va,
     unsigned depth, struct pt_node **out, struct pts_err *err)
@@ -108,17 +120,22 @@ hview_tree(const struct hstate *st, enum pt_level level, uint64_t va,
 
 	if (li < 0)
 		return li;
+	if (hstate_table_status(st, (unsigned)li, va) == HT_NOT_READ)
+		return not_read(st, level, va, "was not read", err);
 	if (li == 0) {
 		if ((t = root_for(st, va, &rp)) == NULL)
 			return no_table(level, va, err);
-		*out = node_of(st, hitem_entry(t), true, rp, depth);
-		return 0;
+	} else {
+		t = hstate_find(st, HL_ENTRIES + a->levels[li - 1].level,
+		    arch_table_base(a, (unsigned)li, va));
+		if (t == NULL || hitem_entry(t)->kind != PT_KIND_TABLE)
+			return no_table(level, va, err);
 	}
-	t = hstate_find(st, HL_ENTRIES + a->levels[li - 1].level,
-	    arch_table_base(a, (unsigned)li, va));
-	if (t == NULL || hitem_entry(t)->kind != PT_KIND_TABLE)
-		return no_table(level, va, err);
-	*out = node_of(st, hitem_entry(t), false, 0, depth);
+	/* a tree's counts cover everything below: all of it must be read */
+	if ((st->has & HS_PARTIAL) && hitem_entry(t)->tables == 0)
+		return not_read(st, level, va, "was read, but not every table "
+		    "below it,", err);
+	*out = node_of(st, hitem_entry(t), li == 0, rp, depth);
 	return 0;
 }
 
@@ -189,6 +206,10 @@ hview_walk(const struct hstate *st, uint64_t va, struct pt_walk *w,
 			return 0;
 		}
 		r = hitem_entry(it);
+		if (r->kind == PT_KIND_TABLE && (st->has & HS_PARTIAL) &&
+		    r->tentries == 0)
+			return not_read(st, (enum pt_level)r->tlevel, va,
+			    "(on this walk's path) was not read", err);
 		if (r->kind == PT_KIND_TABLE) {
 			t = r;
 			continue;
@@ -211,7 +232,13 @@ hview_ranges(const struct hstate *st, struct pt_ranges *out,
 {
 	const struct hlist *l = &st->l[HL_RANGES];
 
-	if (!(st->has & HS_HAS_RANGES))
+	if ((st->has & HS_PARTIAL) && !hstate_all_read(st))
+		return pts_errf(err, PTS_EEXPIRED, "not_read", "Not every "
+		    "table was read at generation %" PRIu64 ": this space reads "
+		    "its tables lazily and keeps of a generation only what was "
+		    "read while it was the newest (ranges read them all).",
+		    st->generation);
+	if (!(st->has & (HS_HAS_RANGES | HS_PARTIAL)))
 		return pts_errf(err, PTS_ENOTSUP, "not_supported",
 		    "this space had no ranges");
 	memset(out, 0, sizeof *out);

@@ -85,6 +85,14 @@ struct space_ops {
 	int (*walk)(struct space *, uint64_t va, struct pt_walk *out,
 	    struct pts_err *);
 	int (*ranges)(struct space *, struct pt_ranges *out, struct pts_err *);
+	/* Lazy backends (vm) only: the tree of the root table covering va as
+	   far as it has been read, reading nothing.  A table entry whose table
+	   was not read has a table of 0 entries (its head only); a table
+	   whose subtree is not all read has stats.tables 0 (counts unknown).
+	   The history keeps such spaces' generations as far as they were
+	   read (model/history.h). */
+	int (*tree_read)(struct space *, uint64_t va, struct pt_node **out,
+	    struct pts_err *);
 	/* Regions with their spans, accounted (region.h): a process's VMAs;
 	   space_regions_by_ranges for spaces without VMAs. */
 	int (*regions)(struct space *, struct regions *out, struct pts_err *);
@@ -110,6 +118,8 @@ struct space {
 				   (PAGE_OFFSET maps it): PHYS_OFFSET on arm,
 				   memstart_addr on arm64, phys_ram_base on
 				   RISC-V, 0 on x86 */
+	uint64_t read_serial;	/* lazy backends: moves when more of the
+				   tables has been read (tree_read grows) */
 	struct history *history; /* a backend's own history (recordings),
 				   owned by the backend; NULL: the server
 				   keeps one (model/history.h) */

@@ -1033,6 +1033,23 @@ diff_side(const struct hdiff_side *s, bool hide)
 	return o;
 }
 
+/* A lazy space's diff: the tables one side had not read (not compared). */
+static void
+diff_not_read(cJSON *o, const struct hdiff *d)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "not_read");
+
+	for (size_t i = 0; i < d->nu; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, x);
+		cJSON_AddStringToObject(x, "level",
+		    arch_level_name(d->u[i].level));
+		json_add_hex(x, "va", d->u[i].va);
+		json_add_hex(x, "end", d->u[i].va + d->u[i].span);
+	}
+}
+
 /* The members of a diff answer (GET .../diff, the WebSocket "diff"). */
 static void
 diff_fill(cJSON *o, const char *id, uint64_t from, uint64_t to,
@@ -1071,6 +1088,8 @@ diff_fill(cJSON *o, const char *id, uint64_t from, uint64_t to,
 		cJSON_AddStringToObject(x, "change", d->t[i].added ? "added" :
 		    "freed");
 	}
+	if (d->partial)
+		diff_not_read(o, d);
 }
 
 cJSON *

@@ -241,6 +241,10 @@ entry_refresh(struct entry *e, unsigned min_ms, struct pts_err *err)
 	if (e->space->ops->refresh == NULL ||
 	    (min_ms && now - e->last_refresh_ms < min_ms))
 		return 0;
+	/* a lazy space's newest state takes in what was read since, before
+	   the refresh drops what changed */
+	if (e->hist)
+		(void)history_sync(e->hist, NULL);
 	r = e->space->ops->refresh(e->space, err);
 	/* timed from the end of the scan: when a scan takes longer than
 	   min_ms, requests still get min_ms between scans, not a rescan each */

@@ -120,8 +120,7 @@ class T(TestCase):
         """`ptscope walk --gdb` reads the tables on the walk's path, `dump
         --node` the subtree it counts, and nothing else; the guest is
         stopped only for the reads (the double has no monitor: memory
-        through the stub).  (A daemon's history captures each generation
-        whole, so there every table is read at attach.)"""
+        through the stub)."""
         img, maps = sv39_image()
         l1u, l0u, l1k, l0k = 0x80002000, 0x80003000, 0x80004000, 0x80005000
         dbl = GdbDouble(img, SATP)
@@ -142,6 +141,97 @@ class T(TestCase):
         self.assertEqual(dbl.pages_read, {ROOT, l1k, l0k})
         self.assertTrue(dbl.stopped_reads)
         self.assertTrue(resumed(dbl))
+        dbl.close()
+
+    def test_daemon_reads_lazily_history_keeps_what_was_read(self):
+        """In the daemon too: attach reads the root only, a walk its path,
+        a refresh the tables held.  A generation keeps what was read while
+        it was the newest: a diff lists the leaf that changed in a table
+        both generations read, names as not_read the kernel table neither
+        read (whose leaf changed too: never claimed unchanged), and an
+        old generation's walk answers from what was read then; once
+        everything is read, a diff has no not_read left."""
+        img, maps = sv39_image()
+        l1u, l0u, l1k, l0k = 0x80002000, 0x80003000, 0x80004000, 0x80005000
+        kva = 0xffffffc000000000
+        dbl = GdbDouble(img, SATP)
+
+        def poke(table_pa, index, value):
+            page = bytearray(dbl.mem[table_pa])
+            page[index * 8:index * 8 + 8] = value.to_bytes(8, 'little')
+            dbl.mem[table_pa] = bytes(page)
+
+        def next_generation(d, sid, g):
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                st, o = d.get_json('/api/v1/spaces/%s' % sid)
+                if o['generation'] != g:
+                    return o
+                time.sleep(0.05)
+            self.fail('generation stayed %d' % g)
+
+        with Daemon() as d:
+            st, s = self.attach(d, dbl.addr)
+            self.assertEqual(st, 201, s)
+            sid, g1 = s['id'], s['generation']
+            self.assertEqual(s['tables'], 1)
+            self.assertEqual(dbl.pages_read, {ROOT})
+            st, w = d.get_json('/api/v1/spaces/%s/walk?va=0x10018' % sid)
+            self.assertEqual(w['pa'], hexs(0x80400018))
+            self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u})
+            # a leaf changes in a table read (user) and in one never read
+            poke(l0u, 0x10, pte(0x80500000, V | R | X | U | A))
+            poke(l0k, 0, pte(0x10001000, V | R | W | G | A | D))
+            s = next_generation(d, sid, g1)
+            g2 = s['generation']
+            self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u})
+            st, df = d.get_json('/api/v1/spaces/%s/diff' % sid)
+            self.assertEqual(st, 200, df)
+            self.assertEqual((df['from'], df['to']), (g1, g2))
+            self.assertEqual([(c['va'], c['before']['pa'], c['after']['pa'])
+                              for c in df['changes']],
+                             [('0x10000', hexs(0x80400000),
+                               hexs(0x80500000))])
+            self.assertEqual(df['not_read'], [
+                {'level': 'pmd', 'va': hexs(kva),
+                 'end': hexs(kva + (1 << 30))}])
+            self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u})
+            # the old generation answers from what was read then
+            st, w = d.get_json('/api/v1/spaces/%s/walk?va=0x10018'
+                               '&generation=%d' % (sid, g1))
+            self.assertEqual((st, w['pa']), (200, hexs(0x80400018)), w)
+            for q in ('walk?va=%s' % hexs(kva + 0x200018),
+                      'tree?node=pmd:%s' % hexs(kva), 'ranges'):
+                st, e = d.get_json('/api/v1/spaces/%s/%s&generation=%d'
+                                   % (sid, q, g1) if '?' in q else
+                                   '/api/v1/spaces/%s/%s?generation=%d'
+                                   % (sid, q, g1))
+                self.assertEqual(st, 410, (q, e))
+                self.assertEqual(e['error']['code'], 'not_read', q)
+            # everything read at g2 (ranges), then the kernel leaf changes
+            st, r = d.get_json('/api/v1/spaces/%s/ranges' % sid)
+            self.assertEqual(st, 200)
+            self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u, l1k, l0k})
+            poke(l0k, 0, pte(0x10002000, V | R | W | G | A | D))
+            s = next_generation(d, sid, g2)
+            g3 = s['generation']
+            st, df = d.get_json('/api/v1/spaces/%s/diff?from=%d&to=%d'
+                                % (sid, g2, g3))
+            self.assertEqual([(c['va'], c['before']['pa'], c['after']['pa'])
+                              for c in df['changes']],
+                             [(hexs(kva + 0x200000), hexs(0x10001000),
+                               hexs(0x10002000))])
+            self.assertEqual(df['not_read'], [])
+            st, h = d.get_json('/api/v1/spaces/%s/history' % sid)
+            changes = {x['generation']: x['changes']
+                       for x in h['generations']}
+            # g2's reads after the fact are not changes: one leaf each
+            self.assertEqual((changes[g2], changes[g3]), (1, 1))
+            st, r2 = d.get_json('/api/v1/spaces/%s/ranges?generation=%d'
+                                % (sid, g2))
+            self.assertEqual(st, 200, r2)
+            self.assertEqual(r2['ranges'], r['ranges'])
+            self.assertTrue(resumed(dbl))
         dbl.close()
 
     def test_no_stub(self):

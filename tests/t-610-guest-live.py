@@ -114,7 +114,7 @@ class T(TestCase):
         rd.add_binary(CHILD, '/opt/child-layout')
         g = guest.Guest('x86_64', initrd=rd, mem_mb=1024,
                         append='transparent_hugepage=always',
-                        script=SCRIPT, boot_timeout=300 * ptstest.SLOW)
+                        script=SCRIPT, boot_timeout=300)
         with g:
             cls.rec = g.records('PTS-R')
             tail = g.tail(40)

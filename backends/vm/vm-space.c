@@ -99,6 +99,15 @@ guest_resume(struct vm_space *vs)
 	    1000000000LL + (t.tv_nsec - vs->stop_t0.tv_nsec));
 }
 
+/* The end of every op that may have read tables: the guest runs again,
+   and the history learns whether more has been read (space.h). */
+static void
+op_done(struct vm_space *vs)
+{
+	guest_resume(vs);
+	vs->base.read_serial = vs->vt.grown;
+}
+
 /* Guest-physical memory: from the host when mapped, else the gdbstub. */
 static int
 mem_read(void *ctx, uint64_t pa, void *buf, size_t n, struct pts_err *err)
@@ -245,6 +254,30 @@ leaf_pa(const struct vm_space *vs, const struct vm_table *t, unsigned i)
 	return pa;
 }
 
+/* Child c of a node from entry i of t (kind k); a table's node is the
+   caller's. */
+static void
+child_fill(const struct vm_space *vs, const struct vm_table *t, unsigned i,
+    enum pt_kind k, struct pt_child *c)
+{
+	const struct arch_level *al = &vs->base.arch->levels[t->li];
+	char attrs[64];
+
+	c->index = i;
+	c->va = t_va(vs, t, t->lin + ((uint64_t)i << al->shift));
+	c->entry = t->e[i];
+	c->entry_pa = t->pa + (uint64_t)i * 8;
+	c->kind = k;
+	if (k == PT_KIND_TABLE) {
+		c->flags = PTF_PRESENT;
+		return;
+	}
+	c->flags = leaf_flags(vs, t, i, attrs, sizeof attrs);
+	c->attrs = attrs[0] ? xstrdup(attrs) : NULL;
+	c->size = UINT64_C(1) << al->shift;
+	c->pa = leaf_pa(vs, t, i);
+}
+
 /* A node of t to depth levels; t is full (every table below it read). */
 static struct pt_node *
 node_build(const struct vm_space *vs, const struct vm_table *t,
@@ -263,27 +296,59 @@ node_build(const struct vm_space *vs, const struct vm_table *t,
 	for (unsigned i = 0; i < al->entries; i++) {
 		enum pt_kind k = kind_of(vs, t, i);
 		struct pt_child *c;
-		char attrs[64];
 
 		if (k == PT_KIND_NONE)
 			continue;
-		c = pt_node_add_child(n);
-		c->index = i;
-		c->va = t_va(vs, t, t->lin + ((uint64_t)i << al->shift));
-		c->entry = t->e[i];
-		c->entry_pa = t->pa + (uint64_t)i * 8;
-		c->kind = k;
-		if (k == PT_KIND_TABLE) {
-			c->flags = PTF_PRESENT;
+		child_fill(vs, t, i, k, c = pt_node_add_child(n));
+		if (k == PT_KIND_TABLE)
 			c->table = node_build(vs, t->kid[i], depth - 1);
-			continue;
-		}
-		c->flags = leaf_flags(vs, t, i, attrs, sizeof attrs);
-		c->attrs = attrs[0] ? xstrdup(attrs) : NULL;
-		c->size = UINT64_C(1) << al->shift;
-		c->pa = leaf_pa(vs, t, i);
 	}
 	return n;
+}
+
+/* The node of t as far as it has been read (tree_read): a table not read
+   has 0 entries, counts not known have tables 0. */
+static struct pt_node *
+node_read(const struct vm_space *vs, const struct vm_table *t)
+{
+	const struct arch *a = vs->base.arch;
+	const struct arch_level *al = &a->levels[t->li];
+	struct pt_node *n = node_build(vs, t, 0);
+
+	if (!t->full)
+		memset(&n->stats, 0, sizeof n->stats);
+	n->expanded = true;
+	for (unsigned i = 0; i < al->entries; i++) {
+		enum pt_kind k = kind_of(vs, t, i);
+		struct pt_child *c;
+
+		if (k != PT_KIND_TABLE) {
+			if (k != PT_KIND_NONE)
+				child_fill(vs, t, i, k, pt_node_add_child(n));
+			continue;
+		}
+		child_fill(vs, t, i, k, c = pt_node_add_child(n));
+		if (t->kid && t->kid[i]) {
+			c->table = node_read(vs, t->kid[i]);
+			continue;
+		}
+		c->table = pt_node_new(a->levels[t->li + 1].level, c->va,
+		    UINT64_C(1) << al->shift, 0);
+		c->table->table_pa = desc_table_pa(vs->vt.fam, t->e[i],
+		    a->page_shift);
+	}
+	return n;
+}
+
+static int
+vm_tree_read(struct space *s, uint64_t va, struct pt_node **out,
+    struct pts_err *err)
+{
+	struct vm_space *vs = (struct vm_space *)s;
+
+	(void)err;	/* nothing is read */
+	*out = node_read(vs, root_of(vs, va));
+	return 0;
 }
 
 /* The table of level li covering va, reading the path to it. */
@@ -338,7 +403,7 @@ vm_tree(struct space *s, enum pt_level level, uint64_t va, unsigned depth,
 	r = table_at(vs, li, va, &t, err);
 	if (r == 0)
 		r = vm_table_fill(&vs->vt, t, err);
-	guest_resume(vs);
+	op_done(vs);
 	if (r == 0)
 		*out = node_build(vs, t, depth);
 	return gone_or(vs, r, err);
@@ -407,7 +472,7 @@ vm_walk(struct space *s, uint64_t va, struct pt_walk *w, struct pts_err *err)
 	/* only the tables on the path are read */
 	while (r == 0 && walk_step(vs, t, lin, w, &i))
 		r = vm_table_kid(&vs->vt, t, i, &t, err);
-	guest_resume(vs);
+	op_done(vs);
 	return gone_or(vs, r, err);
 }
 
@@ -468,7 +533,7 @@ vm_ranges(struct space *s, struct pt_ranges *out, struct pts_err *err)
 	r = vm_table_fill(&vs->vt, vs->root[0], err);
 	if (r == 0 && vs->root[1] != vs->root[0])
 		r = vm_table_fill(&vs->vt, vs->root[1], err);
-	guest_resume(vs);
+	op_done(vs);
 	if (r < 0)
 		return gone_or(vs, r, err);
 	ranges_table(vs, out, vs->root[0]);
@@ -514,7 +579,7 @@ vm_refresh(struct space *s, struct pts_err *err)
 		err = &own;
 
 	r = reread(vs, &changed, err);
-	guest_resume(vs);
+	op_done(vs);
 	if (r < 0)
 		return gone_or(vs, r, err);	/* a guest that went away */
 	vs->read_ms = (now_s() - t0) * 1e3;
@@ -547,6 +612,7 @@ vm_info(struct space *s, struct space_info *si)
 	space_info_u64(si, "stops", vs->stops);
 	space_info_u64(si, "stopped_us", vs->stopped_ns / 1000);
 	space_info_u64(si, "tables", vs->vt.ntables);
+	space_info_u64(si, "tables_read", vs->vt.nread);
 	space_info_hex(si, "roots.user", vs->regs.root_pa[0]);
 	space_info_hex(si, "roots.kernel", vs->regs.root_pa[1]);
 	for (unsigned i = 0; i < vs->regs.nregs; i++) {
@@ -575,6 +641,7 @@ static const struct space_ops vm_ops = {
 	.tree = vm_tree,
 	.walk = vm_walk,
 	.ranges = vm_ranges,
+	.tree_read = vm_tree_read,
 	.regions = space_regions_by_ranges,
 	.refresh = vm_refresh,
 	.info = vm_info,
@@ -716,7 +783,7 @@ vm_space_new(const char *gdb, const char *qmp, enum vm_memory mem,
 	r = attach(vs, gdb, qmp, mem, err);
 	if (r < 0 && !strcmp(err->id, "vm_disconnected"))
 		vs->lost = true;
-	guest_resume(vs);	/* never left stopped, whatever happened */
+	op_done(vs);	/* never left stopped, whatever happened */
 	if (r < 0) {
 		vm_free(&vs->base);
 		return r;

@@ -72,6 +72,7 @@ vm_table_read(struct vm_tables *vt, uint64_t pa, unsigned li, uint64_t lin,
 	}
 	vt->ntables++;
 	vt->nread++;
+	vt->grown++;
 	*out = t;
 	return 0;
 }
@@ -130,6 +131,7 @@ vm_table_fill(struct vm_tables *vt, struct vm_table *t, struct pts_err *err)
 		t->st.blocks += kid->st.blocks;
 	}
 	t->full = true;
+	vt->grown++;
 	return 0;
 }
 

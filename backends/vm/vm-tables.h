@@ -38,6 +38,8 @@ struct vm_tables {
 	enum desc_family fam;
 	unsigned ntables;	/* tables held */
 	uint64_t nread;		/* tables read since attach */
+	uint64_t grown;		/* moves when a table is read anew or the
+				   counts of one become known */
 	vm_read_fn read;
 	void *ctx;
 };

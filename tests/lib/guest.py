@@ -29,6 +29,9 @@ Functions and classes
                               before the ready line (background what must
                               keep running: `prog &`); its output is on the
                               console.  QEMU is killed if the test dies.
+                              boot_timeout (default per arch), like every
+                              console deadline, is scaled by
+                              PTS_TIMEOUT_SCALE (ptstest.SLOW).
         .start()              boot, wait for the ready line (deadline), return self
         .gdb_addr             '127.0.0.1:PORT' of the gdbstub
         .qmp_path             the harness's QMP unix socket (one client at
@@ -74,6 +77,8 @@ import subprocess
 import tempfile
 import threading
 import time
+
+from ptstest import SLOW
 
 BUILDDIR = os.environ.get('PTS_BUILDDIR', os.getcwd())
 CACHE = os.environ.get('PTS_VM_CACHE', os.path.join(BUILDDIR, 'vm-cache'))
@@ -469,6 +474,7 @@ class Guest:
         self.append = append
         self.cpu = cpu or self.spec['cpu']
         self.extra_args = list(extra_args)
+        # every console deadline (boot included) is scaled by wait_line
         self.boot_timeout = boot_timeout or self.spec['boot_timeout']
         self.script = script
         self.dir = tempfile.mkdtemp(prefix='pts-guest-')
@@ -600,8 +606,11 @@ class Guest:
                 self.find_lines(r'^%s (\S+) ?(.*)$' % re.escape(tag))}
 
     def wait_line(self, regex, timeout=30):
-        """The next console line matching regex (a deadline, not a sleep)."""
+        """The next console line matching regex (a deadline, not a sleep):
+        timeout seconds scaled by PTS_TIMEOUT_SCALE (ptstest.SLOW), as a
+        sanitizer build or a loaded machine boots and runs slower."""
         pat = re.compile(regex)
+        timeout *= SLOW
         deadline = time.time() + timeout
         with self.cond:
             while True:
