@@ -432,6 +432,35 @@ pd_check_bytes(const char *p, const char *end, size_t lineno,
 	return 0;
 }
 
+/* Past the printk timestamp "[    0.011576] " (CONFIG_PRINTK_TIME) that
+   starts each line when a dump went to the kernel log: x86 prints its
+   boot-time and EFI dumps there (ptdump_walk_pgd_level(NULL, ...) with
+   efi=debug, or CONFIG_X86_PTDUMP's boot dump) and people paste dmesg. */
+static const char *
+pd_skip_printk_time(const char *p, const char *end)
+{
+	const char *q = p;
+	bool digits = false, dot = false;
+
+	if (q == end || *q != '[')
+		return p;
+	for (q++; q < end && *q == ' '; q++)
+		;
+	for (; q < end && (isdigit((unsigned char)*q) || *q == '.'); q++) {
+		if (*q == '.') {
+			if (dot || !digits)
+				return p;
+			dot = true;
+		} else {
+			digits = true;
+		}
+	}
+	if (!digits || !dot || q == end || *q != ']')
+		return p;
+	q++;
+	return q < end && *q == ' ' ? q + 1 : q;
+}
+
 /* Classify and read one line. */
 static int
 pd_line(struct pd_scan *s, const char *p, const char *end,
@@ -439,6 +468,7 @@ pd_line(struct pd_scan *s, const char *p, const char *end,
 {
 	int r;
 
+	p = pd_skip_printk_time(p, end);
 	while (end > p && (end[-1] == ' ' || end[-1] == '\r' ||
 	    end[-1] == '\t'))
 		end--;
@@ -553,11 +583,33 @@ pd_guess_arm64(const struct pd_scan *s)
 	return best ? best : arch_find("arm64-4k-48");
 }
 
+/* Whether an arm32 line's attributes start with a domain name
+   (get_domain_name() in arch/arm/mm/dump.c prints one on every line of a
+   short-descriptor dump, never on LPAE). */
+static bool
+pd_arm32_has_domain(const struct pd_line *l)
+{
+	static const char *const names[] = { "KERNEL", "USER", "IO",
+	    "VECTORS" };
+	size_t n = 0;
+
+	while (n < l->attrs_len && l->attrs[n] != ' ' && l->attrs[n] != '\t')
+		n++;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && memcmp(l->attrs, names[i], n) == 0)
+			return true;
+	return false;
+}
+
 /* arm32: LPAE names its sections PMD and has no domain column; short
-   descriptors name them PGD, print a domain and have 1 MiB sections. */
+   descriptors name them PGD, print a domain and have 1 MiB sections.
+   Kernels before the level names (v5.x) leave only the domain to tell:
+   a dump whose lines all lack one is LPAE. */
 static const struct arch *
 pd_guess_arm32(const struct pd_scan *s)
 {
+	bool domain = false;
+
 	for (size_t i = 0; i < s->n; i++) {
 		const struct pd_line *l = &s->v[i];
 
@@ -568,8 +620,9 @@ pd_guess_arm32(const struct pd_scan *s)
 		if (l->level != PT_PTE &&
 		    ((l->start | l->end) & ((UINT64_C(1) << 21) - 1)))
 			return arch_find("armv7-2l");
+		domain = domain || pd_arm32_has_domain(l);
 	}
-	return arch_find("armv7-2l");
+	return arch_find(s->n > 0 && !domain ? "armv7-lpae" : "armv7-2l");
 }
 
 /* Guess the arch from the format and the addresses. */

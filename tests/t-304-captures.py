@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: MIT
+"""Real captures from public sources (tests/fixtures/SOURCES.md): each one
+is uploaded to the real daemon (ptdump) or read as a --proc-root tree
+(zones), and every number is compared with what this test reads off the
+capture's own text with its own simple parsing: the ranges, their
+attribute tokens, the section names, the skipped-entries count, the free
+counts per order and migrate type.  The ptdump ones round-trip through
+?format=ptdump with ranges, markers and tokens unchanged."""
+import re
+
+from ptstest import Daemon, TestCase, main, fixture
+
+# file, the arch its source says it was captured on, why
+PTDUMP_CAPTURES = (
+    # Fedora 5.0.0-rc2 x86_64 boot log (4-level paging: every address is
+    # below 2^47 in the kernel half, Documentation/arch/x86/x86_64/mm.rst)
+    ('x86_64-dmesg-espfix-efi-fc30-linux-mm.txt', 'x86_64-4l'),
+    # RISC-V Sv39 KASAN shadow (0xffffffc000000000, the Sv39 KASAN start
+    # in Documentation/arch/riscv/vm-layout.rst), old column layout
+    ('riscv-sv39-kasan-shadow-lkml.txt', 'riscv-sv39'),
+    # QEMU vexpress-a15 with CONFIG_ARM_LPAE=y (the message says so)
+    ('armv7-lpae-kasan-shadow-lkml.txt', 'armv7-lpae'),
+)
+
+PRINTK_TIME = re.compile(r'^\[ *\d+\.\d+\] ')
+RANGE = re.compile(r'^0x([0-9a-f]+)-0x([0-9a-f]+)\s+(.*)$')
+SIZE = re.compile(r'^(\d+)([BKMGTPE])$')
+UNITS = 'BKMGTPE'
+LEVELS = ('pgd', 'p4d', 'pud', 'pmd', 'pte')
+
+
+def read_text(name):
+    with open(fixture('ptdump', name)) as f:
+        return f.read()
+
+
+def parse_capture(text, arch):
+    """The capture as this test reads it: markers in order, the skipped
+    count, and every present range (start, end, size in bytes from the
+    size column, level or None, tokens)."""
+    markers, ranges, skipped = [], [], 0
+    riscv = arch.startswith('riscv')
+    x86 = arch.startswith('x86')
+    for line in text.splitlines():
+        line = PRINTK_TIME.sub('', line).rstrip()
+        if not line:
+            continue
+        if line.startswith('---['):
+            markers.append(line[4:line.index(']---')].strip())
+            continue
+        m = re.match(r'^\.\.\. (\d+) entr(?:y|ies) skipped \.\.\.$', line)
+        if m:
+            skipped += int(m.group(1))
+            continue
+        m = RANGE.match(line)
+        assert m, line
+        start, end = int(m.group(1), 16), int(m.group(2), 16)
+        words = m.group(3).split()
+        if riscv:
+            words = words[1:]                # the physical address
+        num, unit = SIZE.match(words[0]).groups()
+        size = int(num) << (10 * UNITS.index(unit))
+        words = words[1:]
+        level = None
+        if x86:
+            level, words = words[-1], words[:-1]
+        elif words and words[0].lower() in LEVELS:
+            level, words = words[0].lower(), words[1:]
+        if words:                            # holes print no tokens
+            ranges.append({'start': start, 'end': end, 'size': size,
+                           'level': level, 'tokens': words})
+    return markers, ranges, skipped
+
+
+def upload(d, text, arch=None):
+    path = '/api/v1/ptdump' + ('?arch=' + arch if arch else '')
+    return d.json('POST', path, text.encode(),
+                  {'Content-Type': 'text/plain', 'X-Ptscope': '1'})
+
+
+def api_ranges(d, sid):
+    st, obj = d.get_json('/api/v1/spaces/%s/ranges' % sid)
+    assert st == 200, (st, obj)
+    return obj['ranges']
+
+
+def key(r):
+    return (r['start'], r['end'], r['level'], tuple(r.get('attrs') or ()),
+            r.get('marker'))
+
+
+class PtdumpCaptures(TestCase):
+    def check_against_text(self, name, arch, sp, rs):
+        markers, want, skipped = parse_capture(read_text(name), arch)
+        self.assertEqual(sp['arch'], arch, name)
+        self.assertEqual(sp['ptdump']['markers_count'], len(markers), name)
+        self.assertEqual(sp['ptdump']['markers'], ', '.join(markers), name)
+        self.assertEqual(sp['ptdump']['skipped_entries'], skipped, name)
+        self.assertEqual(len(rs), len(want), name)
+        for r, w in zip(rs, want):
+            # the size column agrees with the two addresses (end 0 is
+            # the wrap past the top of the address space)
+            self.assertEqual((w['end'] - w['start']) % (1 << 64), w['size'],
+                             (name, w))
+            self.assertEqual((int(r['start'], 16), int(r['end'], 16)),
+                             (w['start'], w['end']), name)
+            self.assertEqual(r['attrs'], w['tokens'], (name, r))
+            if w['level'] is not None:
+                self.assertEqual(r['level'], w['level'], (name, r))
+        return markers, want
+
+    def test_parse_and_round_trip(self):
+        with Daemon() as d:
+            for name, arch in PTDUMP_CAPTURES:
+                text = read_text(name)
+                st, sp = upload(d, text, arch)
+                self.assertEqual(st, 201, (name, sp))
+                first = api_ranges(d, sp['id'])
+                self.check_against_text(name, arch, sp, first)
+                # the arch guess, without ?arch=, names the same one
+                st, guessed = upload(d, text)
+                self.assertEqual(st, 201, (name, guessed))
+                self.assertEqual(guessed['arch'], arch, name)
+                self.assertTrue(guessed['ptdump']['arch_guessed'])
+                st, h, body = d.get('/api/v1/spaces/%s/ranges?format=ptdump'
+                                    % sp['id'])
+                self.assertEqual(st, 200, name)
+                out = body.decode()
+                st, sp2 = upload(d, out, arch)
+                self.assertEqual(st, 201, (name, sp2, out[:400]))
+                again = api_ranges(d, sp2['id'])
+                self.assertEqual([key(r) for r in first],
+                                 [key(r) for r in again], name)
+                # every section name comes back, in order
+                names = [l[4:l.index(']---')].strip()
+                         for l in out.splitlines() if l.startswith('---[')]
+                self.assertEqual(names, parse_capture(text, arch)[0], name)
+
+    def test_x86_espfix_efi_sections(self):
+        # values read off the capture: the ESPfix stacks are single
+        # read-only global NX ptes 64 KiB apart, the EFI runtime region
+        # holds a 166M PSE block, the vsyscall page is the one USR pte
+        name, arch = PTDUMP_CAPTURES[0]
+        with Daemon() as d:
+            st, sp = upload(d, read_text(name), arch)
+            self.assertEqual(st, 201, sp)
+            rs = api_ranges(d, sp['id'])
+        esp = [r for r in rs if r['marker'] == 'ESPfix Area']
+        self.assertEqual(len(esp), 7)
+        self.assertEqual([int(r['start'], 16) for r in esp],
+                         [0xffffff3b0000c000 + 0x10000 * i
+                          for i in range(7)])
+        self.assertTrue(all(r['pages'] == 1 and 'write' not in r['flags']
+                            for r in esp))
+        efi = [r for r in rs if r['marker'] == 'EFI Runtime Services']
+        big = [r for r in efi if r['start'] == '0xfffffffee9400000']
+        self.assertEqual(len(big), 1)
+        self.assertEqual((big[0]['end'], big[0]['level']),
+                         ('0xfffffffef3a00000', 'pmd'))
+        self.assertEqual(big[0]['attrs'], ['RW', 'PSE', 'x'])
+        usr = [r for r in rs if 'USR' in r['attrs']]
+        self.assertEqual([(r['start'], r['marker']) for r in usr],
+                         [('0xffffffffff600000', 'Fixmap Area')])
+
+
+# --- zones ---------------------------------------------------------------
+
+ZONE_CAPTURES = ('numa2-3.10-weiner', 'numa2-4.0-weiner')
+
+
+def read_proc(tree, name):
+    with open(fixture('proc', tree, name)) as f:
+        return f.read()
+
+
+def text_buddyinfo(text):
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r'^Node (\d+), zone +(\S+)((?: +\d+)+) *$', line)
+        assert m, line
+        out[(int(m.group(1)), m.group(2))] = [int(x) for x in
+                                              m.group(3).split()]
+    return out
+
+
+def text_pagetypeinfo(text):
+    """({(node, zone): {type: [counts]}}, {(node, zone): {type: blocks}},
+    the block order lines) read off the file."""
+    free, blocks, orders = {}, {}, []
+    types = None
+    for line in text.splitlines():
+        m = re.match(r'^Page block order: (\d+)$', line)
+        if m:
+            orders.append(int(m.group(1)))
+            continue
+        m = re.match(r'^Node +(\d+), zone +(\S+), type +(\S+)((?: +\d+)+)',
+                     line)
+        if m:
+            z = free.setdefault((int(m.group(1)), m.group(2)), {})
+            z[m.group(3)] = [int(x) for x in m.group(4).split()]
+            continue
+        if line.startswith('Number of blocks type'):
+            types = line.split()[4:]
+            continue
+        m = re.match(r'^Node (\d+), zone +(\S+)((?: +\d+)+) *$', line)
+        if m and types:
+            blocks[(int(m.group(1)), m.group(2))] = dict(
+                zip(types, (int(x) for x in m.group(3).split())))
+    return free, blocks, orders
+
+
+class ZoneCaptures(TestCase):
+    def test_numa_trees(self):
+        for tree in ZONE_CAPTURES:
+            buddy = text_buddyinfo(read_proc(tree, 'buddyinfo'))
+            free, blocks, orders = text_pagetypeinfo(
+                read_proc(tree, 'pagetypeinfo'))
+            with Daemon(['--proc-root', fixture('proc', tree)]) as d:
+                st, obj = d.get_json('/api/v1/zones')
+            self.assertEqual(st, 200, obj)
+            self.assertEqual(obj['source'], 'proc-root')
+            self.assertTrue(obj['migrate_types'], tree)
+            # the header repeats once per node on these kernels
+            self.assertEqual(orders, [9, 9], tree)
+            self.assertEqual(obj['pageblock_order'], 9)
+            self.assertEqual(obj['orders'], 11)
+            self.assertEqual([n['node'] for n in obj['nodes']], [0, 1])
+            got = {(n['node'], z['name']): z for n in obj['nodes']
+                   for z in n['zones']}
+            self.assertEqual(sorted(got), sorted(buddy), tree)
+            for k, counts in buddy.items():
+                z = got[k]
+                self.assertEqual(z['free_area'], counts, (tree, k))
+                self.assertEqual(z['free_pages'],
+                                 sum(c << o for o, c in enumerate(counts)))
+                self.assertEqual(z['migrate'], free[k], (tree, k))
+                self.assertEqual(z['pageblocks'], blocks[k], (tree, k))
+            # 3.10 had no CMA type, 4.0 lists it; both still had Reserve
+            types = list(got[(1, 'Normal')]['migrate'])
+            self.assertIn('Reserve', types)
+            self.assertEqual('CMA' in types, tree.startswith('numa2-4.0'))
+
+
+main()
