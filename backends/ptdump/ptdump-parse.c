@@ -555,15 +555,32 @@ pd_arm64_granule(const struct pd_scan *s)
 /* arm64: the smallest VA size of the granule that holds every address
    (the kernel's lowest line starts at PAGE_OFFSET = -(1 << VA_BITS)),
    so 52-bit dumps (FEAT_LVA, FEAT_LPA2) are told from 48-bit ones. */
+/* Whether every level a line names (bit per enum pt_level) is a real
+   level of the arch.  The kernel's page walker reports an entry of a
+   folded level at the level it is folded into (real_depth() in
+   mm/pagewalk.c), so a 64K dump naming its 512 MiB entries PMD has three
+   levels (48 or 52 VA bits), one naming them PGD two (42 bits). */
+static bool
+pd_arm64_has_levels(const struct arch *a, unsigned named)
+{
+	for (int lv = PT_PGD + 1; lv < PT_PTE; lv++)
+		if ((named & (1u << lv)) && arch_is_folded(a, (enum pt_level)lv))
+			return false;
+	return true;
+}
+
 static const struct arch *
 pd_guess_arm64(const struct pd_scan *s)
 {
 	uint64_t granule = pd_arm64_granule(s);
 	const struct arch *best = NULL;
-	unsigned need = 0;
+	unsigned need = 0, named = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
 		unsigned b = pd_arm64_bits(s->v[i].start);
+
+		if (s->v[i].level >= 0)
+			named |= 1u << s->v[i].level;
 
 		if (b > need)
 			need = b;
@@ -575,7 +592,7 @@ pd_guess_arm64(const struct pd_scan *s)
 		const struct arch *a = arch_get(i);
 
 		if (strcmp(a->family, "arm64") != 0 || a->page_size != granule ||
-		    a->va_bits < need)
+		    a->va_bits < need || !pd_arm64_has_levels(a, named))
 			continue;
 		if (best == NULL || a->va_bits < best->va_bits)
 			best = a;
