@@ -4,37 +4,49 @@
 # beside gdb-pt-dump (github.com/martinradev/gdb-pt-dump, run by hand
 # from a checkout: its code is not part of ptscope).
 #
-# usage: bench/vm-bench.sh BUILDDIR [ROUNDS]
+# usage: bench/vm-bench.sh BUILDDIR [ROUNDS [ARCH]]
 #
-# Boots Debian's amd64 kernel with a busybox initramfs under TCG
-# (tests/lib/guest.py, downloads cached in BUILDDIR/vm-cache or
-# $PTS_VM_CACHE), starts BUILDDIR/ptscope serve on ephemeral ports, then
-# ROUNDS times (default 5), interleaved, against the same running guest:
+# Boots Debian's ARCH kernel (x86_64, the default, or arm64) with a busybox
+# initramfs under TCG (tests/lib/guest.py, downloads cached in
+# BUILDDIR/vm-cache or $PTS_VM_CACHE), starts BUILDDIR/ptscope serve on
+# ephemeral ports, then ROUNDS times (default 5), interleaved, against the
+# same running guest:
 #   gdb-pt-dump  gdb -batch: start, connect, `pt` (the whole dump, user and
 #                kernel), detach; only when GDB_PT_DUMP names a checkout
+#                (x86_64 only)
 #   attach       POST /api/v1/spaces {"kind":"vm",...}: connect, registers,
-#                root tables, and the history's first capture (every table)
-#   ranges       GET .../ranges of the attached space (a refresh: registers
-#                and every held table read again, then the answer)
-#   tree2        GET .../tree?depth=2 (the kernel's root to depth 2)
-#   walk         GET .../walk of a kernel address
+#                the root tables (the daemon reads lazily)
+#   walk         GET .../walk of a kernel address (the tables on its path)
+#   tree2-cold   GET .../tree?node=pgd:KERNEL&depth=2, the first: the
+#                kernel's root to depth 2, reading the kernel half's tables
+#   ranges       GET .../ranges (reads the rest: every table)
+#   tree2        GET .../tree?node=pgd:KERNEL&depth=2 again (a refresh:
+#                registers and every held table read again, then the answer)
 #   detach       DELETE the space (gdb-pt-dump needs the gdbstub next)
 # and prints each one's median and its spread (min..max) in milliseconds,
 # with the range count and bytes of the answer.  Times are wall-clock from
-# curl (-w %{time_total}) and date +%s%N.
-# Exit status 77 when qemu-system-x86_64, curl or python3 is missing.
+# curl (-w %{time_total}) and date +%s%N.  The daemon runs with its
+# default --min-interval (100 ms): requests closer than that share a
+# refresh, as a viewer's do.
+# Exit status 77 when qemu-system-ARCH, curl or python3 is missing.
 set -eu
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 BUILDDIR [ROUNDS]" >&2
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then
+	echo "usage: $0 BUILDDIR [ROUNDS [x86_64|arm64]]" >&2
 	exit 2
 fi
 B=$(cd "$1" && pwd)
 ROUNDS=${2:-5}
+ARCH=${3:-x86_64}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+case $ARCH in
+x86_64) QEMU=qemu-system-x86_64 KERNEL=0xffff800000000000 ;;
+arm64) QEMU=qemu-system-aarch64 KERNEL=0xffff000000000000 ;;
+*) echo "$0: ARCH is x86_64 or arm64" >&2; exit 2 ;;
+esac
 
 . "$SRC/bench/lib.sh"
-pts_need qemu-system-x86_64 curl python3
+pts_need "$QEMU" curl python3
 if [ -n "${GDB_PT_DUMP:-}" ]; then
 	pts_need gdb
 fi
@@ -50,10 +62,10 @@ bench_cleanup() {
 # The guest: a python process that boots it, writes its addresses and
 # keeps it until killed.
 PTS_VM_CACHE=${PTS_VM_CACHE:-$B/vm-cache} PYTHONPATH="$SRC/tests/lib" \
-	python3 - "$TMP/guest" <<'EOF' >"$TMP/guest.log" 2>&1 &
+	python3 - "$TMP/guest" "$ARCH" <<'EOF' >"$TMP/guest.log" 2>&1 &
 import signal, sys, time
 import guest
-g = guest.Guest('x86_64')
+g = guest.Guest(sys.argv[2], boot_timeout=600)
 signal.signal(signal.SIGTERM, lambda *a: (g.stop(), sys.exit(0)))
 g.start()
 with open(sys.argv[1] + '.tmp', 'w') as f:
@@ -67,7 +79,7 @@ GUEST=$!
 i=0
 while [ ! -s "$TMP/guest" ]; do
 	i=$((i + 1))
-	if [ $i -gt 3000 ] || ! kill -0 "$GUEST" 2>/dev/null; then
+	if [ $i -gt 6000 ] || ! kill -0 "$GUEST" 2>/dev/null; then
 		echo "$0: the guest did not boot:" >&2
 		cat "$TMP/guest.log" >&2
 		exit 1
@@ -79,11 +91,20 @@ read -r GDB QMP <"$TMP/guest"
 pts_start "$B"
 API=${PTS_URL}api/v1/spaces
 BODY="{\"kind\":\"vm\",\"gdb\":\"$GDB\",\"qmp\":\"$QMP\"}"
+TREE="tree?node=pgd:$KERNEL&depth=2"
 
 ms() {	# curl's time_total of a request, in ms
 	pts_curl -o "$TMP/body" -w '%{time_total}\n' "$@" |
 		awk '{ printf "%.1f\n", $1 * 1000 }'
 }
+
+# the address walked: the 100th kernel range's start (a kernel leaf)
+ID=$(pts_curl -X POST -H 'Content-Type: application/json' -d "$BODY" "$API" |
+	sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+WALK=$(pts_curl "$API/$ID/ranges" | grep -o '"start":"0xffff[0-9a-f]*"' |
+	sed -n '100s/.*"\(0x[0-9a-f]*\)"/\1/p')
+pts_curl -o /dev/null -X DELETE "$API/$ID"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 r=0
 while [ $r -lt "$ROUNDS" ]; do
@@ -102,17 +123,24 @@ while [ $r -lt "$ROUNDS" ]; do
 	echo "attach $(ms -X POST -H 'Content-Type: application/json' \
 		-d "$BODY" "$API")" >>"$TMP/times"
 	ID=$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$TMP/body")
+	echo "attach-tables $(grep -o '"tables":[0-9]*' "$TMP/body")" \
+		>>"$TMP/sizes"
+	echo "walk $(ms "$API/$ID/walk?va=$WALK")" >>"$TMP/times"
+	echo "tree2-cold $(ms "$API/$ID/$TREE")" >>"$TMP/times"
 	echo "ranges $(ms "$API/$ID/ranges")" >>"$TMP/times"
 	echo "ranges-count $(grep -o '"start"' "$TMP/body" | wc -l)" \
 		>>"$TMP/sizes"
 	echo "ranges-bytes $(wc -c <"$TMP/body")" >>"$TMP/sizes"
-	echo "tree2 $(ms "$API/$ID/tree?depth=2")" >>"$TMP/times"
-	echo "walk $(ms "$API/$ID/walk?va=0xffffffff81000000")" >>"$TMP/times"
+	echo "tree2 $(ms "$API/$ID/$TREE")" >>"$TMP/times"
+	echo "tree2-again $(ms "$API/$ID/$TREE")" >>"$TMP/times"
+	pts_curl -o "$TMP/space" "$API/$ID"
+	echo "tables $(grep -o '"tables":[0-9]*' "$TMP/space")" >>"$TMP/sizes"
 	echo "detach $(ms -X DELETE "$API/$ID")" >>"$TMP/times"
 done
 
-echo "vm-bench: $ROUNDS rounds, x86_64 guest (512 MiB, TCG), load $(cut -d' ' -f1-3 /proc/loadavg)"
-for k in gdb-pt-dump attach ranges tree2 walk detach; do
+echo "vm-bench: $ROUNDS rounds, $ARCH guest (512 MiB, TCG), $(date -u +%FT%TZ), load $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "  walked $WALK"
+for k in gdb-pt-dump attach walk tree2-cold ranges tree2 tree2-again detach; do
 	grep "^$k " "$TMP/times" | cut -d' ' -f2 | sort -n | awk -v k="$k" '
 		{ v[NR] = $1 }
 		END { if (NR) printf "%-12s median %8.1f ms  (%.1f..%.1f)\n", k,
