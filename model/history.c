@@ -296,19 +296,14 @@ over_byte_bound(const struct history *h, const struct hstate *st)
 	return h->max_bytes && hstate_bytes(st) > h->max_bytes;
 }
 
-/* Replace the newest state by st (the same generation, more read): its
-   delta from the generation before is made again. */
+/* The newest state of a lazy space taken: from the state before it (its
+   delta), or the first. */
 static void
-replace_head(struct history *h, struct hstate *st)
+set_head(struct history *h, struct hstate *st, const struct hstate *prev)
 {
 	struct hgen *g = &h->gens[h->ngens - 1];
-	struct hstate *prev = NULL;
 
 	drop_cache(h);
-	if (h->ngens > 1 && h->gens[h->ngens - 2].kept) {
-		prev = hstate_dup(h->head);
-		apply(prev, g, true);
-	}
 	gen_release_delta(g);
 	g->changes = 0;
 	if (prev)
@@ -316,10 +311,10 @@ replace_head(struct history *h, struct hstate *st)
 	else
 		for (unsigned l = 0; l < HL_ROOT; l++)
 			g->changes += (unsigned)st->l[l].n;
-	hstate_free(prev);
-	hstate_free(h->head);
+	h->head_based = prev != NULL;
 	h->head = st;
 	h->head_bytes = hstate_bytes(st);
+	h->pending = false;
 	while (over_bounds(h))
 		drop_oldest(h);
 }
@@ -328,11 +323,11 @@ int
 history_sync(struct history *h, struct pts_err *err)
 {
 	struct space *s = h->lazy;
-	struct hstate *st;
+	struct hstate *st, *prev = NULL, *old = h->head;
 	int r;
 
-	if (s == NULL || h->ngens == 0 || s->read_serial == h->lazy_serial ||
-	    s->generation != h->last_seen || h->head == NULL)
+	if (s == NULL || h->ngens == 0 || !h->gens[h->ngens - 1].kept ||
+	    (!h->pending && s->read_serial == h->lazy_serial))
 		return 0;
 	if ((r = hstate_capture(s, &st, err)) < 0)
 		return r;
@@ -340,10 +335,47 @@ history_sync(struct history *h, struct pts_err *err)
 	if (over_byte_bound(h, st)) {
 		hstate_free(st);
 		forget_states(h);
+		h->pending = false;
 		return 0;
 	}
-	replace_head(h, st);
+	if (h->pending) {		/* the newest, first taken */
+		h->head = NULL;
+		set_head(h, st, old);
+	} else {			/* taken again, more read */
+		if (h->head_based) {
+			prev = hstate_dup(old);
+			apply(prev, &h->gens[h->ngens - 1], true);
+		}
+		h->head = NULL;
+		set_head(h, st, prev);
+		hstate_free(prev);
+	}
+	hstate_free(old);
 	return 0;
+}
+
+/* A lazy space's new generation, its state taken when first needed
+   (history_sync: before the space changes what it had read, or when a
+   state is asked for). */
+static void
+push_pending(struct history *h, struct space *s, const char *caption)
+{
+	struct hgen *g;
+
+	if (h->pending)		/* nothing took it before the change */
+		h->gens[h->ngens - 1].kept = false;
+	drop_cache(h);
+	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
+	g = &h->gens[h->ngens++];
+	memset(g, 0, sizeof *g);
+	g->generation = s->generation;
+	g->time_ms = history_now_ms();
+	g->caption = caption ? xstrdup(caption) : NULL;
+	g->kept = true;
+	h->pending = true;
+	h->last_seen = s->generation;
+	while (over_bounds(h))
+		drop_oldest(h);
 }
 
 int
@@ -353,13 +385,15 @@ history_record(struct history *h, struct space *s, const char *caption,
 	struct hstate *st;
 	int r;
 
-	if (s->ops->tree_read)
+	if (s->ops->tree_read) {	/* lazy: reads nothing now */
 		h->lazy = s;
+		if (h->ngens == 0 || s->generation != h->last_seen)
+			push_pending(h, s, caption);
+		return 0;
+	}
 	if (h->ngens && s->generation == h->last_seen)
-		return history_sync(h, err);
-	/* a lazy space's state is only what it has read: no estimate (it
-	   would read everything), the capture itself is measured */
-	if (h->max_bytes && s->ops->tree && !s->ops->tree_read &&
+		return 0;
+	if (h->max_bytes && s->ops->tree &&
 	    estimate_state_bytes(s) > h->max_bytes) {
 		push_not_kept(h, s, caption);
 		return 0;
@@ -370,12 +404,6 @@ history_record(struct history *h, struct space *s, const char *caption,
 	}
 	if ((r = hstate_capture(s, &st, err)) < 0)
 		return r;
-	h->lazy_serial = s->read_serial;
-	if (over_byte_bound(h, st) && s->ops->tree_read) {
-		hstate_free(st);
-		push_not_kept(h, s, caption);
-		return 0;
-	}
 	h->last_seen = s->generation;
 	history_push(h, st, caption, history_now_ms());
 	return 0;
@@ -441,9 +469,13 @@ int
 history_state(struct history *h, uint64_t g, const struct hstate **out,
     struct pts_err *err)
 {
-	long i = history_find(h, g), from;
+	long i, from;
 	struct hstate *st;
+	int r;
 
+	if ((r = history_sync(h, err)) < 0)	/* a lazy space's newest */
+		return r;
+	i = history_find(h, g);
 	if (i < 0) {
 		if (h->ngens && g < h->gens[0].generation)
 			return pts_errf(err, PTS_EEXPIRED, "generation_expired",
@@ -459,8 +491,7 @@ history_state(struct history *h, uint64_t g, const struct hstate **out,
 		    "larger than the history's byte bound (--history-bytes) "
 		    "and was not kept.", g);
 	if ((size_t)i == h->ngens - 1) {
-		int r = h->head ? history_sync(h, err) :
-		    capture_deferred(h, err);
+		r = h->head ? 0 : capture_deferred(h, err);
 
 		if (r < 0)
 			return r;

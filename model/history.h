@@ -70,11 +70,16 @@ struct history {
 	   4 KiB dump of a page-mapped linear map is millions of entries). */
 	struct space *deferred;
 	/* A lazy space (space.h tree_read, vm): its states hold only the
-	   tables it had read.  The newest state is taken again, with what has
-	   been read since, when the space's read_serial moved: before a
-	   refresh (history_sync) and when the newest state is asked for. */
+	   tables it had read, and nothing is read for them.  A new
+	   generation's state is pending (h->head is then the state of the one
+	   before) until history_sync() takes it: when a state, a diff or the
+	   history is asked for, and when the space is about to change what
+	   it had read (space.h before_change).  A state taken is taken again
+	   when more has been read (read_serial moved). */
 	struct space *lazy;
 	uint64_t lazy_serial;	/* read_serial the head was taken at */
+	bool pending;		/* the newest generation's state not taken */
+	bool head_based;	/* the newest's delta is from the one before */
 };
 
 struct history *history_new(const struct arch *, unsigned max_gens,
@@ -100,9 +105,10 @@ int history_record(struct history *, struct space *, const char *caption,
     struct pts_err *);
 
 /*
- * A lazy space's newest state taken again when more of its tables has been
- * read since it was taken (before a refresh replaces what was read; the
- * server calls it with the space locked).  0 or the capture's error.
+ * A lazy space's newest state taken, if it is pending, or taken again when
+ * more of its tables has been read since (with the space locked: the
+ * history's before_change hook, history_state(), the history listing).
+ * 0 or the capture's error.
  */
 int history_sync(struct history *, struct pts_err *);
 

@@ -120,6 +120,11 @@ struct space {
 				   RISC-V, 0 on x86 */
 	uint64_t read_serial;	/* lazy backends: moves when more of the
 				   tables has been read (tree_read grows) */
+	/* Set by the server for a lazy backend: a refresh calls it (when set)
+	   just before it changes or drops a table it had read, so that the
+	   history can take what the ending generation showed. */
+	void (*before_change)(void *arg);
+	void *before_change_arg;
 	struct history *history; /* a backend's own history (recordings),
 				   owned by the backend; NULL: the server
 				   keeps one (model/history.h) */

@@ -48,6 +48,7 @@ api_history(struct http_req *rq, struct http_resp *rs)
 		return http_errorf(rs, PTS_ENOTSUP, "no_history",
 		    "space '%s' keeps no history", rq->seg[3]);
 	}
+	(void)history_sync(h, NULL);	/* a lazy space's newest, counted */
 	o = json_history(e->id, e->space->generation, h);
 	api_close_space(rq, e);
 	return http_json(rs, 200, o);

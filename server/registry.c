@@ -59,6 +59,14 @@ find_locked(struct registry *r, const char *id)
 	return -1;
 }
 
+/* A lazy space's refresh is about to change what it had read: the
+   history takes the ending generation first (the space is locked). */
+static void
+history_before_change(void *h)
+{
+	(void)history_sync(h, NULL);
+}
+
 /* A new space's history with its first generation (none when the space
    brings its own).  Made before the space is published: no lock needed. */
 static struct history *
@@ -72,6 +80,10 @@ new_history(struct registry *r, struct space *s)
 	h = history_new(s->arch, r->hist_gens, r->hist_bytes);
 	snprintf(cap, sizeof cap, "start: %.64s", s->label);
 	(void)history_record(h, s, cap, NULL);
+	if (s->ops->tree_read) {
+		s->before_change = history_before_change;
+		s->before_change_arg = h;
+	}
 	return h;
 }
 
@@ -241,10 +253,6 @@ entry_refresh(struct entry *e, unsigned min_ms, struct pts_err *err)
 	if (e->space->ops->refresh == NULL ||
 	    (min_ms && now - e->last_refresh_ms < min_ms))
 		return 0;
-	/* a lazy space's newest state takes in what was read since, before
-	   the refresh drops what changed */
-	if (e->hist)
-		(void)history_sync(e->hist, NULL);
 	r = e->space->ops->refresh(e->space, err);
 	/* timed from the end of the scan: when a scan takes longer than
 	   min_ms, requests still get min_ms between scans, not a rescan each */

@@ -160,6 +160,17 @@ roots_free(struct vm_space *vs)
 	vs->root[0] = vs->root[1] = NULL;
 }
 
+/* A refresh is about to change what was read: the server's hook (the
+   history takes the generation that ends) runs first. */
+static void
+tables_changing(void *ctx)
+{
+	struct vm_space *vs = ctx;
+
+	if (vs->base.before_change)
+		vs->base.before_change(vs->base.before_change_arg);
+}
+
 /* Half h at the root the registers name: kept and rechecked when its root
    is the same, else read anew. */
 static int
@@ -174,6 +185,8 @@ half_refresh(struct vm_space *vs, int h, bool *changed, struct pts_err *err)
 	if (vs->root[h] && vs->root[h]->pa == pa)
 		return vm_table_recheck(&vs->vt, vs->root[h], changed, err);
 	/* one root for both halves (x86, RISC-V): root[1] is root[0] */
+	if (vs->root[h])
+		tables_changing(vs);
 	vm_table_free(&vs->vt, vs->root[h]);
 	vs->root[h] = NULL;
 	if (!vs->base.arch->split_roots)
@@ -738,7 +751,8 @@ attach(struct vm_space *vs, const char *gdb, const char *qmp,
 		return r;
 	vs->base.arch = vs->regs.arch;
 	vs->vt = (struct vm_tables){ .arch = vs->regs.arch,
-	    .fam = desc_family_of(vs->regs.arch), .read = mem_read, .ctx = vs };
+	    .fam = desc_family_of(vs->regs.arch), .read = mem_read, .ctx = vs,
+	    .changing = tables_changing };
 	if (mem == VM_MEMORY_GDBSTUB)
 		snprintf(vs->mem_note, sizeof vs->mem_note, "asked for");
 	else if (host_memory(vs, &herr) < 0) {

@@ -153,6 +153,8 @@ vm_table_recheck(struct vm_tables *vt, struct vm_table *t, bool *changed,
 	for (unsigned i = 0; i < n; i++) {
 		if (now[i] == t->e[i])
 			continue;
+		if (!below && vt->changing)
+			vt->changing(vt->ctx);
 		below = true;
 		if (t->kid && t->kid[i]) {
 			vm_table_free(vt, t->kid[i]);

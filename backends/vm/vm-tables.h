@@ -42,6 +42,8 @@ struct vm_tables {
 				   counts of one become known */
 	vm_read_fn read;
 	void *ctx;
+	/* called with ctx before a recheck changes or drops what was read */
+	void (*changing)(void *ctx);
 };
 
 /* What entry e of a table at level li is: table, leaf (block/page) or none. */
