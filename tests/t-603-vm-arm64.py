@@ -102,6 +102,8 @@ class T(TestCase):
                 self.assertEqual(st, 201, s)
                 self.assertEqual(s['arch'], 'arm64-4k-48')
                 self.assertEqual(s['roots']['kernel'], hexs(ttbr1 & OA & ~1))
+                # attach read TTBR0's and TTBR1's root tables, nothing else
+                self.assertEqual((s['tables'], s['tables_read']), (2, 2))
                 # no QMP: QEMU's pid from the gdbstub's TCP peer, RAM's
                 # host address from the monitor over qRcmd
                 self.assertEqual(s['memory']['source'], 'host', s['memory'])

@@ -54,6 +54,9 @@ dmesg -n 1
 ip link set lo up
 rec() { echo "PTS-R $1 $2"; }
 rec thp "\"$(cat /sys/kernel/mm/transparent_hugepage/enabled)\""
+# the file exists before the loop reads it: the background child's own
+# redirection may come after the loop's first wc (a race under load)
+: > /tmp/child.out
 /opt/child-layout more-kinds report > /tmp/child.out 2> /tmp/child.err &
 child=$!
 # no deadline here: the test's boot timeout is the one deadline
