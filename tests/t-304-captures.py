@@ -25,6 +25,11 @@ PTDUMP_CAPTURES = (
     # (Documentation/arch/arm64/memory.rst: 64K with 42 bits has 2), and
     # every address fits the fewer, 48
     ('arm64-64k-efi_page_tables-lkml.txt', 'arm64-64k-48'),
+    # RISC-V in the current 11-column layout (N, MT, RSW, D A G U X W R V)
+    # at addresses that are canonical with 48 bits but not 39 (the Sv48
+    # vmemmap and linear map of Documentation/arch/riscv/vm-layout.rst)
+    ('riscv-sv48-vmemmap-pmd-lkml.txt', 'riscv-sv48'),
+    ('riscv-sv48-linear-module-wx-lkml.txt', 'riscv-sv48'),
 )
 
 PRINTK_TIME = re.compile(r'^\[ *\d+\.\d+\] ')
@@ -96,8 +101,13 @@ def key(r):
 
 class PtdumpCaptures(TestCase):
     def check_against_text(self, name, arch, sp, rs):
-        markers, want, skipped = parse_capture(read_text(name), arch)
+        text = read_text(name)
+        markers, want, skipped = parse_capture(text, arch)
+        every = parse_capture(text, arch, holes=True)[1]
         self.assertEqual(sp['arch'], arch, name)
+        self.assertEqual(sp['ptdump']['lines'],
+                         len([l for l in text.splitlines() if l.strip()]))
+        self.assertEqual(sp['ptdump']['holes'], len(every) - len(want), name)
         self.assertEqual(sp['ptdump']['markers_count'], len(markers), name)
         self.assertEqual(sp['ptdump']['markers'], ', '.join(markers), name)
         self.assertEqual(sp['ptdump']['skipped_entries'], skipped, name)
