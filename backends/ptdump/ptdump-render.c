@@ -108,6 +108,37 @@ pr_attrs_x86(struct pr_state *st, const struct pt_range *r, bool block)
 	while (st->out->len - before < 30);
 }
 
+/* riscv tokens as dump_prot() in arch/riscv/mm/ptdump.c lays them out:
+   " %s" per field, the MT and RSW fields six wide (their clear string
+   is "  ..  ", their set ones "MT(IO)", "RSW(2)"), so a current dump's
+   ".   ..     ..   D A G" comes back with its columns.  Kernels before
+   the 2023 RSW/PBMT/NAPOT series printed 8 one-character fields after a
+   software-bits field whose clear string was three blanks
+   ("PTE     . A"). */
+static void
+pr_attrs_riscv(struct pr_state *st, const char *attrs)
+{
+	size_t field = 0, ntok = 1;
+
+	for (const char *p = attrs; *p; p++)
+		ntok += *p == ' ';
+	if (ntok == 8)
+		strbuf_adds(st->out, "    ");
+	for (const char *p = attrs; *p; field++) {
+		size_t n = strcspn(p, " ");
+		bool wide = ntok == 11 && (field == 1 || field == 2);
+
+		if (wide && n == 2 && memcmp(p, "..", 2) == 0)
+			strbuf_adds(st->out, "   ..  ");
+		else if (wide && n < 6)
+			strbuf_addf(st->out, " %-6.*s", (int)n, p);
+		else
+			strbuf_addf(st->out, " %.*s", (int)n, p);
+		p += n;
+		p += *p == ' ';
+	}
+}
+
 /* Print one line: a range (flags) or a hole. */
 static void
 pr_line(struct pr_state *st, uint64_t start, uint64_t end, unsigned li,
@@ -124,7 +155,9 @@ pr_line(struct pr_state *st, uint64_t start, uint64_t end, unsigned li,
 		return;
 	}
 	strbuf_adds(st->out, name);
-	if (r && pr_verbatim(r)) {
+	if (r && pr_verbatim(r) && st->fmt == PTDUMP_FMT_RISCV) {
+		pr_attrs_riscv(st, r->attrs);
+	} else if (r && pr_verbatim(r)) {
 		if (r->attrs[0] != '\0')
 			strbuf_addf(st->out, " %s", r->attrs);
 	} else if (r && st->fmt == PTDUMP_FMT_ARM32) {
