@@ -13,13 +13,14 @@
 # same running guest:
 #   gdb-pt-dump  gdb -batch: start, connect, `pt` (the whole dump, user and
 #                kernel), detach; only when GDB_PT_DUMP names a checkout
-#                (x86_64 only)
+#                (gdb for x86_64, gdb-multiarch for arm64; $GDB_BIN overrides)
 #   attach       POST /api/v1/spaces {"kind":"vm",...}: connect, registers,
 #                the root tables (the daemon reads lazily)
 #   walk         GET .../walk of a kernel address (the tables on its path)
 #   tree2-cold   GET .../tree?node=pgd:KERNEL&depth=2, the first: the
 #                kernel's root to depth 2, reading the kernel half's tables
 #   ranges       GET .../ranges (reads the rest: every table)
+#   ranges-ptdump  GET .../ranges?format=ptdump (the same as text)
 #   tree2        GET .../tree?node=pgd:KERNEL&depth=2 again (a refresh:
 #                registers and every held table read again, then the answer)
 #   detach       DELETE the space (gdb-pt-dump needs the gdbstub next)
@@ -40,15 +41,17 @@ ROUNDS=${2:-5}
 ARCH=${3:-x86_64}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 case $ARCH in
-x86_64) QEMU=qemu-system-x86_64 KERNEL=0xffff800000000000 ;;
-arm64) QEMU=qemu-system-aarch64 KERNEL=0xffff000000000000 ;;
+x86_64) QEMU=qemu-system-x86_64 KERNEL=0xffff800000000000
+	GDBBIN=${GDB_BIN:-gdb} ;;
+arm64) QEMU=qemu-system-aarch64 KERNEL=0xffff000000000000
+	GDBBIN=${GDB_BIN:-gdb-multiarch} ;;
 *) echo "$0: ARCH is x86_64 or arm64" >&2; exit 2 ;;
 esac
 
 . "$SRC/bench/lib.sh"
 pts_need "$QEMU" curl python3
 if [ -n "${GDB_PT_DUMP:-}" ]; then
-	pts_need gdb
+	pts_need "$GDBBIN"
 fi
 TMP=$PTS_TMP
 GUEST=
@@ -98,11 +101,12 @@ ms() {	# curl's time_total of a request, in ms
 		awk '{ printf "%.1f\n", $1 * 1000 }'
 }
 
-# the address walked: the 100th kernel range's start (a kernel leaf)
+# the address walked: the middle kernel range's start (a kernel leaf)
 ID=$(pts_curl -X POST -H 'Content-Type: application/json' -d "$BODY" "$API" |
 	sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
 WALK=$(pts_curl "$API/$ID/ranges" | grep -o '"start":"0xffff[0-9a-f]*"' |
-	sed -n '100s/.*"\(0x[0-9a-f]*\)"/\1/p')
+	sed 's/.*"\(0x[0-9a-f]*\)"/\1/' |
+	awk '{ a[NR] = $0 } END { print a[int(NR / 2) + 1] }')
 pts_curl -o /dev/null -X DELETE "$API/$ID"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -111,7 +115,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
 	if [ -n "${GDB_PT_DUMP:-}" ]; then
 		t0=$(date +%s%N)
-		gdb -nx -q -batch -ex "source $GDB_PT_DUMP/pt.py" \
+		"$GDBBIN" -nx -q -batch -ex "source $GDB_PT_DUMP/pt.py" \
 			-ex "target remote $GDB" -ex pt -ex detach \
 			>"$TMP/gpd.out" 2>&1
 		t1=$(date +%s%N)
@@ -131,6 +135,9 @@ while [ $r -lt "$ROUNDS" ]; do
 	echo "ranges-count $(grep -o '"start"' "$TMP/body" | wc -l)" \
 		>>"$TMP/sizes"
 	echo "ranges-bytes $(wc -c <"$TMP/body")" >>"$TMP/sizes"
+	echo "ranges-ptdump $(ms "$API/$ID/ranges?format=ptdump")" \
+		>>"$TMP/times"
+	sleep 0.2	# past --min-interval: this request refreshes
 	echo "tree2 $(ms "$API/$ID/$TREE")" >>"$TMP/times"
 	echo "tree2-again $(ms "$API/$ID/$TREE")" >>"$TMP/times"
 	pts_curl -o "$TMP/space" "$API/$ID"
@@ -140,10 +147,11 @@ done
 
 echo "vm-bench: $ROUNDS rounds, $ARCH guest (512 MiB, TCG), $(date -u +%FT%TZ), load $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo "  walked $WALK"
-for k in gdb-pt-dump attach walk tree2-cold ranges tree2 tree2-again detach; do
+for k in gdb-pt-dump attach walk tree2-cold ranges ranges-ptdump tree2 \
+    tree2-again detach; do
 	grep "^$k " "$TMP/times" | cut -d' ' -f2 | sort -n | awk -v k="$k" '
 		{ v[NR] = $1 }
-		END { if (NR) printf "%-12s median %8.1f ms  (%.1f..%.1f)\n", k,
+		END { if (NR) printf "%-14s median %8.1f ms  (%.1f..%.1f)\n", k,
 			v[int((NR + 1) / 2)], v[1], v[NR] }'
 done
 sort -u "$TMP/sizes" | awk '{ print "  " $1 ": " $2 }'
