@@ -196,6 +196,14 @@ class T(TestCase):
                 {'level': 'pmd', 'va': hexs(kva),
                  'end': hexs(kva + (1 << 30))}])
             self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u})
+            # the WebSocket diff stream says the same
+            with d.ws() as ws:
+                ws.send(dict(type='subscribe', space=sid, stream='diff',
+                             **{'from': g1}))
+                m = ws.recv_type('diff', 10)
+            self.assertEqual((m['from'], m['to']), (g1, g2))
+            self.assertEqual(m['changes'], df['changes'])
+            self.assertEqual(m['not_read'], df['not_read'])
             # the old generation answers from what was read then
             st, w = d.get_json('/api/v1/spaces/%s/walk?va=0x10018'
                                '&generation=%d' % (sid, g1))
