@@ -32,6 +32,10 @@ struct zone_state {
 	uint64_t managed_pages, present_pages, spanned_pages;
 	uint64_t start_pfn;
 	uint64_t wmark_min, wmark_low, wmark_high;
+	/* zoneinfo's "boost" (zone->watermark_boost, already inside the
+	   min/low/high it prints: min_wmark_pages() adds it) and "cma"
+	   (zone_cma_pages(): pages of the zone's CMA areas) */
+	uint64_t wmark_boost, cma_pages;
 	bool has_details;		/* zoneinfo numbers above were read */
 	uint64_t free_area[ZONES_MAX_ORDERS];
 	unsigned nmigrate;		/* 0 when pagetypeinfo was unreadable */

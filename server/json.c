@@ -644,6 +644,8 @@ json_zone(const struct zone_state *z, unsigned orders)
 	json_add_u64(w, "min", z->wmark_min);
 	json_add_u64(w, "low", z->wmark_low);
 	json_add_u64(w, "high", z->wmark_high);
+	json_add_u64(w, "boost", z->wmark_boost);
+	json_add_u64(o, "cma_pages", z->cma_pages);
 	cJSON_AddItemToObject(o, "free_area", u64_array(z->free_area, orders));
 	m = cJSON_AddObjectToObject(o, "migrate");
 	for (unsigned i = 0; i < z->nmigrate; i++)

@@ -74,6 +74,8 @@ struct ws_sub {
 	bool timed;		/* its space is re-read (live): every round,
 				   not only when a change was notified */
 	bool done;		/* gone sent, nothing more to do */
+	bool zones_failed;	/* live zones: the last read failed (its error
+				   was sent once; polling goes on) */
 	struct render_val *last;	/* the tree the client holds (shared) */
 	struct render_val *last_zones;	/* the zones message last sent */
 };
@@ -867,10 +869,20 @@ stream_zones(struct ws_client *c, struct ws_sub *s, uint64_t now)
 		return;
 	s->last_poll = now;
 	if ((v = render_zones(c->ws, s, now, &err)) == NULL) {
-		send_error(c, &err);
-		s->done = true;
+		/*
+		 * A sim space that went away ends the subscription.  The live
+		 * files can fail for a moment (a --proc-root tree rewritten
+		 * file by file, buddyinfo naming a zone pagetypeinfo does not
+		 * yet): the error is sent once and the files read again at
+		 * the next interval.
+		 */
+		if (s->sim[0] || !s->zones_failed)
+			send_error(c, &err);
+		s->zones_failed = true;
+		s->done = s->sim[0] != '\0';
 		return;
 	}
+	s->zones_failed = false;
 	if (s->need_snapshot || s->last_zones == NULL ||
 	    (v != s->last_zones && strcmp(v->text, s->last_zones->text))) {
 		enqueue(c, v->text);

@@ -2,6 +2,8 @@
 """Zones: /api/v1/zones against /proc/buddyinfo read in the same test,
 and --proc-root with the captured fixture tree giving exact numbers."""
 import os
+import shutil
+import tempfile
 
 from ptstest import Daemon, TestCase, main, fixture
 
@@ -67,7 +69,9 @@ class ProcRoot(TestCase):
                          [3840, 772915, 1098055])
         dma32 = zs[1]
         self.assertEqual(dma32['watermarks'],
-                         {'min': 6788, 'low': 8485, 'high': 10182})
+                         {'min': 6788, 'low': 8485, 'high': 10182,
+                          'boost': 0})
+        self.assertEqual(dma32['cma_pages'], 0)
         self.assertEqual((dma32['managed_pages'], dma32['present_pages'],
                           dma32['spanned_pages']), (772915, 782336, 1044480))
         self.assertEqual(zs[2]['free_area'],
@@ -93,6 +97,42 @@ class ProcRoot(TestCase):
         # 10 pages in 7 blocks: 1000 - (1000 + 10*1000/8192) / 7 = 857
         self.assertEqual(obj['nodes'][1]['zones'][1]
                          ['fragmentation_index'][13], 0.857)
+
+    def test_live_stream_survives_a_bad_read(self):
+        """A --proc-root tree rewritten under a zones subscription: a
+        buddyinfo that does not parse gives one error, and the stream goes
+        on with the files once they are whole again."""
+        root = tempfile.mkdtemp(prefix='pts-zones-')
+        self.addCleanup(shutil.rmtree, root, True)
+        for f in ('buddyinfo', 'zoneinfo', 'pagetypeinfo'):
+            shutil.copy(fixture('proc', 'vm', f), root)
+        good = open(os.path.join(root, 'buddyinfo')).read()
+
+        def write(text):
+            with open(os.path.join(root, '.new'), 'w') as f:
+                f.write(text)
+            os.rename(os.path.join(root, '.new'),
+                      os.path.join(root, 'buddyinfo'))
+
+        with Daemon(['--proc-root', root]) as d, d.ws() as ws:
+            ws.send(dict(type='subscribe', space='zones', interval_ms=100))
+            m = ws.recv_type('zones')
+            self.assertEqual(m['source'], 'proc-root')
+            write('Node 0, zone DMA32 not numbers\n')
+            e = ws.recv_type('error', 10)
+            self.assertIsNotNone(e)
+            # the Normal zone's order-0 count raised by 1000: one more
+            # zones message, with the new count, on the same subscription
+            lines = good.splitlines()
+            cols = lines[2].split()
+            cols[4] = str(int(cols[4]) + 1000)
+            lines[2] = ' '.join(cols)
+            write('\n'.join(lines) + '\n')
+            m = ws.recv_type('zones', 10)
+            self.assertIsNotNone(m, 'the subscription ended at the error')
+            normal = m['nodes'][0]['zones'][2]
+            self.assertEqual(normal['name'], 'Normal')
+            self.assertEqual(normal['free_area'][0], 843 + 1000)
 
 
 main()

@@ -301,4 +301,60 @@ class ZoneCaptures(TestCase):
             self.assertEqual('CMA' in types, tree.startswith('numa2-4.0'))
 
 
+# captured from Debian 12's own kernels under QEMU (SOURCES.md)
+GUEST_CAPTURES = ('numa2-6.1-arm64-qemu', 'numa2-6.1-x86_64-qemu')
+
+
+def text_zoneinfo(text):
+    """{(node, zone): {key: number}} of the zone lines mm/vmstat.c's
+    zoneinfo_show_print() writes ("pages free N", then "boost", "min",
+    "low", "high", "spanned", "present", "managed", "cma")."""
+    out, cur = {}, None
+    for line in text.splitlines():
+        m = re.match(r'^Node (\d+), zone +(\S+)$', line)
+        if m:
+            cur = out.setdefault((int(m.group(1)), m.group(2)), {})
+            continue
+        m = re.match(r'^ +(pages free|boost|min|low|high|spanned|present|'
+                     r'managed|cma) +(\d+)$', line)
+        if m and cur is not None:
+            cur[m.group(1)] = int(m.group(2))
+    return out
+
+
+class GuestZoneCaptures(TestCase):
+    def test_zoneinfo_boost_cma(self):
+        for tree in GUEST_CAPTURES:
+            info = text_zoneinfo(read_proc(tree, 'zoneinfo'))
+            buddy = text_buddyinfo(read_proc(tree, 'buddyinfo'))
+            free, blocks, orders = text_pagetypeinfo(
+                read_proc(tree, 'pagetypeinfo'))
+            with Daemon(['--proc-root', fixture('proc', tree)]) as d:
+                st, obj = d.get_json('/api/v1/zones')
+            self.assertEqual(st, 200, obj)
+            self.assertEqual([n['node'] for n in obj['nodes']], [0, 1])
+            got = {(n['node'], z['name']): z for n in obj['nodes']
+                   for z in n['zones']}
+            # buddyinfo lists the populated zones; zoneinfo lists them all
+            self.assertEqual(sorted(got), sorted(buddy), tree)
+            for k, z in got.items():
+                zi = info[k]
+                self.assertEqual(z['watermarks'], {
+                    'min': zi['min'], 'low': zi['low'], 'high': zi['high'],
+                    'boost': zi['boost']}, (tree, k))
+                self.assertEqual(z['cma_pages'], zi['cma'], (tree, k))
+                self.assertEqual(z['managed_pages'], zi['managed'])
+                self.assertEqual(z['present_pages'], zi['present'])
+                self.assertEqual(z['spanned_pages'], zi['spanned'])
+                # zone->cma_pages grows by pageblock_nr_pages per CMA
+                # pageblock (init_cma_reserved_pageblock(), mm/page_alloc.c)
+                self.assertEqual(zi['cma'], blocks[k].get('CMA', 0) << 9,
+                                 (tree, k))
+            self.assertEqual(orders, [9, 9], tree)
+        # Debian's arm64 kernel: CMA_SIZE_MBYTES=64 -> 16,384 4 KiB pages
+        arm = text_zoneinfo(read_proc(GUEST_CAPTURES[0], 'zoneinfo'))
+        self.assertEqual(sum(z.get('cma', 0) for z in arm.values()),
+                         64 << 20 >> 12)
+
+
 main()

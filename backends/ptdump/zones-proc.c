@@ -215,6 +215,8 @@ zones_info_kv(struct zone_state *z, const struct zones_line *l, size_t lineno,
 		{ "spanned", offsetof(struct zone_state, spanned_pages) },
 		{ "present", offsetof(struct zone_state, present_pages) },
 		{ "managed", offsetof(struct zone_state, managed_pages) },
+		{ "boost", offsetof(struct zone_state, wmark_boost) },
+		{ "cma", offsetof(struct zone_state, cma_pages) },
 		{ "start_pfn:", offsetof(struct zone_state, start_pfn) },
 	};
 

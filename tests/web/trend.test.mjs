@@ -89,6 +89,17 @@ const steps = [
 		check(cap.includes('now ' + frees[2].toLocaleString('en-US') + ','), 'the caption says the free pages now: ' + cap);
 		await shot(page, 'zones-trend', true);
 	}],
+	['a zone with CMA pages says how many (a real capture: Debian arm64, 2 nodes)', async () => {
+		// zoneinfo's "cma 16384" on node 1 (tests/fixtures/SOURCES.md)
+		const src = path.join(SRCDIR, 'tests', 'fixtures', 'proc', 'numa2-6.1-arm64-qemu');
+		for (const f of ['zoneinfo', 'pagetypeinfo'])
+			fs.copyFileSync(path.join(src, f), path.join(root, f));
+		write(fs.readFileSync(path.join(src, 'buddyinfo'), 'utf8'));
+		await page.waitForFunction(() => [...document.querySelectorAll('#zones .zone')]
+			.some(z => z.textContent.includes('16,384 pages are CMA')), null, { timeout: 15000 });
+		const cards = await page.$$eval('#zones .zone', zs => zs.map(z => z.textContent.includes('pages are CMA')));
+		eq(cards.filter(Boolean).length, 1, 'one zone (node 1 DMA) has CMA pages');
+	}],
 ];
 
 process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));

@@ -132,8 +132,10 @@ function matches(msg, m) {
 	if (msg.space === 'zones') {
 		if (m.type !== 'zones' && !(m.type === 'error' && !m.space)) return false;
 		if (m.type === 'error') return true;
-		const want = msg.sim || 'live';
-		return m.source === undefined || m.source === want;
+		// the machine's zones say "live", or "proc-root" when the daemon
+		// reads another --proc-root; a sim space's name the space
+		if (m.source === undefined) return true;
+		return msg.sim ? m.source === msg.sim : m.source === 'live' || m.source === 'proc-root';
 	}
 	if (m.type === 'zones') return false;
 	if (m.type === 'error') return !m.space || m.space === msg.space;

@@ -267,7 +267,10 @@ function watermarks(zone) {
 			h('div', { class: 'wm-free', style: `width:${pos(free)}` }),
 			['min', 'low', 'high'].map(k => wm[k] !== undefined ?
 				h('div', { class: 'wm-mark ' + k, style: `left:${pos(wm[k])}`, title: `${k} ${wm[k]}` }) : null)),
-		h('p', { class: 'hint' }, `Watermarks min ${num(wm.min)}, low ${num(wm.low)}, high ${num(wm.high)} pages; free ${num(free)}: ${state}.`));
+		h('p', { class: 'hint' }, `Watermarks min ${num(wm.min)}, low ${num(wm.low)}, high ${num(wm.high)} pages` +
+			(wm.boost ? ` (each raised by a boost of ${num(wm.boost)} after a fragmenting fallback)` : '') +
+			`; free ${num(free)}: ${state}.` +
+			(zone.cma_pages ? ` ${num(zone.cma_pages)} pages are CMA: movable allocations only, lent until a device claims them.` : '')));
 }
 
 // Free blocks per migrate type and order.
