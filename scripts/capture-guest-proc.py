@@ -3,7 +3,7 @@
 """Capture a real kernel's /proc/{buddyinfo,zoneinfo,pagetypeinfo} from a
 Debian 12 guest booted under QEMU (TCG) with two NUMA nodes.
 
-usage: scripts/capture-guest-proc.py ARCH OUTDIR [MEM_MB]
+usage: scripts/capture-guest-proc.py [--kernel VMLINUZ] ARCH OUTDIR [MEM_MB]
 
 ARCH is x86_64 or arm64 (tests/lib/guest.py: Debian's newest 6.1 kernel
 and busybox, cached in build/vm-cache or $PTS_VM_CACHE).  The guest gets
@@ -13,7 +13,9 @@ console, one straight after the other; they are written to OUTDIR
 unchanged (only the console's CR is dropped), with a SOURCE file naming
 the kernel release and the QEMU command line.  Debian's arm64 kernel has
 CONFIG_CMA=y with CONFIG_CMA_SIZE_MBYTES=64, so its zoneinfo shows a
-non-zero `cma` line.
+non-zero `cma` line.  --kernel boots another kernel image of the arch
+(e.g. Debian's bookworm-backports linux-image-6.12.*-arm64-16k, unpacked
+with dpkg-deb -x).
 """
 import os
 import sys
@@ -53,6 +55,10 @@ def between(lines, name):
 
 
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == '--kernel':
+        image = sys.argv[2]
+        guest.kernel = lambda arch: image  # the Guest's -kernel
+        del sys.argv[1:3]
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     arch, outdir = sys.argv[1], sys.argv[2]
@@ -64,8 +70,8 @@ def main():
         # the run's own paths say nothing about the capture
         cmd = ' '.join(g.command_line()).replace(g.dir, 'GUESTDIR') \
             .replace(guest.CACHE, 'VMCACHE')
-    release = open(os.path.join(guest.CACHE, arch,
-                                'kernel-release')).read().strip()
+    release = os.path.basename(guest.kernel(arch))[len('vmlinuz-'):] or \
+        open(os.path.join(guest.CACHE, arch, 'kernel-release')).read().strip()
     os.makedirs(outdir, exist_ok=True)
     for name in FILES:
         with open(os.path.join(outdir, name), 'w') as f:

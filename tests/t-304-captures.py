@@ -302,7 +302,13 @@ class ZoneCaptures(TestCase):
 
 
 # captured from Debian 12's own kernels under QEMU (SOURCES.md)
-GUEST_CAPTURES = ('numa2-6.1-arm64-qemu', 'numa2-6.1-x86_64-qemu')
+# (directory, pageblock order, orders in buddyinfo, page size): 4 KiB
+# pages: pageblock_order 9 (HPAGE_PMD_ORDER), 11 orders (MAX_ORDER 10);
+# 16 KiB pages: pageblock_order 11 (PMD 32 MiB / 16 KiB) and MAX_PAGE_ORDER
+# 11, so 12 orders (arch/arm64/Kconfig ARCH_FORCE_MAX_ORDER, 6.12)
+GUEST_CAPTURES = (('numa2-6.1-arm64-qemu', 9, 11, 4096),
+                  ('numa2-6.1-x86_64-qemu', 9, 11, 4096),
+                  ('numa2-6.12-arm64-16k-qemu', 11, 12, 16384))
 
 
 def text_zoneinfo(text):
@@ -324,7 +330,7 @@ def text_zoneinfo(text):
 
 class GuestZoneCaptures(TestCase):
     def test_zoneinfo_boost_cma(self):
-        for tree in GUEST_CAPTURES:
+        for tree, pb_order, norders, page in GUEST_CAPTURES:
             info = text_zoneinfo(read_proc(tree, 'zoneinfo'))
             buddy = text_buddyinfo(read_proc(tree, 'buddyinfo'))
             free, blocks, orders = text_pagetypeinfo(
@@ -333,6 +339,8 @@ class GuestZoneCaptures(TestCase):
                 st, obj = d.get_json('/api/v1/zones')
             self.assertEqual(st, 200, obj)
             self.assertEqual([n['node'] for n in obj['nodes']], [0, 1])
+            self.assertEqual(obj['pageblock_order'], pb_order, tree)
+            self.assertEqual(obj['orders'], norders, tree)
             got = {(n['node'], z['name']): z for n in obj['nodes']
                    for z in n['zones']}
             # buddyinfo lists the populated zones; zoneinfo lists them all
@@ -348,13 +356,16 @@ class GuestZoneCaptures(TestCase):
                 self.assertEqual(z['spanned_pages'], zi['spanned'])
                 # zone->cma_pages grows by pageblock_nr_pages per CMA
                 # pageblock (init_cma_reserved_pageblock(), mm/page_alloc.c)
-                self.assertEqual(zi['cma'], blocks[k].get('CMA', 0) << 9,
+                self.assertEqual(zi['cma'],
+                                 blocks[k].get('CMA', 0) << pb_order,
                                  (tree, k))
-            self.assertEqual(orders, [9, 9], tree)
-        # Debian's arm64 kernel: CMA_SIZE_MBYTES=64 -> 16,384 4 KiB pages
-        arm = text_zoneinfo(read_proc(GUEST_CAPTURES[0], 'zoneinfo'))
-        self.assertEqual(sum(z.get('cma', 0) for z in arm.values()),
-                         64 << 20 >> 12)
+                self.assertEqual(len(z['free_area']), norders)
+            self.assertEqual(orders, [pb_order, pb_order], tree)
+            # Debian's arm64 kernels: CMA_SIZE_MBYTES=64 (both configs),
+            # so 64 MiB of pages; amd64 has no CONFIG_CMA
+            cma = sum(z.get('cma', 0) for z in info.values())
+            self.assertEqual(cma, (64 << 20) // page
+                             if 'arm64' in tree else 0, tree)
 
 
 main()
