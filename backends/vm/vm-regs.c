@@ -148,6 +148,21 @@ read_x86(struct qmp *q, struct vm_regs *o, struct pts_err *err)
 	return 0;
 }
 
+/*
+ * The table address in a TTBRn_EL1: BADDR in bits 47:1 (the ASID above,
+ * CnP in bit 0); with 52-bit output addresses (FEAT_LPA2 with TCR.DS, or
+ * 64 KiB pages with FEAT_LPA) BADDR[47:6] stays in place and BADDR[51:48]
+ * moves to bits 5:2 (Arm ARM D19.2 TTBR1_EL1; Linux's phys_to_ttbr()).
+ */
+static uint64_t
+arm64_ttbr_baddr(const struct arch *a, uint64_t ttbr)
+{
+	if (a->pa_bits == 52)
+		return (ttbr & UINT64_C(0x0000ffffffffffc0)) |
+		    ((ttbr >> 2) & 0xf) << 48;
+	return ttbr & UINT64_C(0x0000fffffffffffe);
+}
+
 static int
 read_arm64(struct gdbrsp *g, const struct vm_regmap *m, struct vm_regs *o,
     struct pts_err *err)
@@ -180,9 +195,8 @@ read_arm64(struct gdbrsp *g, const struct vm_regmap *m, struct vm_regs *o,
 		return pts_errf(err, PTS_ENOTSUP, "unsupported_guest",
 		    "TCR_EL1 0x%" PRIx64 " means %s, which ptscope has no "
 		    "arch for.", tcr, kb ? id : "a reserved granule");
-	/* BADDR: bits 47:1 (the ASID above, CnP in bit 0) */
-	o->root_pa[0] = t0 & UINT64_C(0x0000fffffffffffe);
-	o->root_pa[1] = t1 & UINT64_C(0x0000fffffffffffe);
+	o->root_pa[0] = arm64_ttbr_baddr(o->arch, t0);
+	o->root_pa[1] = arm64_ttbr_baddr(o->arch, t1);
 	return 0;
 }
 

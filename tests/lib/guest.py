@@ -15,6 +15,8 @@ Functions and classes
     skip_reason(arch)         why a guest of that arch cannot boot here (or None)
     kernel(arch)              path of the cached vmlinuz of Debian's newest
                               linux-image-6.1.0-NN-{amd64,arm64} (downloads once)
+    kernel_arm64_16k()        the same for Debian 12's arm64 16 KiB-page kernel
+                              (linux-image-6.12.N+deb12-arm64-16k-unsigned)
     busybox(arch)             path of the cached static busybox for that arch
     Initramfs(arch)           .add_file(guest_path, host_path, mode=0o755)
                               .add_bytes(guest_path, data, mode=0o644)
@@ -22,8 +24,11 @@ Functions and classes
                                  its shared libraries and loader (ldd; host arch)
                               .write(path) -> path of the cpio
     Guest(arch, initrd=None, mem_mb=512, append='', cpu=None, extra_args=(),
-          boot_timeout=None, script=None)
-                              a guest; a context manager.  initrd: an
+          boot_timeout=None, script=None, kernel_image=None)
+                              a guest; a context manager.  kernel_image:
+                              another vmlinuz of the arch (default
+                              kernel(arch); kernel_arm64_16k() is one).
+                              initrd: an
                               Initramfs (or a cpio path; default: busybox
                               only).  script: shell text run as /pts-init.sh
                               before the ready line (background what must
@@ -207,6 +212,42 @@ def _fill_kernel(arch, dest):
         f.write(vm[len('vmlinuz-'):] + '\n')
     shutil.rmtree(tmp)
     return dest
+
+
+def kernel_arm64_16k():
+    """The cached vmlinuz of Debian 12's newest arm64 kernel with 16 KiB
+    pages (linux-image-6.12.N+deb12-arm64-16k-unsigned: bookworm-security's
+    linux-6.12, built with ARM64_16K_PAGES and ARM64_VA_BITS_52)."""
+    key = 'arm64-16k'
+    dest = os.path.join(CACHE, key, 'vmlinuz')
+    if os.path.exists(dest):
+        return dest
+    with _cache_lock(key):
+        if os.path.exists(dest):
+            return dest
+        r = subprocess.run(['apt-cache', 'search', '--names-only',
+                            r'^linux-image-6\.12\.[0-9]+\+deb12-arm64-16k-'
+                            r'unsigned$'], capture_output=True, text=True,
+                           check=True)
+        names = re.findall(r'^(linux-image-6\.12\.(\d+)\+deb12-arm64-16k-'
+                           r'unsigned) ', r.stdout, re.M)
+        if not names:
+            raise RuntimeError('no linux-image-6.12.N+deb12-arm64-16k-'
+                               'unsigned in the apt lists')
+        pkg = max(names, key=lambda n: int(n[1]))[0]
+        if _host_deb_arch() != 'arm64':
+            pkg += ':arm64'
+        tmp = _download_unpack(pkg, key, os.path.dirname(dest))
+        boot = os.path.join(tmp, 'boot')
+        vm = [f for f in os.listdir(boot) if f.startswith('vmlinuz-')][0]
+        for f in os.listdir(boot):
+            if f.startswith('config-'):
+                shutil.copy(os.path.join(boot, f),
+                            os.path.join(CACHE, key, 'config'))
+        os.replace(os.path.join(boot, vm), dest + '.part')
+        os.replace(dest + '.part', dest)
+        shutil.rmtree(tmp)
+        return dest
 
 
 def busybox(arch):
@@ -466,8 +507,10 @@ class Guest:
     """A QEMU guest booted from a Debian kernel and a busybox initramfs."""
 
     def __init__(self, arch, initrd=None, mem_mb=512, append='', cpu=None,
-                 extra_args=(), boot_timeout=None, script=None):
+                 extra_args=(), boot_timeout=None, script=None,
+                 kernel_image=None):
         self.arch = arch
+        self.kernel_image = kernel_image    # default: kernel(arch)
         self.spec = ARCHES[arch]
         self.initrd = initrd
         self.mem_mb = mem_mb
@@ -502,7 +545,8 @@ class Guest:
             self.spec['console'], self.spec['append'], self.append)
         return [self.spec['qemu'], *self.spec['machine'], '-accel', 'tcg',
                 '-cpu', self.cpu, '-m', str(self.mem_mb), '-smp', '1',
-                '-kernel', kernel(self.arch), '-initrd', self.initrd,
+                '-kernel', self.kernel_image or kernel(self.arch),
+                '-initrd', self.initrd,
                 '-append', cmdline.strip(), '-display', 'none',
                 '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
                 '-nodefaults',
