@@ -329,7 +329,7 @@ history_sync(struct history *h, struct pts_err *err)
 	if (s == NULL || h->ngens == 0 || !h->gens[h->ngens - 1].kept ||
 	    (!h->pending && s->read_serial == h->lazy_serial))
 		return 0;
-	if ((r = hstate_capture(s, &st, err)) < 0)
+	if ((r = hstate_capture_lazy(s, old, h->lazy_serial, &st, err)) < 0)
 		return r;
 	h->lazy_serial = s->read_serial;
 	if (over_byte_bound(h, st)) {
@@ -385,7 +385,7 @@ history_record(struct history *h, struct space *s, const char *caption,
 	struct hstate *st;
 	int r;
 
-	if (s->ops->tree_read) {	/* lazy: reads nothing now */
+	if (s->ops->capture_read) {	/* lazy: reads nothing now */
 		h->lazy = s;
 		if (h->ngens == 0 || s->generation != h->last_seen)
 			push_pending(h, s, caption);

@@ -69,7 +69,7 @@ struct history {
 	   asks for it, since the space itself answers for it otherwise (a
 	   4 KiB dump of a page-mapped linear map is millions of entries). */
 	struct space *deferred;
-	/* A lazy space (space.h tree_read, vm): its states hold only the
+	/* A lazy space (space.h capture_read, vm): its states hold only the
 	   tables it had read, and nothing is read for them.  A new
 	   generation's state is pending (h->head is then the state of the one
 	   before) until history_sync() takes it: when a state, a diff or the

@@ -324,16 +324,18 @@ flatten(struct hstate *st, const struct pt_node *n)
 	}
 }
 
-/* One root table, whole, or as far as a lazy backend has read it. */
+/* One root table, whole, or as far as a lazy backend has read it (its
+   items, prev's where they have not changed). */
 static int
 capture_root(struct space *s, struct hstate *st, uint64_t va,
-    struct pts_err *err)
+    const struct hstate *prev, uint64_t prev_serial, struct pts_err *err)
 {
 	struct pt_node *n = NULL;
 	int r;
 
-	r = s->ops->tree_read ? s->ops->tree_read(s, va, &n, err) :
-	    s->ops->tree(s, s->arch->levels[0].level, va, PT_NLEVELS, &n, err);
+	if (s->ops->capture_read)
+		return s->ops->capture_read(s, va, prev, prev_serial, st, err);
+	r = s->ops->tree(s, s->arch->levels[0].level, va, PT_NLEVELS, &n, err);
 	if (r < 0)
 		return r;
 	if (hstate_find(st, HL_ROOT, n->va) == NULL) {
@@ -402,16 +404,24 @@ capture_zones(struct space *s, struct hstate *st, struct pts_err *err)
 int
 hstate_capture(struct space *s, struct hstate **out, struct pts_err *err)
 {
+	return hstate_capture_lazy(s, NULL, 0, out, err);
+}
+
+int
+hstate_capture_lazy(struct space *s, const struct hstate *prev,
+    uint64_t prev_serial, struct hstate **out, struct pts_err *err)
+{
 	struct hstate *st = hstate_new(s->arch);
 	int r = 0;
 
 	st->generation = s->generation;
-	if (s->ops->tree_read)
+	if (s->ops->capture_read)
 		st->has |= HS_PARTIAL;
 	if (s->ops->tree) {
-		r = capture_root(s, st, 0, err);
+		r = capture_root(s, st, 0, prev, prev_serial, err);
 		if (r == 0 && s->arch->split_roots)
-			(void)capture_root(s, st, s->arch->kernel_first, NULL);
+			(void)capture_root(s, st, s->arch->kernel_first, prev,
+			    prev_serial, NULL);
 	}
 	/* a lazy backend's ranges would read every table: only when it has */
 	if (r == 0 && s->ops->ranges && (!(st->has & HS_PARTIAL) ||

@@ -72,7 +72,7 @@ struct hlist {
 
 #define HS_HAS_RANGES 1u
 #define HS_HAS_ZONES 2u
-/* A lazy backend's state (vm spaces, space.h tree_read): only the tables
+/* A lazy backend's state (vm spaces, space.h capture_read): only the tables
    the backend had read.  There a table entry item whose table was not read
    has tentries 0 (its table_pa and span are known, its entries are not),
    and a table whose counts are not known (a table below it not read) has
@@ -112,6 +112,11 @@ size_t hstate_bytes(const struct hstate *);
 /* Items of the state from the backend's own answers (full tree, ranges,
    zones).  The state's generation is the space's. */
 int hstate_capture(struct space *, struct hstate **out, struct pts_err *);
+/* The same for a lazy backend (space.h capture_read) with a state of it
+   taken at read_serial prev_serial (or NULL), whose unchanged items are
+   shared. */
+int hstate_capture_lazy(struct space *, const struct hstate *prev,
+    uint64_t prev_serial, struct hstate **out, struct pts_err *);
 
 /* Forget every physical address and descriptor value (they hold PFNs) of
    a state just captured (its items not shared yet): recordings keep them

@@ -25,6 +25,7 @@
 
 struct space;
 struct history;
+struct hstate;
 
 /* Protection bits of simulator ops. */
 #define SPACE_PROT_R 1u
@@ -85,13 +86,16 @@ struct space_ops {
 	int (*walk)(struct space *, uint64_t va, struct pt_walk *out,
 	    struct pts_err *);
 	int (*ranges)(struct space *, struct pt_ranges *out, struct pts_err *);
-	/* Lazy backends (vm) only: the tree of the root table covering va as
-	   far as it has been read, reading nothing.  A table entry whose table
-	   was not read has a table of 0 entries (its head only); a table
-	   whose subtree is not all read has stats.tables 0 (counts unknown).
-	   The history keeps such spaces' generations as far as they were
-	   read (model/history.h). */
-	int (*tree_read)(struct space *, uint64_t va, struct pt_node **out,
+	/* Lazy backends (vm) only: the root table covering va and the tables
+	   held below it as far as they have been read, reading nothing, into
+	   st as items (its root item and entries, model/hstate.h
+	   HS_PARTIAL).  prev, when not NULL, is a state of this space taken
+	   when read_serial was prev_serial: a table whose view has not
+	   changed since may give prev's items (shared).  The history keeps
+	   such spaces' generations as far as they were read
+	   (model/history.h). */
+	int (*capture_read)(struct space *, uint64_t va,
+	    const struct hstate *prev, uint64_t prev_serial, struct hstate *st,
 	    struct pts_err *);
 	/* Regions with their spans, accounted (region.h): a process's VMAs;
 	   space_regions_by_ranges for spaces without VMAs. */
@@ -118,8 +122,8 @@ struct space {
 				   (PAGE_OFFSET maps it): PHYS_OFFSET on arm,
 				   memstart_addr on arm64, phys_ram_base on
 				   RISC-V, 0 on x86 */
-	uint64_t read_serial;	/* lazy backends: moves when more of the
-				   tables has been read (tree_read grows) */
+	uint64_t read_serial;	/* lazy backends: moves whenever what
+				   capture_read would give changes */
 	/* Set by the server for a lazy backend: a refresh calls it (when set)
 	   just before it changes or drops a table it had read, so that the
 	   history can take what the ending generation showed. */

@@ -80,7 +80,7 @@ new_history(struct registry *r, struct space *s)
 	h = history_new(s->arch, r->hist_gens, r->hist_bytes);
 	snprintf(cap, sizeof cap, "start: %.64s", s->label);
 	(void)history_record(h, s, cap, NULL);
-	if (s->ops->tree_read) {
+	if (s->ops->capture_read) {
 		s->before_change = history_before_change;
 		s->before_change_arg = h;
 	}

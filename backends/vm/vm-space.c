@@ -23,6 +23,7 @@
 
 #include "desc.h"
 #include "gdbrsp.h"
+#include "hstate.h"
 #include "qmp.h"
 #include "vm-mem.h"
 #include "vm-regs.h"
@@ -42,6 +43,7 @@ struct vm_space {
 	struct vm_table *root[2];	/* [0] user half, [1] kernel half */
 	bool stopped;		/* by us, now */
 	bool lost;		/* the gdbstub connection failed */
+	bool told_change;	/* this refresh called before_change */
 	uint64_t stops, stopped_ns, stub_reads, host_reads;
 	struct timespec stop_t0;
 	double read_ms;
@@ -105,7 +107,7 @@ static void
 op_done(struct vm_space *vs)
 {
 	guest_resume(vs);
-	vs->base.read_serial = vs->vt.grown;
+	vs->base.read_serial = vs->vt.clock;
 }
 
 /* Guest-physical memory: from the host when mapped, else the gdbstub. */
@@ -167,32 +169,33 @@ tables_changing(void *ctx)
 {
 	struct vm_space *vs = ctx;
 
+	if (vs->told_change)	/* once per refresh, before anything moved */
+		return;
+	vs->told_change = true;
+	vs->base.read_serial = vs->vt.clock;
 	if (vs->base.before_change)
 		vs->base.before_change(vs->base.before_change_arg);
 }
 
 /* Half h at the root the registers name: kept and rechecked when its root
-   is the same, else read anew. */
+   is the same, else a new root keeping the tables under equal entries. */
 static int
 half_refresh(struct vm_space *vs, int h, bool *changed, struct pts_err *err)
 {
 	uint64_t pa = vs->regs.root_pa[h];
+	int r;
 
 	if (h == 1 && !vs->base.arch->split_roots) {
-		vs->root[1] = vs->root[0];
+		vs->root[1] = vs->root[0];	/* one root for both halves */
 		return 0;
 	}
-	if (vs->root[h] && vs->root[h]->pa == pa)
+	if (vs->root[h]->pa == pa)
 		return vm_table_recheck(&vs->vt, vs->root[h], changed, err);
-	/* one root for both halves (x86, RISC-V): root[1] is root[0] */
-	if (vs->root[h])
-		tables_changing(vs);
-	vm_table_free(&vs->vt, vs->root[h]);
-	vs->root[h] = NULL;
-	if (!vs->base.arch->split_roots)
-		vs->root[1] = NULL;
 	*changed = true;
-	return vm_table_read(&vs->vt, pa, 0, 0, h == 1, 0, &vs->root[h], err);
+	r = vm_table_reroot(&vs->vt, &vs->root[h], pa, err);
+	if (!vs->base.arch->split_roots)
+		vs->root[1] = vs->root[0];
+	return r;
 }
 
 /* A read that found the guest gone: PTS_EGONE (404 vm_gone). */
@@ -319,48 +322,95 @@ node_build(const struct vm_space *vs, const struct vm_table *t,
 	return n;
 }
 
-/* The node of t as far as it has been read (tree_read): a table not read
-   has 0 entries, counts not known have tables 0. */
+/* The head of t as far as it has been read: counts not known (t not
+   full) have tables 0. */
 static struct pt_node *
-node_read(const struct vm_space *vs, const struct vm_table *t)
+head_read(const struct vm_space *vs, const struct vm_table *t)
 {
-	const struct arch *a = vs->base.arch;
-	const struct arch_level *al = &a->levels[t->li];
 	struct pt_node *n = node_build(vs, t, 0);
 
 	if (!t->full)
 		memset(&n->stats, 0, sizeof n->stats);
-	n->expanded = true;
-	for (unsigned i = 0; i < al->entries; i++) {
-		enum pt_kind k = kind_of(vs, t, i);
-		struct pt_child *c;
-
-		if (k != PT_KIND_TABLE) {
-			if (k != PT_KIND_NONE)
-				child_fill(vs, t, i, k, pt_node_add_child(n));
-			continue;
-		}
-		child_fill(vs, t, i, k, c = pt_node_add_child(n));
-		if (t->kid && t->kid[i]) {
-			c->table = node_read(vs, t->kid[i]);
-			continue;
-		}
-		c->table = pt_node_new(a->levels[t->li + 1].level, c->va,
-		    UINT64_C(1) << al->shift, 0);
-		c->table->table_pa = desc_table_pa(vs->vt.fam, t->e[i],
-		    a->page_shift);
-	}
 	return n;
 }
 
+/* The item of entry i of t (kind k): a table entry carries the head of
+   its table, of 0 entries when it was not read. */
+static struct hitem *
+entry_item(const struct vm_space *vs, const struct vm_table *t, unsigned i,
+    enum pt_kind k)
+{
+	const struct arch *a = vs->base.arch;
+	const struct arch_level *al = &a->levels[t->li];
+	struct pt_child c;
+	struct hitem *it;
+
+	memset(&c, 0, sizeof c);
+	child_fill(vs, t, i, k, &c);
+	if (k == PT_KIND_TABLE && t->kid && t->kid[i]) {
+		c.table = head_read(vs, t->kid[i]);
+	} else if (k == PT_KIND_TABLE) {
+		c.table = pt_node_new(a->levels[t->li + 1].level, c.va,
+		    UINT64_C(1) << al->shift, 0);
+		c.table->table_pa = desc_table_pa(vs->vt.fam, t->e[i],
+		    a->page_shift);
+	}
+	it = hstate_entry_item(al->level, &c);
+	free(c.attrs);
+	pt_node_free(c.table);
+	return it;
+}
+
+/*
+ * The entries of t and of the tables held below it into st.  A table
+ * (not a root: its VAs are one run) whose view has not changed since prev
+ * was taken (stamp <= prev_serial) gives prev's items, shared.
+ */
+static void
+capture_table(const struct vm_space *vs, const struct vm_table *t,
+    bool root, const struct hstate *prev, uint64_t prev_serial,
+    struct hstate *st)
+{
+	const struct arch *a = vs->base.arch;
+	const struct arch_level *al = &a->levels[t->li];
+	struct hlist *out = &st->l[HL_ENTRIES + al->level];
+
+	if (!root && prev && t->stamp <= prev_serial) {
+		const struct hlist *l = &prev->l[HL_ENTRIES + al->level];
+		uint64_t va = t_va(vs, t, t->lin);
+		uint64_t end = va + ((uint64_t)al->entries << al->shift);
+
+		for (size_t j = hlist_lower(l, va); j < l->n &&
+		    (end == 0 || l->v[j]->key < end); j++)
+			hlist_push(out, hitem_ref(l->v[j]));
+	} else {
+		for (unsigned i = 0; i < al->entries; i++) {
+			enum pt_kind k = kind_of(vs, t, i);
+
+			if (k != PT_KIND_NONE)
+				hlist_push(out, entry_item(vs, t, i, k));
+		}
+	}
+	for (unsigned i = 0; t->kid && i < al->entries; i++)
+		if (t->kid[i])
+			capture_table(vs, t->kid[i], false, prev, prev_serial,
+			    st);
+}
+
 static int
-vm_tree_read(struct space *s, uint64_t va, struct pt_node **out,
-    struct pts_err *err)
+vm_capture_read(struct space *s, uint64_t va, const struct hstate *prev,
+    uint64_t prev_serial, struct hstate *st, struct pts_err *err)
 {
 	struct vm_space *vs = (struct vm_space *)s;
+	const struct vm_table *t = root_of(vs, va);
+	struct pt_node *n = head_read(vs, t);
 
 	(void)err;	/* nothing is read */
-	*out = node_read(vs, root_of(vs, va));
+	if (hstate_find(st, HL_ROOT, n->va) == NULL) {
+		hlist_push(&st->l[HL_ROOT], hstate_root_item(n));
+		capture_table(vs, t, true, prev, prev_serial, st);
+	}
+	pt_node_free(n);
 	return 0;
 }
 
@@ -591,6 +641,7 @@ vm_refresh(struct space *s, struct pts_err *err)
 	if (err == NULL)	/* callers may pass none; reads look at it */
 		err = &own;
 
+	vs->told_change = false;
 	r = reread(vs, &changed, err);
 	op_done(vs);
 	if (r < 0)
@@ -654,7 +705,7 @@ static const struct space_ops vm_ops = {
 	.tree = vm_tree,
 	.walk = vm_walk,
 	.ranges = vm_ranges,
-	.tree_read = vm_tree_read,
+	.capture_read = vm_capture_read,
 	.regions = space_regions_by_ranges,
 	.refresh = vm_refresh,
 	.info = vm_info,

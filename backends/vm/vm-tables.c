@@ -40,6 +40,16 @@ vm_entry_kind(enum desc_family f, const struct arch *a, unsigned li,
 	}
 }
 
+/* What t shows changed, and so did its head in the tables above it (the
+   head is in their entries' view: read or not, its counts). */
+static void
+touch(struct vm_tables *vt, struct vm_table *t)
+{
+	vt->clock++;
+	for (; t; t = t->up)
+		t->stamp = vt->clock;
+}
+
 static size_t
 table_bytes(const struct vm_tables *vt, unsigned li)
 {
@@ -72,7 +82,8 @@ vm_table_read(struct vm_tables *vt, uint64_t pa, unsigned li, uint64_t lin,
 	}
 	vt->ntables++;
 	vt->nread++;
-	vt->grown++;
+	vt->clock++;
+	t->stamp = vt->clock;
 	*out = t;
 	return 0;
 }
@@ -94,6 +105,8 @@ vm_table_kid(struct vm_tables *vt, struct vm_table *t, unsigned i,
 		    t->deny | desc_table_denies(vt->fam, e), &t->kid[i], err);
 		if (r < 0)
 			return r;
+		t->kid[i]->up = t;
+		touch(vt, t);	/* entry i now shows a table read */
 	}
 	*out = t->kid[i];
 	return 0;
@@ -131,7 +144,7 @@ vm_table_fill(struct vm_tables *vt, struct vm_table *t, struct pts_err *err)
 		t->st.blocks += kid->st.blocks;
 	}
 	t->full = true;
-	vt->grown++;
+	touch(vt, t);		/* its counts are known */
 	return 0;
 }
 
@@ -173,9 +186,40 @@ vm_table_recheck(struct vm_tables *vt, struct vm_table *t, bool *changed,
 	}
 	if (below) {
 		t->full = false;
+		touch(vt, t);
 		*changed = true;
 	}
 	return 0;
+}
+
+int
+vm_table_reroot(struct vm_tables *vt, struct vm_table **root, uint64_t pa,
+    struct pts_err *err)
+{
+	struct vm_table *old = *root, *t;
+	unsigned n = vt->arch->levels[0].entries;
+	bool c = false;
+	int r;
+
+	if (vt->changing)
+		vt->changing(vt->ctx);
+	if ((r = vm_table_read(vt, pa, 0, 0, old->kernel, 0, &t, err)) < 0)
+		return r;
+	for (unsigned i = 0; old->kid && i < n; i++) {
+		if (old->kid[i] == NULL || old->e[i] != t->e[i])
+			continue;
+		if (t->kid == NULL)
+			t->kid = xcalloc(n, sizeof *t->kid);
+		t->kid[i] = old->kid[i];	/* the same table, shared */
+		t->kid[i]->up = t;
+		old->kid[i] = NULL;
+	}
+	vm_table_free(vt, old);
+	*root = t;
+	for (unsigned i = 0; t->kid && i < n && r == 0; i++)
+		if (t->kid[i])
+			r = vm_table_recheck(vt, t->kid[i], &c, err);
+	return r;
 }
 
 void

@@ -26,6 +26,10 @@ struct vm_table {
 	uint64_t pa, lin;	/* table address; first linear VA it spans */
 	uint64_t *e;		/* entries as read */
 	struct vm_table **kid;	/* NULL, or per entry its table once read */
+	struct vm_table *up;	/* the table whose entry points here, or NULL */
+	uint64_t stamp;		/* vt->clock when what its entries show last
+				   changed (the entries, or a kid's head:
+				   read, dropped, its counts) */
 	struct pt_stats st;
 };
 
@@ -38,8 +42,9 @@ struct vm_tables {
 	enum desc_family fam;
 	unsigned ntables;	/* tables held */
 	uint64_t nread;		/* tables read since attach */
-	uint64_t grown;		/* moves when a table is read anew or the
-				   counts of one become known */
+	uint64_t clock;		/* moves whenever what the tables held show
+				   changes: one read, counted, changed or
+				   dropped (vm_table.stamp) */
 	vm_read_fn read;
 	void *ctx;
 	/* called with ctx before a recheck changes or drops what was read */
@@ -61,6 +66,11 @@ int vm_table_fill(struct vm_tables *, struct vm_table *t, struct pts_err *);
 /* Read t and the tables held below it again; *changed when an entry
    differs (its subtree is dropped, to be read when asked). */
 int vm_table_recheck(struct vm_tables *, struct vm_table *t, bool *changed,
+    struct pts_err *);
+/* *root replaced by the root table at pa (a new CR3/TTBR0/satp): the
+   tables held under entries equal in both (the kernel half's, shared by
+   every process) are kept and rechecked, the rest dropped. */
+int vm_table_reroot(struct vm_tables *, struct vm_table **root, uint64_t pa,
     struct pts_err *);
 void vm_table_free(struct vm_tables *, struct vm_table *t);
 
