@@ -220,6 +220,8 @@ class T(TestCase):
             st, r = d.get_json('/api/v1/spaces/%s/ranges' % sid)
             self.assertEqual(st, 200)
             self.assertEqual(dbl.pages_read, {ROOT, l1u, l0u, l1k, l0k})
+            st, tree2 = d.get_json('/api/v1/spaces/%s/tree?depth=3' % sid)
+            self.assertEqual(tree2['generation'], g2)
             poke(l0k, 0, pte(0x10002000, V | R | W | G | A | D))
             s = next_generation(d, sid, g2)
             g3 = s['generation']
@@ -239,6 +241,12 @@ class T(TestCase):
                                 % (sid, g2))
             self.assertEqual(st, 200, r2)
             self.assertEqual(r2['ranges'], r['ranges'])
+            # g2's state, taken again after the ranges with the tables
+            # unchanged since shared, answers the tree g2 answered live
+            st, t2 = d.get_json('/api/v1/spaces/%s/tree?depth=3'
+                                '&generation=%d' % (sid, g2))
+            self.assertEqual(st, 200, t2)
+            self.assertEqual(t2['node'], tree2['node'])
             self.assertTrue(resumed(dbl))
         dbl.close()
 
