@@ -21,6 +21,7 @@
 #include "recording.h"
 #include "strbuf.h"
 #include "ws.h"
+#include "zones-proc.h"
 
 /* The web root: --web-root, the installed one, or next to the binary. */
 static void
@@ -205,8 +206,11 @@ setup(struct server *srv, struct pts_err *err)
 	setup_kernel_spaces(srv);
 	if (setup_recordings(srv, err) < 0)
 		return PTS_EINVAL;
+	/* the ring keeps free blocks per order: buddyinfo alone (reading
+	   pagetypeinfo every few seconds would hold each zone's lock with
+	   interrupts off while it counts the free lists) */
 	if (zones_ring_start(&srv->zring, srv->opt.proc_root,
-	    server_live_zones, srv->opt.zones_history,
+	    zones_read_buddyinfo, srv->opt.zones_history,
 	    srv->opt.zones_interval_ms, err) < 0)
 		return PTS_EIO;
 	return setup_pids(srv, err);

@@ -34,7 +34,7 @@ struct zring_sample {
 	struct zring_zone *zones;	/* owned */
 };
 
-/* The reader of the live zones (server_live_zones). */
+/* The reader of the live zones (zones_read_buddyinfo). */
 typedef int zring_read_fn(const char *proc_root, struct zones_state *,
     struct pts_err *);
 

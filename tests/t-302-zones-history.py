@@ -138,6 +138,24 @@ class History(TestCase):
         self.assertEqual([s['seq'] for s in lim['samples']],
                          [lim['last_seq'] - 1, lim['last_seq']])
 
+    def test_sampler_reads_buddyinfo_only(self):
+        """The sampler's counts are buddyinfo's: it never reads
+        pagetypeinfo (which holds each zone's lock with interrupts off
+        while it counts) nor zoneinfo.  Here both are malformed, which
+        makes any read of them fail (GET /api/v1/zones answers an error),
+        yet the samples follow buddyinfo."""
+        for f in ('zoneinfo', 'pagetypeinfo'):
+            with open(os.path.join(self.root, f), 'w') as out:
+                out.write('not a %s file\n' % f)
+        with Daemon(['--proc-root', self.root, '--zones-interval', '100',
+                     '--zones-history', str(CAP)]) as d:
+            st, z = d.get_json('/api/v1/zones')
+            self.assertGreaterEqual(st, 400, z)
+            for i in (1, 2):
+                text = variant(self.base, i)
+                self.write(text)
+                self.wait_for(d, parse_buddyinfo(text))
+
     def test_off(self):
         with Daemon(['--proc-root', self.root,
                      '--zones-history', '0']) as d:

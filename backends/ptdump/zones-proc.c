@@ -446,9 +446,9 @@ zones_read_optional(const char *root, struct zones_state *out,
 	return r;
 }
 
-/* Read buddyinfo (required), zoneinfo and pagetypeinfo below proc_root. */
-int
-zones_read_proc(const char *proc_root, struct zones_state *out,
+/* Read buddyinfo (required) and, when all, zoneinfo and pagetypeinfo. */
+static int
+read_files(const char *proc_root, bool all, struct zones_state *out,
     struct pts_err *err)
 {
 	struct zones_state zs;
@@ -465,7 +465,7 @@ zones_read_proc(const char *proc_root, struct zones_state *out,
 	}
 	r = zones_parse_buddyinfo(sb.buf, sb.len, &zs, err);
 	strbuf_release(&sb);
-	if (r == 0)
+	if (r == 0 && all)
 		r = zones_read_optional(root, &zs, err);
 	if (r < 0) {
 		zones_release(&zs);
@@ -479,4 +479,25 @@ zones_read_proc(const char *proc_root, struct zones_state *out,
 	zones_release(out);
 	*out = zs;
 	return 0;
+}
+
+/* Read buddyinfo (required), zoneinfo and pagetypeinfo below proc_root. */
+int
+zones_read_proc(const char *proc_root, struct zones_state *out,
+    struct pts_err *err)
+{
+	return read_files(proc_root, true, out, err);
+}
+
+/*
+ * Only buddyinfo: the free blocks per order, for samplers.  pagetypeinfo
+ * walks every free list with the zone's lock held and interrupts off
+ * (pagetypeinfo_showfree_print(), mm/vmstat.c), too dear to read every few
+ * seconds for counts buddyinfo already has.
+ */
+int
+zones_read_buddyinfo(const char *proc_root, struct zones_state *out,
+    struct pts_err *err)
+{
+	return read_files(proc_root, false, out, err);
 }

@@ -14,6 +14,10 @@
 /* Read /proc-style files below proc_root ("/proc" or a captured tree). */
 int zones_read_proc(const char *proc_root, struct zones_state *out,
     struct pts_err *err);
+/* Only buddyinfo below proc_root (free blocks per order; no watermarks or
+   migrate types): cheap enough for a sampler. */
+int zones_read_buddyinfo(const char *proc_root, struct zones_state *out,
+    struct pts_err *err);
 
 /* Parsers for each file's text (exported for tests and fuzzing). */
 int zones_parse_buddyinfo(const char *text, size_t len, struct zones_state *,
