@@ -87,6 +87,16 @@ new_history(struct registry *r, struct space *s)
 	return h;
 }
 
+/* e->newest_gen from its history (the entry is locked, or not published). */
+static void
+note_newest(struct entry *e)
+{
+	struct history *h = entry_history(e);
+
+	if (h && h->ngens)
+		atomic_store(&e->newest_gen, h->gens[h->ngens - 1].generation);
+}
+
 int
 registry_add(struct registry *r, struct space *s, const char *prefix, int pid,
     struct entry **out, struct pts_err *err)
@@ -124,6 +134,7 @@ registry_add(struct registry *r, struct space *s, const char *prefix, int pid,
 	}
 	e->space = s;
 	e->hist = hist;
+	note_newest(e);
 	e->pid = pid;
 	e->serial = ++r->next_serial;
 	e->refs = 2;	/* the registry's and the caller's */
@@ -273,7 +284,11 @@ entry_history(struct entry *e)
 int
 entry_record(struct entry *e, const char *caption, struct pts_err *err)
 {
+	int r;
+
 	if (e->hist == NULL)
 		return 0;
-	return history_record(e->hist, e->space, caption, err);
+	r = history_record(e->hist, e->space, caption, err);
+	note_newest(e);
+	return r;
 }

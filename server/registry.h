@@ -37,6 +37,12 @@ struct entry {
 				   (keys rendered answers: render-cache.h) */
 	struct history *hist;	/* generations (NULL when the space keeps
 				   its own: space->history) */
+	/*
+	 * The newest generation its history holds, set under the entry lock
+	 * where a generation is recorded; read without it (a WebSocket diff
+	 * subscription without "from" starts there: ws.c).
+	 */
+	_Atomic uint64_t newest_gen;
 };
 
 struct registry {

@@ -64,6 +64,8 @@ struct ws_sub {
 	 */
 	bool has_from, started;
 	uint64_t from, delivered;
+	uint64_t newest_at_sub;	/* without "from": the newest generation
+				   when the subscribe was read (0: none) */
 	enum pt_level level;
 	uint64_t va;
 	unsigned depth;
@@ -325,6 +327,25 @@ drop_sub(struct ws_client *c, struct ws_sub *s)
 }
 
 /* Add (or replace) a subscription, within --max-subs. */
+/*
+ * The newest generation of a space's history now (0 when there is no such
+ * space), without its lock: the service thread must not wait on a space
+ * (a guest's refresh can hold it for half a second).
+ */
+static uint64_t
+newest_generation(struct ws *ws, const char *id)
+{
+	struct pts_err err;
+	struct entry *e = registry_get(&ws->srv->reg, id, &err);
+	uint64_t g;
+
+	if (e == NULL)
+		return 0;
+	g = atomic_load(&e->newest_gen);
+	registry_put(&ws->srv->reg, e);
+	return g;
+}
+
 static void
 on_subscribe(struct ws_client *c, const struct ws_req *rq)
 {
@@ -341,6 +362,8 @@ on_subscribe(struct ws_client *c, const struct ws_req *rq)
 	sub.stream = rq->stream;
 	sub.has_from = rq->has_from;
 	sub.from = rq->from;
+	if (sub.stream == WS_FEED_DIFF && !sub.has_from)
+		sub.newest_at_sub = newest_generation(c->ws, sub.space);
 	sub.need_snapshot = true;
 	pthread_mutex_lock(&c->lock);
 	if ((old = find_sub(c, sub.space, sub.sim, sub.stream)) != NULL) {
@@ -1101,9 +1124,14 @@ stream_diff(struct ws_client *c, struct ws_sub *s, struct entry *e)
 		goto fail;
 	}
 	if (!s->started) {
+		/* without "from": from the newest generation when the
+		   subscribe was read, so an op made right after it is sent
+		   (or, if that one has left the history already, from the
+		   newest now) */
 		s->started = true;
 		s->last_gen = s->has_from ? s->from :
-		    h->gens[h->ngens - 1].generation;
+		    s->newest_at_sub && history_find(h, s->newest_at_sub) >= 0 ?
+		    s->newest_at_sub : h->gens[h->ngens - 1].generation;
 		s->delivered = s->last_gen;
 	} else if (s->need_snapshot) {
 		resync = s->delivered != s->last_gen;

@@ -110,8 +110,12 @@ class DiffStream(DaemonCase):
                 m = ws.recv_type('diff', 10)
                 self.check_diff(sid, m, gens[i - 1], gens[i], caps[i - 1])
             self.assertEqual(m['oldest'], 1)
-            # without "from": nothing until the next generation
+            # without "from": nothing until the next generation, counted
+            # from when the daemon read the subscribe (a ping sent after
+            # it is answered after it was read)
             ws.send(dict(type='subscribe', space=sid, stream='diff'))
+            ws.send(dict(type='ping'))
+            self.assertIsNotNone(ws.recv_type('pong', 10))
             g = self.op(sid, dict(op='unmap', va=hex(VA), size='0x1000'))
             m = ws.recv_type('diff', 10)
             self.check_diff(sid, m, gens[-1], g, 'unmap 0x7f0000000000 0x1000')
