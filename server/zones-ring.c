@@ -128,6 +128,9 @@ zones_ring_start(struct zones_ring *r, const char *proc_root,
 	pthread_cond_init(&r->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	r->proc_root = proc_root;
+	/* what the samples will say, before the first: as zones_read_proc */
+	snprintf(r->source, sizeof r->source, "%s", proc_root &&
+	    strcmp(proc_root, "/proc") != 0 ? "proc-root" : "live");
 	r->read = read;
 	r->interval_ms = interval_ms;
 	r->cap = cap > ZRING_MAX_SAMPLES ? ZRING_MAX_SAMPLES : cap;
@@ -172,8 +175,11 @@ zones_ring_copy(struct zones_ring *r, uint64_t since, unsigned limit,
 	memset(out, 0, sizeof *out);
 	out->interval_ms = r->interval_ms;
 	out->capacity = r->cap;
-	if (r->cap == 0)
+	if (r->cap == 0) {
+		/* (no sampler: set once at start, never written again) */
+		snprintf(out->source, sizeof out->source, "%s", r->source);
 		return;
+	}
 	pthread_mutex_lock(&r->lock);
 	snprintf(out->source, sizeof out->source, "%s", r->source);
 	snprintf(out->note, sizeof out->note, "%s", r->note);

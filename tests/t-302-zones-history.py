@@ -163,6 +163,8 @@ class History(TestCase):
         self.assertEqual(st, 200, h)
         self.assertEqual((h['capacity'], h['samples']), (0, []))
         self.assertIn('off', h['note'])
+        # the files are another machine's, sampled or not
+        self.assertEqual(h['source'], 'proc-root')
 
     def test_bounded_option(self):
         r = subprocess.run([PTSCOPE, 'serve', '--listen', '127.0.0.1:0',
