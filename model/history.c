@@ -192,21 +192,28 @@ space_cannot_change(const struct space *s)
 	return s->ops->refresh == NULL && s->ops->op == NULL;
 }
 
-/* The first generation of a space that cannot change, without its state. */
+/* A new newest generation of s, its state not taken (yet). */
 static void
-push_deferred(struct history *h, struct space *s, const char *caption)
+push_gen(struct history *h, struct space *s, const char *caption)
 {
 	struct hgen *g;
 
-	h->gens = xgrow(h->gens, &h->cap, 1, sizeof *h->gens);
+	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
 	g = &h->gens[h->ngens++];
 	memset(g, 0, sizeof *g);
 	g->generation = s->generation;
 	g->time_ms = history_now_ms();
 	g->caption = caption ? xstrdup(caption) : NULL;
 	g->kept = true;
-	h->deferred = s;
 	h->last_seen = s->generation;
+}
+
+/* The first generation of a space that cannot change, without its state. */
+static void
+push_deferred(struct history *h, struct space *s, const char *caption)
+{
+	push_gen(h, s, caption);
+	h->deferred = s;
 }
 
 /* The deferred generation's state, captured now from the space. */
@@ -360,20 +367,11 @@ history_sync(struct history *h, struct pts_err *err)
 static void
 push_pending(struct history *h, struct space *s, const char *caption)
 {
-	struct hgen *g;
-
 	if (h->pending)		/* nothing took it before the change */
 		h->gens[h->ngens - 1].kept = false;
 	drop_cache(h);
-	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
-	g = &h->gens[h->ngens++];
-	memset(g, 0, sizeof *g);
-	g->generation = s->generation;
-	g->time_ms = history_now_ms();
-	g->caption = caption ? xstrdup(caption) : NULL;
-	g->kept = true;
+	push_gen(h, s, caption);
 	h->pending = true;
-	h->last_seen = s->generation;
 	while (over_bounds(h))
 		drop_oldest(h);
 }

@@ -6,7 +6,6 @@ monitor's `xp` — and ptscope's walks of >= 200 of the kernel leaves it
 found give the same PA and the same descriptor (Arm ARM D8.3: VMSAv8-64
 descriptors; 4 KiB granule, 48-bit VA: levels 0-3 at shifts 39/30/21/12,
 bits 1:0 = 0b11 table or page, 0b01 block, output address in 47:12)."""
-import re
 import os
 import unittest
 
@@ -18,24 +17,13 @@ SHIFTS = [39, 30, 21, 12]
 OA = (1 << 48) - 1
 
 
-def xp_table(g, pa):
-    """The 512 descriptors of the table at pa, read by the monitor."""
-    words = []
-    for line in g.hmp('xp /512gx 0x%x' % pa).splitlines():
-        m = re.match(r'^[0-9a-f]+: (.*)$', line.strip())
-        if m:
-            words += [int(w, 16) for w in m.group(1).split()]
-    assert len(words) == 512, (hex(pa), len(words))
-    return words
-
-
 def own_walk(g, root, want=240, per_subtree=40):
     """[(va, pa, descriptor)] of kernel leaves under TTBR1's table."""
     leaves = []
 
     def visit(pa, level, va, budget):
         found = 0
-        for i, d in enumerate(xp_table(g, pa)):
+        for i, d in enumerate(g.xp(pa, 512)):
             if found >= budget or len(leaves) >= want:
                 break
             if not d & 1:
@@ -85,13 +73,7 @@ class T(TestCase):
 
     def test_kernel_leaves_match_own_walk(self):
         with guest.Guest('arm64', boot_timeout=600) as g:
-            host, port = g.gdb_addr.rsplit(':', 1)
-            gdb = guest.GdbClient(host, int(port))
-            regs = gdb.features()
-            ttbr1 = gdb.read_reg(regs['TTBR1_EL1'])
-            tcr = gdb.read_reg(regs['TCR_EL1'])
-            gdb.cont()
-            gdb.close()
+            ttbr1, tcr = g.arm64_regs('TTBR1_EL1', 'TCR_EL1')
             self.assertEqual(tcr >> 30 & 3, 2)          # TG1: 4 KiB
             self.assertEqual(tcr >> 16 & 0x3f, 16)      # T1SZ: 48-bit VA
             leaves = own_walk(g, ttbr1 & OA & ~1)

@@ -18,7 +18,6 @@ descriptor, and its arch must be arm64-16k-52.  The linear map's table
 entries carry UXNTable and PXNTable (map_mem()'s NO_EXEC_MAPPINGS); the
 simulator's kernel scenario for the same arch must agree (compare?with=sim).
 """
-import re
 import unittest
 
 import guest
@@ -35,17 +34,6 @@ def oa(d):
     return (d & ADDR) | ((d >> 8) & 3) << 50
 
 
-def xp_table(g, pa, n):
-    """The n descriptors of the table at pa, read by the monitor."""
-    words = []
-    for line in g.hmp('xp /%dgx 0x%x' % (n, pa)).splitlines():
-        m = re.match(r'^[0-9a-f]+: (.*)$', line.strip())
-        if m:
-            words += [int(w, 16) for w in m.group(1).split()]
-    assert len(words) == n, (hex(pa), len(words))
-    return words
-
-
 def own_walk(g, root, want=240, per_table=24):
     """[(va, pa, descriptor, [table descriptors])] of kernel leaves: at
     most per_table leaves of any one table, so that they come from many
@@ -54,7 +42,7 @@ def own_walk(g, root, want=240, per_table=24):
 
     def visit(pa, level, va, path):
         taken = 0
-        for i, d in enumerate(xp_table(g, pa, ENTRIES[level])):
+        for i, d in enumerate(g.xp(pa, ENTRIES[level])):
             if len(leaves) >= want:
                 return
             if not d & 1:
@@ -78,13 +66,7 @@ class T(TestCase):
         image = guest.kernel_arm64_16k()
         with guest.Guest('arm64', kernel_image=image,
                          boot_timeout=600) as g:
-            host, port = g.gdb_addr.rsplit(':', 1)
-            gdb = guest.GdbClient(host, int(port))
-            regs = gdb.features()
-            ttbr1 = gdb.read_reg(regs['TTBR1_EL1'])
-            tcr = gdb.read_reg(regs['TCR_EL1'])
-            gdb.cont()
-            gdb.close()
+            ttbr1, tcr = g.arm64_regs('TTBR1_EL1', 'TCR_EL1')
             self.assertEqual(tcr >> 30 & 3, 1)          # TG1: 16 KiB
             self.assertEqual(tcr >> 16 & 0x3f, 12)      # T1SZ: 52-bit VA
             self.assertEqual(tcr >> 59 & 1, 1)          # DS: LPA2 formats

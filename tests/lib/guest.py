@@ -57,6 +57,8 @@ Functions and classes
         .send(text)           write raw text to the console
         .qmp(execute, **args) one QMP command -> its "return" value
         .hmp(command_line)    a monitor command through QMP -> its text
+        .xp(pa, n)            n 64-bit words of guest RAM at pa (monitor xp)
+        .arm64_regs(*names)   system registers over the gdbstub (then cont)
         .stop()               clean shutdown: QMP quit, then kill if QEMU
                               has not exited in 15 s; always reaps QEMU
     Qmp(path_or_hostport)     a small QMP client: .command(name, **args),
@@ -183,35 +185,58 @@ def _cache_lock(arch):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def kernel(arch):
-    """The cached vmlinuz of Debian's newest 6.1 kernel for the arch."""
-    dest = os.path.join(CACHE, arch, 'vmlinuz')
+def _fill_once(key, dest, fill):
+    """dest, made by fill(dest) first when it is not in the cache yet (one
+    filler at a time: the others wait and take its result)."""
     if os.path.exists(dest):
         return dest
-    with _cache_lock(arch):
-        if os.path.exists(dest):    # another test filled it meanwhile
-            return dest
-        return _fill_kernel(arch, dest)
+    with _cache_lock(key):
+        if not os.path.exists(dest):    # (another test may have filled it)
+            fill(dest)
+        return dest
 
 
-def _fill_kernel(arch, dest):
-    deb = ARCHES[arch]['deb']
-    pkg = _newest_kernel_pkg(deb)
-    if deb != _host_deb_arch():
-        pkg += ':' + deb
-    tmp = _download_unpack(pkg, arch, os.path.dirname(dest))
+def _install_kernel(pkg, key, dest):
+    """Download the kernel package pkg; its vmlinuz to dest, its /boot
+    config and release beside it (CACHE/KEY/config, kernel-release)."""
+    tmp = _download_unpack(pkg, key, os.path.dirname(dest))
     boot = os.path.join(tmp, 'boot')
     vm = [f for f in os.listdir(boot) if f.startswith('vmlinuz-')][0]
     cfg = [f for f in os.listdir(boot) if f.startswith('config-')]
     if cfg:
         shutil.copy(os.path.join(boot, cfg[0]),
-                    os.path.join(CACHE, arch, 'config'))
+                    os.path.join(CACHE, key, 'config'))
     os.replace(os.path.join(boot, vm), dest + '.part')
     os.replace(dest + '.part', dest)
-    with open(os.path.join(CACHE, arch, 'kernel-release'), 'w') as f:
+    with open(os.path.join(CACHE, key, 'kernel-release'), 'w') as f:
         f.write(vm[len('vmlinuz-'):] + '\n')
     shutil.rmtree(tmp)
-    return dest
+
+
+def _with_arch(pkg, deb):
+    """pkg, as pkg:DEB when DEB is not this machine's architecture."""
+    return pkg if deb == _host_deb_arch() else pkg + ':' + deb
+
+
+def kernel(arch):
+    """The cached vmlinuz of Debian's newest 6.1 kernel for the arch."""
+    deb = ARCHES[arch]['deb']
+    return _fill_once(arch, os.path.join(CACHE, arch, 'vmlinuz'),
+                   lambda dest: _install_kernel(
+                       _with_arch(_newest_kernel_pkg(deb), deb), arch, dest))
+
+
+def _newest_16k_pkg():
+    r = subprocess.run(['apt-cache', 'search', '--names-only',
+                        r'^linux-image-6\.12\.[0-9]+\+deb12-arm64-16k-'
+                        r'unsigned$'], capture_output=True, text=True,
+                       check=True)
+    names = re.findall(r'^(linux-image-6\.12\.(\d+)\+deb12-arm64-16k-'
+                       r'unsigned) ', r.stdout, re.M)
+    if not names:
+        raise RuntimeError('no linux-image-6.12.N+deb12-arm64-16k-unsigned '
+                           'in the apt lists')
+    return max(names, key=lambda n: int(n[1]))[0]
 
 
 def kernel_arm64_16k():
@@ -219,57 +244,22 @@ def kernel_arm64_16k():
     pages (linux-image-6.12.N+deb12-arm64-16k-unsigned: bookworm-security's
     linux-6.12, built with ARM64_16K_PAGES and ARM64_VA_BITS_52)."""
     key = 'arm64-16k'
-    dest = os.path.join(CACHE, key, 'vmlinuz')
-    if os.path.exists(dest):
-        return dest
-    with _cache_lock(key):
-        if os.path.exists(dest):
-            return dest
-        r = subprocess.run(['apt-cache', 'search', '--names-only',
-                            r'^linux-image-6\.12\.[0-9]+\+deb12-arm64-16k-'
-                            r'unsigned$'], capture_output=True, text=True,
-                           check=True)
-        names = re.findall(r'^(linux-image-6\.12\.(\d+)\+deb12-arm64-16k-'
-                           r'unsigned) ', r.stdout, re.M)
-        if not names:
-            raise RuntimeError('no linux-image-6.12.N+deb12-arm64-16k-'
-                               'unsigned in the apt lists')
-        pkg = max(names, key=lambda n: int(n[1]))[0]
-        if _host_deb_arch() != 'arm64':
-            pkg += ':arm64'
-        tmp = _download_unpack(pkg, key, os.path.dirname(dest))
-        boot = os.path.join(tmp, 'boot')
-        vm = [f for f in os.listdir(boot) if f.startswith('vmlinuz-')][0]
-        for f in os.listdir(boot):
-            if f.startswith('config-'):
-                shutil.copy(os.path.join(boot, f),
-                            os.path.join(CACHE, key, 'config'))
-        os.replace(os.path.join(boot, vm), dest + '.part')
-        os.replace(dest + '.part', dest)
-        shutil.rmtree(tmp)
-        return dest
+    return _fill_once(key, os.path.join(CACHE, key, 'vmlinuz'),
+                   lambda dest: _install_kernel(
+                       _with_arch(_newest_16k_pkg(), 'arm64'), key, dest))
 
 
 def busybox(arch):
     """The cached static busybox binary for the arch."""
-    dest = os.path.join(CACHE, arch, 'busybox')
-    if os.path.exists(dest):
-        return dest
-    with _cache_lock(arch):
-        if os.path.exists(dest):
-            return dest
-        return _fill_busybox(arch, dest)
-
-
-def _fill_busybox(arch, dest):
     deb = ARCHES[arch]['deb']
-    pkg = 'busybox-static'
-    if deb != _host_deb_arch():
-        pkg += ':' + deb
-    tmp = _download_unpack(pkg, arch, os.path.dirname(dest))
-    os.replace(os.path.join(tmp, 'bin', 'busybox'), dest)
-    shutil.rmtree(tmp)
-    return dest
+
+    def fill(dest):
+        tmp = _download_unpack(_with_arch('busybox-static', deb), arch,
+                               os.path.dirname(dest))
+        os.replace(os.path.join(tmp, 'bin', 'busybox'), dest)
+        shutil.rmtree(tmp)
+
+    return _fill_once(arch, os.path.join(CACHE, arch, 'busybox'), fill)
 
 
 def _host_deb_arch():
@@ -709,6 +699,29 @@ class Guest:
 
     def hmp(self, cmdline):
         return self.qmp('human-monitor-command', **{'command-line': cmdline})
+
+    def xp(self, pa, n):
+        """n 64-bit words of guest-physical memory at pa, read by the
+        monitor's `xp` (the tests' own reads, independent of ptscope)."""
+        words = []
+        for line in self.hmp('xp /%dgx 0x%x' % (n, pa)).splitlines():
+            m = re.match(r'^[0-9a-f]+: (.*)$', line.strip())
+            if m:
+                words += [int(w, 16) for w in m.group(1).split()]
+        assert len(words) == n, (hex(pa), len(words))
+        return words
+
+    def arm64_regs(self, *names):
+        """System registers (e.g. 'TTBR1_EL1', 'TCR_EL1') over the gdbstub;
+        the guest runs again after."""
+        host, port = self.gdb_addr.rsplit(':', 1)
+        gdb = GdbClient(host, int(port))
+        try:
+            regs = gdb.features()
+            return [gdb.read_reg(regs[n]) for n in names]
+        finally:
+            gdb.cont()
+            gdb.close()
 
     def stop(self):
         if self.proc is None:
