@@ -269,14 +269,21 @@ def text_pagetypeinfo(text):
     return free, blocks, orders
 
 
+def zones_of(tree):
+    """(buddyinfo, pagetypeinfo free, blocks, block orders) read off the
+    tree's files by this test, and the status and body of the daemon's
+    /api/v1/zones over them."""
+    buddy = text_buddyinfo(read_proc(tree, 'buddyinfo'))
+    free, blocks, orders = text_pagetypeinfo(read_proc(tree, 'pagetypeinfo'))
+    with Daemon(['--proc-root', fixture('proc', tree)]) as d:
+        st, obj = d.get_json('/api/v1/zones')
+    return buddy, free, blocks, orders, st, obj
+
+
 class ZoneCaptures(TestCase):
     def test_numa_trees(self):
         for tree in ZONE_CAPTURES:
-            buddy = text_buddyinfo(read_proc(tree, 'buddyinfo'))
-            free, blocks, orders = text_pagetypeinfo(
-                read_proc(tree, 'pagetypeinfo'))
-            with Daemon(['--proc-root', fixture('proc', tree)]) as d:
-                st, obj = d.get_json('/api/v1/zones')
+            buddy, free, blocks, orders, st, obj = zones_of(tree)
             self.assertEqual(st, 200, obj)
             self.assertEqual(obj['source'], 'proc-root')
             self.assertTrue(obj['migrate_types'], tree)
@@ -332,11 +339,7 @@ class GuestZoneCaptures(TestCase):
     def test_zoneinfo_boost_cma(self):
         for tree, pb_order, norders, page in GUEST_CAPTURES:
             info = text_zoneinfo(read_proc(tree, 'zoneinfo'))
-            buddy = text_buddyinfo(read_proc(tree, 'buddyinfo'))
-            free, blocks, orders = text_pagetypeinfo(
-                read_proc(tree, 'pagetypeinfo'))
-            with Daemon(['--proc-root', fixture('proc', tree)]) as d:
-                st, obj = d.get_json('/api/v1/zones')
+            buddy, free, blocks, orders, st, obj = zones_of(tree)
             self.assertEqual(st, 200, obj)
             self.assertEqual([n['node'] for n in obj['nodes']], [0, 1])
             self.assertEqual(obj['pageblock_order'], pb_order, tree)
