@@ -32,6 +32,9 @@ PTDUMP_CAPTURES = (
     ('riscv-sv48-linear-module-wx-lkml.txt', 'riscv-sv48'),
     # landed last session (t-300 round-trips it too): MT(IO) and RSW(2)
     ('riscv-sv39-rsw-lkml.txt', 'riscv-sv39'),
+    # Debian 12's linux-source-6.1 built with PTDUMP_DEBUGFS and KASAN
+    # (scripts/kasan-ptdump-x86_64.config), 4-level, no KASLR
+    ('x86_64-6.1-kasan-ptdump-qemu.txt', 'x86_64-4l'),
 )
 
 PRINTK_TIME = re.compile(r'^\[ *\d+\.\d+\] ')
@@ -198,6 +201,31 @@ class PtdumpCaptures(TestCase):
         usr = [r for r in rs if 'USR' in r['attrs']]
         self.assertEqual([(r['start'], r['marker']) for r in usr],
                          [('0xffffffffff600000', 'Fixmap Area')])
+
+    def test_x86_kasan_sections(self):
+        """The KASAN shadow of a 4-level x86_64 kernel is [0xffffec0000000000,
+        0xfffffc0000000000) (Documentation/arch/x86/x86_64/mm.rst: "KASAN
+        shadow memory", 16 TB; arch/x86/mm/dump_pagetables.c marks it
+        "KASAN shadow" / "KASAN shadow end").  Outside the shadow of real
+        memory, kasan_populate_early_shadow() (mm/kasan/init.c) points every
+        entry at the one zero page, read-only: terabytes of `ro` ptes."""
+        name = 'x86_64-6.1-kasan-ptdump-qemu.txt'
+        with Daemon() as d:
+            st, sp = upload(d, read_text(name), 'x86_64-4l')
+            self.assertEqual(st, 201, sp)
+            rs = api_ranges(d, sp['id'])
+        kasan = [r for r in rs if r['marker'] == 'KASAN shadow']
+        self.assertTrue(kasan)
+        # KASAN_SHADOW_START = KASAN_SHADOW_OFFSET 0xdffffc0000000000 +
+        # ((1 << 64) - (1 << 47)) >> 3 (arch/x86/include/asm/kasan.h)
+        self.assertEqual(int(kasan[0]['start'], 16),
+                         0xdffffc0000000000 + ((1 << 64) - (1 << 47) >> 3))
+        self.assertLessEqual(int(kasan[-1]['end'], 16), 0xfffffc0000000000)
+        ro = [r for r in kasan if 'write' not in r['flags']]
+        self.assertGreater(sum(r['pages'] for r in ro) * 4096, 1 << 40)
+        after = [r for r in rs if r['marker'] == 'KASAN shadow end']
+        self.assertTrue(all(int(r['start'], 16) >= 0xfffffc0000000000
+                            for r in after))
 
     def check_riscv_columns(self, name, arch, text, out):
         """riscv range lines come back character for character (dump_prot()
