@@ -35,6 +35,9 @@ PTDUMP_CAPTURES = (
     # Debian 12's linux-source-6.1 built with PTDUMP_DEBUGFS and KASAN
     # (scripts/kasan-ptdump-x86_64.config), 4-level, no KASLR
     ('x86_64-6.1-kasan-ptdump-qemu.txt', 'x86_64-4l'),
+    # the same source for arm64 with ARM64_16K_PAGES and 48-bit VA
+    # (scripts/ptdump-arm64-16k.config): 32 MiB PMD blocks, 64 GiB PUDs
+    ('arm64-16k-48-6.1-ptdump-qemu.txt', 'arm64-16k-48'),
 )
 
 PRINTK_TIME = re.compile(r'^\[ *\d+\.\d+\] ')
@@ -226,6 +229,33 @@ class PtdumpCaptures(TestCase):
         after = [r for r in rs if r['marker'] == 'KASAN shadow end']
         self.assertTrue(all(int(r['start'], 16) >= 0xfffffc0000000000
                             for r in after))
+
+    def test_arm64_16k_geometry(self):
+        """A 16 KiB-granule kernel: the arch is guessed from the text alone
+        (arm64-16k-48), PMD blocks are 32 MiB (2048 x 16 KiB, Arm ARM D8.2:
+        level 2 resolves bits 35:25), contiguous PTE runs are 128 pages,
+        2 MiB (CONT_PTE_SHIFT = 7 + PAGE_SHIFT for 16K,
+        arch/arm64/include/asm/pgtable-hwdef.h), and every range of a
+        level starts and ends on that level's granule."""
+        name = 'arm64-16k-48-6.1-ptdump-qemu.txt'
+        with Daemon() as d:
+            st, sp = upload(d, read_text(name))
+            self.assertEqual(st, 201, sp)
+            self.assertEqual(sp['arch'], 'arm64-16k-48')
+            rs = api_ranges(d, sp['id'])
+        grain = {'pte': 1 << 14, 'pmd': 1 << 25, 'pud': 1 << 36}
+        for r in rs:
+            start, end = int(r['start'], 16), int(r['end'], 16)
+            self.assertEqual(start % grain[r['level']], 0, r)
+            self.assertEqual(end % grain[r['level']], 0, r)
+        blocks = [r for r in rs if 'BLK' in r['attrs']]
+        self.assertTrue(blocks)
+        self.assertTrue(all(r['level'] == 'pmd' for r in blocks))
+        cont = [r for r in rs if 'CON' in r['attrs'] and r['level'] == 'pte']
+        self.assertTrue(cont)
+        for r in cont:
+            self.assertEqual(int(r['start'], 16) % (128 << 14), 0, r)
+            self.assertEqual(r['pages'] % 128, 0, r)
 
     def check_riscv_columns(self, name, arch, text, out):
         """riscv range lines come back character for character (dump_prot()
