@@ -326,7 +326,6 @@ drop_sub(struct ws_client *c, struct ws_sub *s)
 	*s = c->subs[--c->nsubs];
 }
 
-/* Add (or replace) a subscription, within --max-subs. */
 /*
  * The newest generation of a space's history now (0 when there is no such
  * space), without its lock: the service thread must not wait on a space
@@ -346,6 +345,7 @@ newest_generation(struct ws *ws, const char *id)
 	return g;
 }
 
+/* Add (or replace) a subscription, within --max-subs. */
 static void
 on_subscribe(struct ws_client *c, const struct ws_req *rq)
 {
