@@ -159,6 +159,23 @@ over_bounds(const struct history *h)
 	    (h->max_bytes && history_bytes(h) > h->max_bytes));
 }
 
+/* A new newest generation (its state kept unless the caller says). */
+static struct hgen *
+append_gen(struct history *h, uint64_t generation, int64_t time_ms,
+    const char *caption)
+{
+	struct hgen *g;
+
+	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
+	g = &h->gens[h->ngens++];
+	memset(g, 0, sizeof *g);
+	g->generation = generation;
+	g->time_ms = time_ms;
+	g->caption = caption ? xstrdup(caption) : NULL;
+	g->kept = true;
+	return g;
+}
+
 void
 history_push(struct history *h, struct hstate *st, const char *caption,
     int64_t time_ms)
@@ -166,13 +183,7 @@ history_push(struct history *h, struct hstate *st, const char *caption,
 	struct hgen *g;
 
 	drop_cache(h);
-	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
-	g = &h->gens[h->ngens++];
-	memset(g, 0, sizeof *g);
-	g->generation = st->generation;
-	g->time_ms = time_ms;
-	g->caption = caption ? xstrdup(caption) : NULL;
-	g->kept = true;
+	g = append_gen(h, st->generation, time_ms, caption);
 	if (h->head) {
 		make_delta(g, h->head, st);
 		hstate_free(h->head);
@@ -193,19 +204,11 @@ space_cannot_change(const struct space *s)
 }
 
 /* A new newest generation of s, its state not taken (yet). */
-static void
+static struct hgen *
 push_gen(struct history *h, struct space *s, const char *caption)
 {
-	struct hgen *g;
-
-	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
-	g = &h->gens[h->ngens++];
-	memset(g, 0, sizeof *g);
-	g->generation = s->generation;
-	g->time_ms = history_now_ms();
-	g->caption = caption ? xstrdup(caption) : NULL;
-	g->kept = true;
 	h->last_seen = s->generation;
+	return append_gen(h, s->generation, history_now_ms(), caption);
 }
 
 /* The first generation of a space that cannot change, without its state. */
@@ -281,16 +284,8 @@ forget_states(struct history *h)
 static void
 push_not_kept(struct history *h, struct space *s, const char *caption)
 {
-	struct hgen *g;
-
 	forget_states(h);
-	h->gens = xgrow(h->gens, &h->cap, h->ngens + 1, sizeof *h->gens);
-	g = &h->gens[h->ngens++];
-	memset(g, 0, sizeof *g);
-	g->generation = s->generation;
-	g->time_ms = history_now_ms();
-	g->caption = caption ? xstrdup(caption) : NULL;
-	h->last_seen = s->generation;
+	push_gen(h, s, caption)->kept = false;
 	while (over_bounds(h))
 		drop_oldest(h);
 }
