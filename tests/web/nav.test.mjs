@@ -116,7 +116,14 @@ const steps = [
 		await page.goBack();
 		await atLevel('pud');
 		eq(await page.inputValue('#space-select'), simA, 'Back twice: the first space');
-		eq(await page.locator(`#grid .cell[data-i="${IDX.pud}"]`).getAttribute('data-kind'), 'table', 'the pud table of VA');
+		// the breadcrumb can name the level before the table's cells are
+		// drawn: wait for the cell, then check it
+		const cell = `#grid .cell[data-i="${IDX.pud}"]`;
+		await page.waitForFunction(sel => {
+			const c = document.querySelector(sel);
+			return c && c.dataset.kind && c.dataset.kind !== 'none';
+		}, cell, { timeout: 10000 }).catch(() => {});
+		eq(await page.locator(cell).getAttribute('data-kind'), 'table', 'the pud table of VA');
 		await page.goForward();
 		await page.waitForFunction(() => !document.getElementById('view-walk').hidden && document.getElementById('walk-pa'),
 			null, { timeout: 5000 });

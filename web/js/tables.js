@@ -104,12 +104,17 @@ function histChanged(i) {
 	return histRanges.some(([va, e]) => va < end && e > start);
 }
 
-// Forget the old space's table and subscription.
+// Forget the old space's table and subscription, and stop showing it: the
+// breadcrumb and grid of a space no longer selected would pass for the new
+// one's until its table has loaded.
 export function spaceChanged() {
 	cur = null;
 	asked = null;
 	wanted = null;
 	children = new Map();
+	cells = [];
+	setKids($('crumbs'));
+	setKids($('grid'));
 	if (ctx.stream) ctx.stream.unsubscribe('tree');
 }
 
