@@ -24,6 +24,7 @@
 #include "json-stream.h"
 #include "json.h"
 #include "log.h"
+#include "ptdump.h"
 #include "routes.h"
 #include "xalloc.h"
 
@@ -83,6 +84,20 @@ tree_stream_free(void *ctx)
 	free(ts);
 }
 
+#define CTYPE_JSON "application/json; charset=utf-8"
+#define CTYPE_TEXT "text/plain; charset=utf-8"
+
+/* A 200 answer of the text made (taken) and of the type. */
+static int
+answer_text(struct http_resp *rs, struct strbuf *sb, const char *ctype)
+{
+	rs->status = 200;
+	rs->len = sb->len;
+	rs->body = strbuf_detach(sb, NULL);
+	rs->ctype = ctype;
+	return 200;
+}
+
 /* Answer with what was made (text, NUL-terminated, taken): whole, through
    the render cache when key is not NULL. */
 static int
@@ -91,13 +106,8 @@ answer_whole(struct http_req *rq, struct http_resp *rs,
 {
 	struct render_val *v;
 
-	if (key == NULL) {
-		rs->status = 200;
-		rs->len = sb->len;
-		rs->body = strbuf_detach(sb, NULL);
-		rs->ctype = "application/json; charset=utf-8";
-		return 200;
-	}
+	if (key == NULL)
+		return answer_text(rs, sb, CTYPE_JSON);
 	v = render_cache_put_text(&rq->srv->render, key,
 	    strbuf_detach(sb, NULL));
 	http_json_text(rs, 200, v->text, v->len);
@@ -105,15 +115,12 @@ answer_whole(struct http_req *rq, struct http_resp *rs,
 	return 200;
 }
 
-/* Answer with the bytes made so far, then the stream. */
+/* Answer with the bytes made so far (of the type), then the stream. */
 static int
-answer_stream(struct http_resp *rs, struct strbuf *sb, void *ctx,
-    int (*fill)(void *, struct strbuf *), void (*fr)(void *))
+answer_stream(struct http_resp *rs, struct strbuf *sb, const char *ctype,
+    void *ctx, int (*fill)(void *, struct strbuf *), void (*fr)(void *))
 {
-	rs->status = 200;
-	rs->len = sb->len;
-	rs->body = strbuf_detach(sb, NULL);
-	rs->ctype = "application/json; charset=utf-8";
+	answer_text(rs, sb, ctype);
 	rs->stream = (struct http_stream){ .ctx = ctx, .fill = fill,
 	    .free = fr };
 	return 200;
@@ -149,7 +156,7 @@ api_stream_tree(struct http_req *rq, struct http_resp *rs, struct entry *e,
 	    ts, &err);
 	entry_unlock(e);
 	if (r == 1)
-		return answer_stream(rs, &sb, ts, tree_stream_fill,
+		return answer_stream(rs, &sb, CTYPE_JSON, ts, tree_stream_fill,
 		    tree_stream_free);
 	tree_stream_free(ts);
 	if (r < 0) {
@@ -185,8 +192,52 @@ api_stream_ranges(struct http_req *rq, struct http_resp *rs, struct entry *e,
 	/* the ranges are the stream's own: no lock from here on */
 	js = jstream_ranges_new(head, r, hide);
 	if (jstream_ranges_fill(js, &sb, rq->srv->stream_bytes) == 1)
-		return answer_stream(rs, &sb, js, ranges_stream_fill,
+		return answer_stream(rs, &sb, CTYPE_JSON, js,
+		    ranges_stream_fill,
 		    ranges_stream_free);
 	jstream_ranges_free(js);
 	return answer_whole(rq, rs, NULL, &sb);
+}
+
+/* A ptdump text: the ranges it is written from, which it owns. */
+struct ptdump_stream {
+	struct pt_ranges r;
+	struct ptdump_writer *w;
+};
+
+static int
+ptdump_stream_fill(void *ctx, struct strbuf *out)
+{
+	struct ptdump_stream *ps = ctx;
+
+	return ptdump_writer_fill(ps->w, out, STREAM_PIECE);
+}
+
+static void
+ptdump_stream_free(void *ctx)
+{
+	struct ptdump_stream *ps = ctx;
+
+	ptdump_writer_free(ps->w);
+	pt_ranges_release(&ps->r);
+	free(ps);
+}
+
+int
+api_stream_ptdump(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    struct pt_ranges *r)
+{
+	struct ptdump_stream *ps = xcalloc(1, sizeof *ps);
+	struct strbuf sb = STRBUF_INIT;
+
+	ps->r = *r;
+	memset(r, 0, sizeof *r);
+	/* (arches are static: the writer's outlives the space) */
+	ps->w = ptdump_writer_new(e->space->arch, &ps->r);
+	api_close_space(rq, e);
+	if (ptdump_writer_fill(ps->w, &sb, rq->srv->stream_bytes) == 1)
+		return answer_stream(rs, &sb, CTYPE_TEXT, ps,
+		    ptdump_stream_fill, ptdump_stream_free);
+	ptdump_stream_free(ps);
+	return answer_text(rs, &sb, CTYPE_TEXT);
 }

@@ -277,6 +277,8 @@ api_ranges(struct http_req *rq, struct http_resp *rs)
 		if (hide)
 			for (size_t i = 0; i < r.n; i++)
 				r.v[i].pa = PT_UNKNOWN;
+		if (rq->srv->stream_bytes != STREAM_OFF)
+			return api_stream_ptdump(rq, rs, e, &r);
 		ptdump_render(e->space->arch, &r, &sb);
 		api_close_space(rq, e);
 		pt_ranges_release(&r);

@@ -84,15 +84,18 @@ struct tree_ask {
 struct render_key;
 struct pt_ranges;
 /*
- * api-stream.c: answer a tree (from e open, or from the old state st) or
- * ranges (r, taken) as they are written: whole when within
+ * api-stream.c: answer a tree (from e open, or from the old state st),
+ * ranges (r, taken) or their ptdump text (r taken, its physical addresses
+ * already hidden as they must be) as they are written: whole when within
  * srv->stream_bytes (a tree through the render cache when key is not
- * NULL), else streamed.  Both close e.
+ * NULL), else streamed.  All close e.
  */
 int api_stream_tree(struct http_req *, struct http_resp *, struct entry *e,
     const struct hstate *st, const struct tree_ask *,
     const struct render_key *key);
 int api_stream_ranges(struct http_req *, struct http_resp *, struct entry *e,
     const struct hstate *st, struct pt_ranges *r, bool hide);
+int api_stream_ptdump(struct http_req *, struct http_resp *, struct entry *e,
+    struct pt_ranges *r);
 
 #endif

@@ -74,17 +74,26 @@ def ops_for(d):
     paths += ['tree?node=pmd:0x7f0000000000&depth=1',
               'tree?node=pud:0x7f0000000000&depth=3',
               'tree?depth=5&generation=%d' % (r['generation'] - 2),
-              'ranges', 'ranges?generation=%d' % (r['generation'] - 1)]
+              'ranges', 'ranges?generation=%d' % (r['generation'] - 1),
+              'ranges?format=ptdump',
+              'ranges?format=ptdump&generation=%d' % (r['generation'] - 1)]
     out.append((sid, paths))
     for arch, scen in (('arm64-4k-48', 'kernel'), ('armv7-2l', 'process'),
                        ('riscv-sv39', 'process'), ('x86-pae', 'kernel'), ('x86_64-4l', 'boot')):
         sid = d.new_sim(arch, scen)
-        out.append((sid, ['tree?depth=2', 'tree?depth=5', 'ranges']))
-    with open(fixture('ptdump', 'x86_64-kernel.txt')) as f:
-        st, sp = d.post_json('/api/v1/spaces',
-                             {'kind': 'ptdump', 'text': f.read()})
-    assert st == 201, sp
-    out.append((sp['id'], ['tree?depth=5', 'tree?depth=1', 'ranges']))
+        out.append((sid, ['tree?depth=2', 'tree?depth=5', 'ranges',
+                          'ranges?format=ptdump']))
+    # uploaded dumps of each ptdump format: x86 and arm64 with holes,
+    # riscv with the PA column, arm32 with domains
+    for name in ('x86_64-kernel.txt', 'arm64-16k-48-6.1-ptdump-qemu.txt',
+                 'riscv64-kernel_page_tables.txt',
+                 'armv7-2l-efi_page_tables-lkml.txt'):
+        with open(fixture('ptdump', name)) as f:
+            st, sp = d.post_json('/api/v1/spaces',
+                                 {'kind': 'ptdump', 'text': f.read()})
+        assert st == 201, sp
+        out.append((sp['id'], ['tree?depth=5', 'tree?depth=1', 'ranges',
+                               'ranges?format=ptdump']))
     return out
 
 
@@ -103,7 +112,7 @@ class Stream(TestCase):
                 Daemon(env={'PTSCOPE_STREAM_BYTES': 'off'}) as w:
             a, b = ops_for(s), ops_for(w)
             self.assertEqual([p for _, p in a], [p for _, p in b])
-            chunked = 0
+            chunked = ptdumps = 0
             for (sa, paths), (sb, _) in zip(a, b):
                 for p in paths:
                     st1, h1, b1 = get_raw(s, '/api/v1/spaces/%s/%s' % (sa, p))
@@ -112,8 +121,18 @@ class Stream(TestCase):
                     # the ids are the daemons' own
                     self.assertEqual(b1, b2.replace(sb.encode(), sa.encode()),
                                      '%s %s differs' % (sa, p))
-                    json.loads(b1)
                     self.assertNotIn('transfer-encoding', h2)
+                    self.assertEqual(h1['content-type'], h2['content-type'])
+                    if 'format=ptdump' in p:
+                        self.assertTrue(h1['content-type'].startswith(
+                            'text/plain'), p)
+                        self.assertTrue(b1.endswith(b'\n'), p)
+                        if len(b1) > 2000:
+                            self.assertEqual(h1.get('transfer-encoding'),
+                                             'chunked', p)
+                            ptdumps += 1
+                        continue
+                    json.loads(b1)
                     if len(b1) > 100000:
                         self.assertEqual(h1.get('transfer-encoding'),
                                          'chunked', p)
@@ -121,6 +140,7 @@ class Stream(TestCase):
                     elif len(b1) < 1000:
                         self.assertIn('content-length', h1)
             self.assertGreater(chunked, 5)
+            self.assertGreater(ptdumps, 5)
 
     def test_huge_tree_in_bounded_memory(self):
         with Daemon() as d:

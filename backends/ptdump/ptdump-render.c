@@ -16,7 +16,11 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 /* Renderer state: the format, the markers still to print. */
 struct pr_state {
@@ -299,64 +303,129 @@ pr_half_used(const struct pt_ranges *rs, uint64_t first, uint64_t last)
 	return false;
 }
 
-/* x86 and arm64: each used half from its first to its last byte, holes
-   between the ranges. */
+/*
+ * The renderer as a writer: each step prints one range (with the holes
+ * and markers before it) or closes a half, so that a long text can be
+ * produced piece by piece (ptdump_writer_fill) in exactly the order the
+ * whole text has.
+ */
+struct ptdump_writer {
+	struct pr_state st;
+	bool holes;		/* x86 and arm64: holes between ranges */
+	size_t i;		/* the next range */
+	unsigned h;		/* the half being written (holes: 0 user,
+				   1 kernel, 2 done with both) */
+	bool in_half, reached_top, done;
+	uint64_t first, last, cur;	/* the half's bounds, the VA printed
+					   up to */
+};
+
+/* One range of a half (x86 and arm64), the hole before it first. */
 static void
-pr_with_holes(struct pr_state *st)
+pr_range_in_half(struct ptdump_writer *w, const struct pt_range *r)
 {
-	const struct arch *a = st->a;
-	const struct pt_ranges *rs = st->rs;
-	uint64_t halves[2][2] = { { a->user_first, a->user_last },
-	    { a->kernel_first, a->kernel_last } };
-	size_t i = 0;
+	struct pr_state *st = &w->st;
+	int li = arch_level_pos(st->a, r->level);
 
-	for (unsigned h = 0; h < 2; h++) {
-		uint64_t first = halves[h][0], last = halves[h][1], cur = first;
-		bool reached_top = false;
-
-		if (!pr_half_used(rs, first, last))
-			continue;
-		for (; i < rs->n; i++) {
-			const struct pt_range *r = &rs->v[i];
-			int li = arch_level_pos(a, r->level);
-			uint64_t f, l;
-
-			pr_half(a, r->start, &f, &l);
-			if (f != first)
-				break;
-			if (li < 0)
-				continue;
-			if (r->start > cur)
-				pr_hole(st, cur, r->start - 1);
-			pr_markers_upto(st, r->start, false);
-			pr_hole_flush(st);
-			pr_range_marker(st, r);
-			pr_line(st, r->start, r->end, (unsigned)li, r);
-			cur = r->end;
-			reached_top = cur == 0;
-		}
-		if (!reached_top && cur <= last)
-			pr_hole(st, cur, last);
-		pr_hole_flush(st);
-	}
+	if (li < 0)
+		return;
+	if (r->start > w->cur)
+		pr_hole(st, w->cur, r->start - 1);
+	pr_markers_upto(st, r->start, false);
+	pr_hole_flush(st);
+	pr_range_marker(st, r);
+	pr_line(st, r->start, r->end, (unsigned)li, r);
+	w->cur = r->end;
+	w->reached_top = w->cur == 0;
 }
 
-/* riscv and arm32: the present ranges only. */
+/* x86 and arm64: each used half from its first to its last byte, holes
+   between the ranges.  One step: start a half, print its next range, or
+   end it with the hole after its last range. */
 static void
-pr_present_only(struct pr_state *st)
+pr_step_with_holes(struct ptdump_writer *w)
 {
+	struct pr_state *st = &w->st;
+	const struct arch *a = st->a;
 	const struct pt_ranges *rs = st->rs;
+	uint64_t f, l;
 
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct pt_range *r = &rs->v[i];
-		int li = arch_level_pos(st->a, r->level);
-
-		if (li < 0)
-			continue;
-		pr_markers_upto(st, r->start, false);
-		pr_range_marker(st, r);
-		pr_line(st, r->start, r->end, (unsigned)li, r);
+	if (!w->in_half) {
+		w->first = w->h == 0 ? a->user_first : a->kernel_first;
+		w->last = w->h == 0 ? a->user_last : a->kernel_last;
+		if (!pr_half_used(rs, w->first, w->last)) {
+			w->h++;
+			return;
+		}
+		w->cur = w->first;
+		w->reached_top = false;
+		w->in_half = true;
+		return;
 	}
+	if (w->i < rs->n) {
+		pr_half(a, rs->v[w->i].start, &f, &l);
+		if (f == w->first) {
+			pr_range_in_half(w, &rs->v[w->i++]);
+			return;
+		}
+	}
+	if (!w->reached_top && w->cur <= w->last)
+		pr_hole(st, w->cur, w->last);
+	pr_hole_flush(st);
+	w->in_half = false;
+	w->h++;
+}
+
+/* riscv and arm32: the present ranges only, one a step. */
+static void
+pr_step_present_only(struct ptdump_writer *w)
+{
+	struct pr_state *st = &w->st;
+	const struct pt_range *r = &st->rs->v[w->i++];
+	int li = arch_level_pos(st->a, r->level);
+
+	if (li < 0)
+		return;
+	pr_markers_upto(st, r->start, false);
+	pr_range_marker(st, r);
+	pr_line(st, r->start, r->end, (unsigned)li, r);
+}
+
+struct ptdump_writer *
+ptdump_writer_new(const struct arch *a, const struct pt_ranges *rs)
+{
+	struct ptdump_writer *w = xcalloc(1, sizeof *w);
+
+	w->st = (struct pr_state){ .a = a, .fmt = ptdump_fmt_of_arch(a),
+	    .rs = rs };
+	w->holes = w->st.fmt == PTDUMP_FMT_X86 ||
+	    w->st.fmt == PTDUMP_FMT_ARM64;
+	return w;
+}
+
+int
+ptdump_writer_fill(struct ptdump_writer *w, struct strbuf *out, size_t want)
+{
+	w->st.out = out;
+	while (!w->done && out->len < want) {
+		if (w->holes ? w->h < 2 : w->i < w->st.rs->n) {
+			if (w->holes)
+				pr_step_with_holes(w);
+			else
+				pr_step_present_only(w);
+			continue;
+		}
+		pr_markers_upto(&w->st, 0, true);
+		w->done = true;
+	}
+	w->st.out = NULL;
+	return w->done ? 0 : 1;
+}
+
+void
+ptdump_writer_free(struct ptdump_writer *w)
+{
+	free(w);
 }
 
 /* Render ranges in the ptdump style of a's family. */
@@ -364,12 +433,8 @@ void
 ptdump_render(const struct arch *a, const struct pt_ranges *rs,
     struct strbuf *out)
 {
-	struct pr_state st = { .a = a, .fmt = ptdump_fmt_of_arch(a),
-	    .rs = rs, .out = out };
+	struct ptdump_writer *w = ptdump_writer_new(a, rs);
 
-	if (st.fmt == PTDUMP_FMT_X86 || st.fmt == PTDUMP_FMT_ARM64)
-		pr_with_holes(&st);
-	else
-		pr_present_only(&st);
-	pr_markers_upto(&st, 0, true);
+	(void)ptdump_writer_fill(w, out, SIZE_MAX);
+	ptdump_writer_free(w);
 }

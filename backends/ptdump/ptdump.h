@@ -22,6 +22,20 @@ int ptdump_parse(const char *text, size_t len, const char *arch_id,
 void ptdump_render(const struct arch *a, const struct pt_ranges *r,
     struct strbuf *out);
 
+/*
+ * The same text piece by piece: a writer of r (which the caller keeps
+ * unchanged and alive until ptdump_writer_free), and a step that appends
+ * to out until it holds at least want bytes or the text ends (1: more to
+ * come, 0: the text is complete).  The pieces joined are exactly
+ * ptdump_render's text.
+ */
+struct ptdump_writer;
+struct ptdump_writer *ptdump_writer_new(const struct arch *a,
+    const struct pt_ranges *r);
+int ptdump_writer_fill(struct ptdump_writer *, struct strbuf *out,
+    size_t want);
+void ptdump_writer_free(struct ptdump_writer *);
+
 /* Kernel dumps offered by debugfs on this machine. */
 struct ptdump_source {
 	char id[16];		/* space id: "kernel", "kernel-user", "efi" */
