@@ -3,9 +3,11 @@
 #include "config.h"
 #include "diff.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "xalloc.h"
 
 /* The table's own fields: level, va, span, entries, table_pa, stats. */
 static bool
@@ -57,41 +59,72 @@ children_differ(const struct pt_node *a, const struct pt_node *b)
 }
 
 static void
-emit(cJSON *changes, const struct pt_node *ref, cJSON *node)
+emit(struct delta_plan *p, const struct pt_node *ref, const struct pt_node *node,
+    enum delta_what what)
 {
-	cJSON_AddItemToArray(changes, json_delta_change(ref, node));
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->v = xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	p->v[p->n++] = (struct delta_change){ .node = node, .va = ref->va,
+	    .level = ref->level, .what = what };
+}
+
+void
+diff_plan(const struct pt_node *old, const struct pt_node *new,
+    struct delta_plan *p)
+{
+	if (old == NULL && new == NULL)
+		return;
+	if (new == NULL) {
+		emit(p, old, NULL, DELTA_GONE);
+		return;
+	}
+	if (old == NULL || children_differ(old, new)) {
+		emit(p, new, new, DELTA_WHOLE);
+		return;
+	}
+	if (head_differs(old, new))
+		emit(p, new, new, DELTA_HEAD);
+	for (size_t i = 0; i < new->nchildren; i++) {
+		const struct pt_node *a = old->children[i].table;
+		const struct pt_node *b = new->children[i].table;
+
+		if (b && b->expanded)
+			diff_plan(a, b, p);
+		else if (b && head_differs(a, b))
+			emit(p, b, b, DELTA_HEAD);
+	}
+}
+
+void
+delta_plan_release(struct delta_plan *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof *p);
+}
+
+cJSON *
+diff_change_json(const struct delta_change *c, bool hide)
+{
+	cJSON *node = c->what == DELTA_GONE ? NULL :
+	    c->what == DELTA_HEAD ? json_node_head(c->node, hide) :
+	    json_node(c->node, hide);
+
+	return json_delta_change(c->level, c->va, node);
 }
 
 unsigned
 diff_tree(const struct pt_node *old, const struct pt_node *new, bool hide,
     cJSON *changes)
 {
-	unsigned n = 0;
+	struct delta_plan p = { 0 };
+	unsigned n;
 
-	if (old == NULL && new == NULL)
-		return 0;
-	if (new == NULL) {
-		emit(changes, old, NULL);
-		return 1;
-	}
-	if (old == NULL || children_differ(old, new)) {
-		emit(changes, new, json_node(new, hide));
-		return 1;
-	}
-	if (head_differs(old, new)) {
-		emit(changes, new, json_node_head(new, hide));
-		n++;
-	}
-	for (size_t i = 0; i < new->nchildren; i++)
-		if (new->children[i].table && new->children[i].table->expanded)
-			n += diff_tree(old->children[i].table,
-			    new->children[i].table, hide, changes);
-		else if (new->children[i].table &&
-		    head_differs(old->children[i].table,
-		    new->children[i].table)) {
-			emit(changes, new->children[i].table,
-			    json_node_head(new->children[i].table, hide));
-			n++;
-		}
+	diff_plan(old, new, &p);
+	for (size_t i = 0; i < p.n; i++)
+		cJSON_AddItemToArray(changes, diff_change_json(&p.v[i], hide));
+	n = (unsigned)p.n;
+	delta_plan_release(&p);
 	return n;
 }

@@ -226,3 +226,13 @@ jstream_ranges_fill(struct jstream_ranges *s, struct strbuf *out,
 	}
 	return s->done ? 0 : 1;
 }
+
+/* (for writers elsewhere that join json.c pieces: server/delta-stream.c) */
+void
+jstream_add(struct strbuf *sb, cJSON *o, bool open)
+{
+	if (open)
+		add_open(sb, o);
+	else
+		add_whole(sb, o);
+}

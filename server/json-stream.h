@@ -62,4 +62,8 @@ int jstream_ranges_fill(struct jstream_ranges *, struct strbuf *out,
     size_t want);
 void jstream_ranges_free(struct jstream_ranges *);
 
+/* o printed to sb (consumed), without its closing brace when open (more
+   members are to follow; o has at least one). */
+void jstream_add(struct strbuf *sb, cJSON *o, bool open);
+
 #endif

@@ -517,12 +517,20 @@ add_ranges(cJSON *o, const struct pt_ranges *r, bool hide)
 }
 
 cJSON *
-json_delta_change(const struct pt_node *ref, cJSON *node)
+json_delta_ref(enum pt_level level, uint64_t va)
 {
 	cJSON *c = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(c, "level", arch_level_name(ref->level));
-	json_add_hex(c, "va", ref->va);
+	cJSON_AddStringToObject(c, "level", arch_level_name(level));
+	json_add_hex(c, "va", va);
+	return c;
+}
+
+cJSON *
+json_delta_change(enum pt_level level, uint64_t va, cJSON *node)
+{
+	cJSON *c = json_delta_ref(level, va);
+
 	if (node)
 		cJSON_AddItemToObject(c, "node", node);
 	else

@@ -58,9 +58,11 @@ cJSON	*json_range(const struct pt_range *, bool hide);
 cJSON	*json_table_head(const char *id, const struct space *);
 /* The node's own fields only (no children): a delta's stats update. */
 cJSON	*json_node_head(const struct pt_node *, bool hide);
-/* One entry of a delta's "changes": the table at ref's level and va, and
-   its new rendering (node, consumed; NULL: the table is gone). */
-cJSON	*json_delta_change(const struct pt_node *ref, cJSON *node);
+/* One entry of a delta's "changes": the table at level and va, and its
+   new rendering (node, consumed; NULL: the table is gone). */
+cJSON	*json_delta_change(enum pt_level, uint64_t va, cJSON *node);
+/* The same without "node", which a streamed delta writes after it. */
+cJSON	*json_delta_ref(enum pt_level, uint64_t va);
 /*
  * Replies about one space's tables: {"space":id,"arch","generation"}
  * followed by the result (the tree's "node", the walk's fields, "ranges",

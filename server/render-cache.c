@@ -24,6 +24,8 @@ val_put_locked(struct render_val *v)
 		return;
 	free(v->text);
 	pt_node_free(v->node);
+	if (v->obj)
+		v->obj_free(v->obj);
 	free(v);
 }
 
@@ -189,9 +191,8 @@ render_cache_put_text(struct render_cache *c, const struct render_key *k,
 	return put(c, k, val_text(c, text));
 }
 
-/* Roughly the heap bytes of a tree. */
-static size_t
-tree_bytes(const struct pt_node *n)
+size_t
+render_tree_bytes(const struct pt_node *n)
 {
 	size_t b;
 
@@ -201,7 +202,7 @@ tree_bytes(const struct pt_node *n)
 	for (size_t i = 0; i < n->nchildren; i++) {
 		if (n->children[i].attrs)
 			b += strlen(n->children[i].attrs) + 1;
-		b += tree_bytes(n->children[i].table);
+		b += render_tree_bytes(n->children[i].table);
 	}
 	return b;
 }
@@ -210,10 +211,22 @@ struct render_val *
 render_cache_put_tree(struct render_cache *c, const struct render_key *k,
     struct pt_node *node)
 {
-	size_t bytes = tree_bytes(node);
+	size_t bytes = render_tree_bytes(node);
 	struct render_val *v = val_new(c);
 
 	v->node = node;
+	v->bytes = bytes + sizeof *v;
+	return put(c, k, v);
+}
+
+struct render_val *
+render_cache_put_obj(struct render_cache *c, const struct render_key *k,
+    void *obj, void (*obj_free)(void *), size_t bytes)
+{
+	struct render_val *v = val_new(c);
+
+	v->obj = obj;
+	v->obj_free = obj_free;
 	v->bytes = bytes + sizeof *v;
 	return put(c, k, v);
 }

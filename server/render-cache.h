@@ -31,7 +31,8 @@ enum render_kind {
 	RENDER_WS_SNAPSHOT,	/* a "snapshot" message */
 	RENDER_WS_DELTA,	/* a "delta" message between two trees
 				   (from_gen and generation hold their ids;
-				   "" when nothing changed) */
+				   "" when nothing changed), or, too big to
+				   render, its changes (an obj) */
 	RENDER_ZONES,		/* a "zones" message */
 	RENDER_WS_DIFF,		/* a "diff" message between two generations
 				   (from_gen, generation; va holds the oldest
@@ -60,6 +61,8 @@ struct render_val {
 	char *text;		/* NUL-terminated, or NULL */
 	size_t len;
 	struct pt_node *node;	/* or NULL */
+	void *obj;		/* or NULL: anything else immutable */
+	void (*obj_free)(void *);
 };
 
 struct render_cache {
@@ -93,6 +96,13 @@ struct render_val *render_cache_put_text(struct render_cache *,
 struct render_val *render_cache_put_tree(struct render_cache *,
     const struct render_key *, struct pt_node *node);
 
+/* The same for another object (taken; freed by obj_free), of bytes. */
+struct render_val *render_cache_put_obj(struct render_cache *,
+    const struct render_key *, void *obj, void (*obj_free)(void *),
+    size_t bytes);
+
+/* Roughly the heap bytes of a tree (what a tree value costs). */
+size_t render_tree_bytes(const struct pt_node *);
 
 /* Another reference to v (NULL-safe). */
 struct render_val *render_val_ref(struct render_cache *, struct render_val *);

@@ -14,6 +14,7 @@
 
 #include <libwebsockets.h>
 
+#include "delta-stream.h"
 #include "diff.h"
 #include "hdiff.h"
 #include "history.h"
@@ -33,16 +34,27 @@
 #define WS_MAX_HEADERS 32768	/* bytes of handshake headers */
 
 /*
- * A snapshot too big to render whole (srv->stream_bytes): written from the
- * shared tree as it is sent, a few fragments ahead, in the service thread.
+ * A snapshot or delta too big to render whole (srv->stream_bytes): written
+ * from the shared tree (and a delta's shared plan) as it is sent, a few
+ * fragments ahead, in the service thread.
  */
 struct ws_stream {
-	struct jstream_tree *js;
-	struct render_val *tree;	/* what js reads (referenced) */
+	struct jstream_tree *js;	/* a snapshot's writer, or */
+	struct delta_stream *ds;	/* a delta's */
+	struct render_val *tree;	/* what they read (referenced) */
+	struct render_val *plan;	/* a delta's big_delta (referenced) */
 	struct strbuf out;	/* written, not sent from off on */
 	size_t off;
 	bool started, ended;
 	unsigned char frag[];	/* LWS_PRE + WS_FRAG */
+};
+
+/* A delta too big to render whole: its plan, and its text's estimate (as
+   a snapshot's, twice the bytes of the whole tables it holds), shared in
+   the render cache by every client that is sent it. */
+struct big_delta {
+	struct delta_plan plan;
+	size_t est;
 };
 
 struct ws_msg {
@@ -133,7 +145,9 @@ msg_free(struct ws *ws, struct ws_msg *m)
 		return;
 	if (m->stream) {
 		jstream_tree_free(m->stream->js);
+		delta_stream_free(m->stream->ds);
 		render_val_put(&ws->srv->render, m->stream->tree);
+		render_val_put(&ws->srv->render, m->stream->plan);
 		strbuf_release(&m->stream->out);
 		free(m->stream);
 	}
@@ -248,20 +262,43 @@ enqueue(struct ws_client *c, const char *text)
 	enqueue_msg(c, m);
 }
 
-/* Queue a message of head's fields and "node": tree t (referenced here),
-   written as it is sent; est is what it counts in the queue's bytes. */
-static void
-enqueue_stream(struct ws_client *c, cJSON *head, struct render_val *t,
-    unsigned depth, bool hide, size_t est)
+/* A message written as it is sent, from tree t (referenced here); est is
+   what it counts in the queue's bytes.  Its writer is the caller's. */
+static struct ws_msg *
+stream_msg(struct ws_client *c, struct render_val *t, size_t est)
 {
 	struct ws_msg *m = xmalloc(sizeof *m);
 	struct ws_stream *st = xcalloc(1, sizeof *st + LWS_PRE + WS_FRAG);
 
 	st->tree = render_val_ref(&c->ws->srv->render, t);
-	st->js = jstream_tree_of(head, t->node, depth, hide);
 	m->next = NULL;
 	m->len = est;
 	m->stream = st;
+	return m;
+}
+
+/* Queue a message of head's fields and "node": tree t to depth. */
+static void
+enqueue_stream(struct ws_client *c, cJSON *head, struct render_val *t,
+    unsigned depth, bool hide, size_t est)
+{
+	struct ws_msg *m = stream_msg(c, t, est);
+
+	m->stream->js = jstream_tree_of(head, t->node, depth, hide);
+	enqueue_msg(c, m);
+}
+
+/* Queue a delta of head's fields and the changes of plan (a big_delta
+   value) into tree t. */
+static void
+enqueue_delta_stream(struct ws_client *c, cJSON *head, struct render_val *t,
+    struct render_val *plan, bool hide)
+{
+	const struct big_delta *d = plan->obj;
+	struct ws_msg *m = stream_msg(c, t, d->est);
+
+	m->stream->plan = render_val_ref(&c->ws->srv->render, plan);
+	m->stream->ds = delta_stream_new(head, &d->plan, hide);
 	enqueue_msg(c, m);
 }
 
@@ -540,8 +577,9 @@ write_stream(struct lws *wsi, struct ws_stream *st, bool *last)
 			st->off = 0;
 		}
 		/* (a tree of its own: no fetch, no failure) */
-		st->ended = jstream_tree_fill(st->js, &st->out, 4 * WS_FRAG,
-		    NULL, NULL, NULL) == 0;
+		st->ended = (st->js ? jstream_tree_fill(st->js, &st->out,
+		    4 * WS_FRAG, NULL, NULL, NULL) : delta_stream_fill(st->ds,
+		    &st->out, 4 * WS_FRAG)) == 0;
 		left = st->out.len;
 	}
 	n = left < WS_FRAG ? left : WS_FRAG;
@@ -986,42 +1024,90 @@ snapshot_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	return v;
 }
 
-/* The delta message from tree old (NULL: none) to t, rendered once per
-   (old, t, hide); its text is "" when nothing changed. */
+/*
+ * Whether a message estimated at est bytes is written as it is sent rather
+ * than rendered whole (a snapshot's JSON is about twice its tree's bytes).
+ * Each client then writes its own from the shared tree: for answers too
+ * big to keep rendered (the render cache would not keep them either).
+ */
+static bool
+streamed(const struct ws *ws, size_t est)
+{
+	return ws->srv->stream_bytes != STREAM_OFF &&
+	    est > ws->srv->stream_bytes;
+}
+
+static void
+big_delta_free(void *p)
+{
+	struct big_delta *d = p;
+
+	delta_plan_release(&d->plan);
+	free(d);
+}
+
+/* What the text of plan's delta is estimated at. */
+static size_t
+delta_estimate(const struct delta_plan *p)
+{
+	size_t est = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		est += p->v[i].what == DELTA_WHOLE ?
+		    2 * render_tree_bytes(p->v[i].node) : 256;
+	return est;
+}
+
+/* The delta message of plan, rendered whole; "" when nothing changed. */
+static char *
+delta_render(const struct ws_sub *s, uint64_t gen, const struct delta_plan *p,
+    bool hide)
+{
+	cJSON *o, *changes;
+	char *text;
+
+	if (p->n == 0)
+		return xstrdup("");
+	o = message("delta", s, gen);
+	changes = cJSON_AddArrayToObject(o, "changes");
+	for (size_t i = 0; i < p->n; i++)
+		cJSON_AddItemToArray(changes, diff_change_json(&p->v[i], hide));
+	text = json_print(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/*
+ * The delta from tree old (NULL: none) to t, found once per (old, t,
+ * hide): its text ("" when nothing changed), or, when that would be big, a
+ * big_delta every client writes its own text from as it is sent.  (A plan
+ * left in the cache after t was freed is never read again: only a client
+ * holding t asks for its key.)
+ */
 static struct render_val *
-delta_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
+delta_val(struct ws *ws, const struct ws_sub *s, struct entry *e,
     struct render_val *old, struct render_val *t, bool hide)
 {
+	struct render_cache *rc = &ws->srv->render;
 	struct render_key k = { .kind = RENDER_WS_DELTA,
 	    .serial = e->serial, .from_gen = old ? old->id : 0,
 	    .generation = t ? t->id : 0, .pass = e->space->generation,
 	    .hide = hide };
-	struct render_val *v = render_cache_get(&ws->srv->render, &k);
-	cJSON *o;
+	struct render_val *v = render_cache_get(rc, &k);
+	struct big_delta *d;
 
 	if (v)
 		return v;
-	o = message("delta", s, e->space->generation);
-	if (diff_tree(old ? old->node : NULL, t ? t->node : NULL, hide,
-	    cJSON_AddArrayToObject(o, "changes")))
-		v = render_cache_put_text(&ws->srv->render, &k, json_print(o));
-	else
-		v = render_cache_put_text(&ws->srv->render, &k, xstrdup(""));
-	cJSON_Delete(o);
+	d = xcalloc(1, sizeof *d);
+	diff_plan(old ? old->node : NULL, t ? t->node : NULL, &d->plan);
+	d->est = delta_estimate(&d->plan);
+	if (streamed(ws, d->est))
+		return render_cache_put_obj(rc, &k, d, big_delta_free,
+		    d->plan.n * sizeof *d->plan.v);
+	v = render_cache_put_text(rc, &k, delta_render(s,
+	    e->space->generation, &d->plan, hide));
+	big_delta_free(d);
 	return v;
-}
-
-/*
- * Whether the snapshot of tree t is written as it is sent rather than
- * rendered whole (its JSON is about twice the tree's bytes).  Each client
- * then writes its own from the shared tree: for answers too big to keep
- * rendered (the render cache would not keep them either).
- */
-static bool
-snapshot_streamed(const struct ws *ws, const struct render_val *t)
-{
-	return ws->srv->stream_bytes != STREAM_OFF &&
-	    2 * t->bytes > ws->srv->stream_bytes;
 }
 
 /* With e locked: a snapshot, or a delta when the generation moved. */
@@ -1044,13 +1130,16 @@ stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
 		s->done = true;
 		return;
 	}
-	if (s->need_snapshot && snapshot_streamed(ws, t)) {
+	if (s->need_snapshot && streamed(ws, 2 * t->bytes)) {
 		enqueue_stream(c, message("snapshot", s, gen), t, s->depth,
 		    hide, 2 * t->bytes);
 	} else {
 		msg = s->need_snapshot ? snapshot_text(ws, s, e, t, hide) :
-		    delta_text(ws, s, e, s->last, t, hide);
-		if (msg->len)
+		    delta_val(ws, s, e, s->last, t, hide);
+		if (msg->obj)
+			enqueue_delta_stream(c, message("delta", s, gen), t,
+			    msg, hide);
+		else if (msg->len)
 			enqueue(c, msg->text);
 		render_val_put(rc, msg);
 	}

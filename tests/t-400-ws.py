@@ -7,45 +7,7 @@ import sys
 import threading
 import time
 
-from ptstest import Daemon, TestCase, main, WsClient
-
-
-def find(tree, level, va):
-    """The node object at (level, va) in a tree, and its parent list."""
-    if tree['level'] == level and tree['va'] == va:
-        return tree, None
-    stack = [tree]
-    while stack:
-        n = stack.pop()
-        for i, c in enumerate(n.get('children', [])):
-            if c.get('kind') == 'table':
-                if c['level'] == level and c['va'] == va:
-                    return c, (n['children'], i)
-                stack.append(c)
-    return None, None
-
-
-HEAD = ('level', 'va', 'span', 'entries', 'table_pa', 'stats')
-
-
-def apply_delta(tree, changes):
-    """Apply a delta's changes as docs/api.md says; returns the new tree."""
-    for ch in changes:
-        node, parent = find(tree, ch['level'], ch['va'])
-        if node is None:
-            raise AssertionError('delta names an unknown table %s' % ch)
-        new = ch['node']
-        if new is None:
-            if parent is None:
-                return None
-            del parent[0][parent[1]]
-            continue
-        for k in HEAD:
-            if k in new:
-                node[k] = new[k]
-        if 'children' in new:
-            node['children'] = new['children']
-    return tree
+from ptstest import Daemon, TestCase, main, WsClient, apply_delta
 
 
 def strip_child_fields(tree):

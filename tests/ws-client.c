@@ -2,12 +2,16 @@
 /*
  * ws-client: a real WebSocket client (libwebsockets) for the tests.
  *
- * usage: ws-client [--protocol P] [--header 'Name: value']... URL
+ * usage: ws-client [--protocol P] [--header 'Name: value']...
+ *     [--rcvbuf BYTES] URL
  * Each stdin line is sent as one text message, except "#pause MS" (stop
  * reading from the socket for MS milliseconds), "#resume" (end a pause
  * now) and "#close".  Each whole
  * message received is printed on its own line; "#open", "#closed" and
- * "#error ..." report the connection's state.
+ * "#error ..." report the connection's state.  The socket's receive
+ * buffer is 16 KiB (a paused client's backlog builds up in the daemon at
+ * once) unless --rcvbuf says otherwise (0: the system's own, for a client
+ * that reads big messages at loopback speed).
  */
 #include "config.h"
 
@@ -40,7 +44,8 @@ static struct {
 	char *rx;
 	size_t rxlen;
 	long long resume_at;	/* ms; 0 when reading */
-} st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int rcvbuf;		/* SO_RCVBUF, or 0: left alone */
+} st = { .lock = PTHREAD_MUTEX_INITIALIZER, .rcvbuf = 16384 };
 
 static long long
 now_ms(void)
@@ -216,16 +221,15 @@ static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
-	int sz = 16384;
-
 	(void)user;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return add_headers(wsi, (unsigned char **)in,
 		    *(unsigned char **)in + len);
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_RCVBUF, &sz,
-		    sizeof sz);
+		if (st.rcvbuf > 0)
+			setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET,
+			    SO_RCVBUF, &st.rcvbuf, sizeof st.rcvbuf);
 		printf("#open\n");
 		fflush(stdout);
 		on_lines(wsi);
@@ -274,12 +278,14 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--header") && i + 1 < argc &&
 		    st.nheaders < MAX_HEADERS)
 			st.headers[st.nheaders++] = argv[++i];
+		else if (!strcmp(argv[i], "--rcvbuf") && i + 1 < argc)
+			st.rcvbuf = atoi(argv[++i]);
 		else
 			url = argv[i];
 	}
 	if (url == NULL) {
 		fprintf(stderr, "usage: ws-client [--protocol P] "
-		    "[--header 'N: v'] ws://HOST:PORT/\n");
+		    "[--header 'N: v'] [--rcvbuf BYTES] ws://HOST:PORT/\n");
 		return 2;
 	}
 	lws_set_log_level(LLL_ERR, NULL);

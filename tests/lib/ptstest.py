@@ -222,8 +222,8 @@ class Daemon:
     def op(self, space, **op):
         return self.post_json('/api/v1/spaces/%s/ops' % space, op)
 
-    def ws(self, headers=()):
-        return WsClient(self.ws_url, headers)
+    def ws(self, headers=(), rcvbuf=None):
+        return WsClient(self.ws_url, headers, rcvbuf=rcvbuf)
 
 
 def ws_handshake(port, headers=(), protocol='ptscope.v1', timeout=5,
@@ -259,10 +259,14 @@ def ws_handshake(port, headers=(), protocol='ptscope.v1', timeout=5,
 class WsClient:
     """A real WebSocket client (tests/ws-client, libwebsockets) driven over
     pipes: send() writes one text message, recv() returns the next message
-    decoded from JSON (or None on timeout)."""
+    decoded from JSON (or None on timeout).  Its socket's receive buffer
+    is 16 KiB unless rcvbuf says otherwise (0: the system's, for reading
+    big messages fast)."""
 
-    def __init__(self, url, headers=(), protocol='ptscope.v1'):
+    def __init__(self, url, headers=(), protocol='ptscope.v1', rcvbuf=None):
         cmd = [WS_CLIENT, '--protocol', protocol]
+        if rcvbuf is not None:
+            cmd += ['--rcvbuf', str(rcvbuf)]
         for h in headers:
             cmd += ['--header', h]
         cmd.append(url)
@@ -346,6 +350,44 @@ class WsClient:
 
 
 CHILD_LAYOUT = os.path.join(BUILDDIR, 'tests', 'child-layout')
+
+
+def find_table(tree, level, va):
+    """The node object at (level, va) in a tree, and its parent list."""
+    if tree['level'] == level and tree['va'] == va:
+        return tree, None
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        for i, c in enumerate(n.get('children', [])):
+            if c.get('kind') == 'table':
+                if c['level'] == level and c['va'] == va:
+                    return c, (n['children'], i)
+                stack.append(c)
+    return None, None
+
+
+DELTA_HEAD = ('level', 'va', 'span', 'entries', 'table_pa', 'stats')
+
+
+def apply_delta(tree, changes):
+    """Apply a delta's changes as docs/api.md says; returns the new tree."""
+    for ch in changes:
+        node, parent = find_table(tree, ch['level'], ch['va'])
+        if node is None:
+            raise AssertionError('delta names an unknown table %s' % ch)
+        new = ch['node']
+        if new is None:
+            if parent is None:
+                return None
+            del parent[0][parent[1]]
+            continue
+        for k in DELTA_HEAD:
+            if k in new:
+                node[k] = new[k]
+        if 'children' in new:
+            node['children'] = new['children']
+    return tree
 
 
 def wait_for(fn, what, timeout=15):
