@@ -20,7 +20,9 @@
 
 #include "buddy.h"
 #include "desc.h"
+#include "sim-attrs.h"
 #include "sim-hash.h"
+#include "sim-kids.h"
 #include "space.h"
 
 struct sim_lv {
@@ -59,37 +61,70 @@ struct sim_table {
 	bool kernel;		/* under the TTBR1 root (arm64) */
 	uint64_t lin;		/* first linear VA spanned */
 	uint64_t pa;
-	uint64_t *e;		/* descriptor per slot (hardware value) */
+	/* The descriptor of each slot (hardware value; sim_e()): 4 bytes
+	   a slot on arches whose entries are 4 bytes, else 8. */
+	union {
+		uint64_t *e64;
+		uint32_t *e32;
+	} e;
+	bool e_is32;
 	uint32_t *lx;		/* armv7-2l pte tables: Linux PTEs */
-	/*
-	 * The DA_* attributes of the slots (sim_at(), sim_at_set()): while
-	 * every leaf slot has the same ones (a table filled by one mapping,
-	 * the common case), they are at_one and the leaf bitmap says which
-	 * slots are leaves; at, one per slot, is made only when two leaves
-	 * differ.  This keeps a table's host memory near its simulated size.
-	 */
-	uint16_t *at;		/* DA_* per slot, or NULL */
-	uint16_t at_one;
+	struct sim_attrs attrs;	/* DA_* per leaf slot (sim_at()) */
 	unsigned entries;	/* slots */
-	unsigned nleaf;		/* bits set in leaf[] */
-	struct sim_table **kid;	/* child tables (not on the last level) */
+	struct sim_kids kids;	/* child tables (sim_kid()) */
 	unsigned used;		/* non-empty slots */
 	uint64_t present;	/* base pages mapped under this table */
 	uint64_t tables;	/* tables under it, itself included */
 	uint64_t blocks;	/* leaf slots above the last level */
-	uint64_t leaf[];	/* a bit per slot: a leaf (while at is NULL) */
 };
+
+/* The descriptor of slot i of t. */
+static inline uint64_t
+sim_e(const struct sim_table *t, unsigned i)
+{
+	return t->e_is32 ? t->e.e32[i] : t->e.e64[i];
+}
+
+/* Set it (a 4-byte slot keeps the low 32 bits: all its arch has). */
+static inline void
+sim_e_set(struct sim_table *t, unsigned i, uint64_t v)
+{
+	if (t->e_is32)
+		t->e.e32[i] = (uint32_t)v;
+	else
+		t->e.e64[i] = v;
+}
+
+/* The child table of slot i of t, or NULL (always on the last level). */
+static inline struct sim_table *
+sim_kid(const struct sim_table *t, unsigned i)
+{
+	return sim_kids_get(&t->kids, i);
+}
+
+static inline void
+sim_kid_set(struct sim_table *t, unsigned i, struct sim_table *c)
+{
+	sim_kids_set(&t->kids, i, c);
+}
+
+/* Whether slot i of t is a leaf: a descriptor and no child table (a
+   leaf's descriptor is never 0; an empty slot's always is). */
+static inline bool
+sim_is_leaf(const struct sim_table *t, unsigned i)
+{
+	return sim_e(t, i) != 0 && sim_kid(t, i) == NULL;
+}
 
 /* The DA_* attributes of slot i of t (0: empty or a table). */
 static inline unsigned
 sim_at(const struct sim_table *t, unsigned i)
 {
-	if (t->at)
-		return t->at[i];
-	return (t->leaf[i / 64] >> (i % 64)) & 1 ? t->at_one : 0;
+	return sim_is_leaf(t, i) ? sim_attrs_get(&t->attrs, i) : 0;
 }
 
-/* Set them (0 for a slot that is no leaf). */
+/* Set them for slot i, about to be a leaf (its descriptor is written
+   right after); 0, for a slot that stops being one, keeps nothing. */
 void sim_at_set(struct sim_table *t, unsigned i, unsigned at);
 
 #define SIM_MAX_MARKERS 24	/* x86_64's address_markers[] has 17 */

@@ -266,7 +266,7 @@ simpt_slot_pa(const struct sim_space *sp, const struct sim_table *t,
 	const struct sim_machine *m = sp->m;
 	const struct sim_lv *lv = &m->g.lv[t->L];
 	bool block = t->L + 1 < m->g.nl;
-	uint64_t pa = desc_leaf_pa(m->fam, block, t->e[i],
+	uint64_t pa = desc_leaf_pa(m->fam, block, sim_e(t, i),
 	    t->lx ? t->lx[i] : 0, m->a->page_shift);
 
 	/* groups whose descriptors all hold the first address */
@@ -302,15 +302,19 @@ table_alloc(struct sim_space *sp, unsigned L, uint64_t lin, bool kernel)
 
 	if (buddy_alloc(&m->buddy, lv->order, BUDDY_UNMOVABLE, &pfn) != 0)
 		return NULL;
-	t = xcalloc(1, sizeof *t + (lv->entries + 63) / 64 * sizeof t->leaf[0]);
+	t = xcalloc(1, sizeof *t);
 	t->entries = lv->entries;
+	t->attrs.entries = (uint16_t)lv->entries;
 	t->L = L;
 	t->lin = lin;
 	t->kernel = kernel;
 	t->pa = pfn << m->a->page_shift;
-	t->e = xcalloc(lv->entries, sizeof *t->e);
-	if (L + 1 < m->g.nl)
-		t->kid = xcalloc(lv->entries, sizeof *t->kid);
+	t->e_is32 = m->a->entry_bytes == 4;
+	if (t->e_is32)
+		t->e.e32 = xcalloc(lv->entries, sizeof *t->e.e32);
+	else
+		t->e.e64 = xcalloc(lv->entries, sizeof *t->e.e64);
+	t->kids.entries = (uint16_t)lv->entries;
 	if (m->fam == DF_ARMV7 && L == 1)
 		t->lx = xcalloc(lv->entries, sizeof *t->lx);
 	t->tables = 1;
@@ -319,32 +323,18 @@ table_alloc(struct sim_space *sp, unsigned L, uint64_t lin, bool kernel)
 	return t;
 }
 
+/* sim_attrs_live_fn of a table. */
+static bool
+slot_is_leaf(const void *t, unsigned i)
+{
+	return sim_is_leaf(t, i);
+}
+
 void
 sim_at_set(struct sim_table *t, unsigned i, unsigned at)
 {
-	uint64_t bit = UINT64_C(1) << (i % 64), *w = &t->leaf[i / 64];
-
-	if (t->at) {
-		t->at[i] = (uint16_t)at;
-		return;
-	}
-	if (at == 0) {
-		t->nleaf -= (*w & bit) != 0;
-		*w &= ~bit;
-		return;
-	}
-	if (at != t->at_one && t->nleaf > ((*w & bit) != 0)) {
-		/* two leaves differ: one value per slot from now on */
-		t->at = xcalloc(t->entries, sizeof *t->at);
-		for (unsigned k = 0; k < t->entries; k++)
-			if ((t->leaf[k / 64] >> (k % 64)) & 1)
-				t->at[k] = t->at_one;
-		t->at[i] = (uint16_t)at;
-		return;
-	}
-	t->at_one = (uint16_t)at;
-	t->nleaf += (*w & bit) == 0;
-	*w |= bit;
+	if (at != 0)
+		sim_attrs_set(&t->attrs, i, at, slot_is_leaf, t);
 }
 
 /* Return a table's page to the buddy and free its arrays. */
@@ -357,9 +347,12 @@ table_release(struct sim_space *sp, struct sim_table *t)
 	    UINT64_C(1) << order);
 	sp->table_pages -= UINT64_C(1) << order;
 	sp->cnt.tables_freed++;
-	free(t->e);
-	free(t->at);
-	free(t->kid);
+	if (t->e_is32)
+		free(t->e.e32);
+	else
+		free(t->e.e64);
+	sim_attrs_clear(&t->attrs);
+	sim_kids_free(&t->kids);
 	free(t->lx);
 	free(t);
 }
@@ -373,20 +366,20 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	uint64_t lin = t->lin + (uint64_t)i * sp->m->g.lv[t->L].span;
 	bool user = lin_is_user(sp, t, lin);
 
-	t->e[i] = desc_encode_table(f, t->L, c->pa, user, i & 1);
+	sim_e_set(t, i, desc_encode_table(f, t->L, c->pa, user, i & 1));
 	if (f == DF_X86_64 && desc_x86_kernpg_table(sp->base.arch, t->L,
 	    simpt_va(sp, t, lin)))
-		t->e[i] &= ~(uint64_t)0x004;	/* _KERNPG_TABLE: no US */
+		sim_e_set(t, i, sim_e(t, i) & ~(uint64_t)0x004);	/* _KERNPG_TABLE: no US */
 	if ((f == DF_ARM64 || f == DF_ARM64_LPA2) && !user &&
 	    desc_arm64_linear_table(sp->base.arch, simpt_va(sp, t, lin),
 	    sp->m->g.lv[t->L].span))
-		t->e[i] |= DESC_A64_TABLE_PXN;
+		sim_e_set(t, i, sim_e(t, i) | DESC_A64_TABLE_PXN);
 	sim_at_set(t, i, 0);
-	t->kid[i] = c;
+	sim_kid_set(t, i, c);
 	t->used++;
-	if (f == DF_ARMV7 && t->e[i ^ 1] == 0) {
-		t->e[i ^ 1] = desc_encode_table(f, t->L, c->pa, user, (i ^ 1) & 1);
-		t->kid[i ^ 1] = c;
+	if (f == DF_ARMV7 && sim_e(t, i ^ 1) == 0) {
+		sim_e_set(t, i ^ 1, desc_encode_table(f, t->L, c->pa, user, (i ^ 1) & 1));
+		sim_kid_set(t, i ^ 1, c);
 		t->used++;
 	}
 }
@@ -399,14 +392,14 @@ table_child(struct sim_space *sp, struct sim_table *t, unsigned i)
 	struct sim_table *c;
 	uint64_t lin;
 
-	if (t->kid[i])
-		return t->kid[i];
-	if (sp->m->fam == DF_ARMV7 && t->kid[i ^ 1]) {
-		c = t->kid[i ^ 1];	/* the pte page of the pair exists */
-		t->e[i] = desc_encode_table(sp->m->fam, 0, c->pa,
+	if (sim_kid(t, i))
+		return sim_kid(t, i);
+	if (sp->m->fam == DF_ARMV7 && sim_kid(t, i ^ 1)) {
+		c = sim_kid(t, i ^ 1);	/* the pte page of the pair exists */
+		sim_e_set(t, i, desc_encode_table(sp->m->fam, 0, c->pa,
 		    lin_is_user(sp, t, t->lin + (uint64_t)i * g->lv[0].span),
-		    i & 1);
-		t->kid[i] = c;
+		    i & 1));
+		sim_kid_set(t, i, c);
 		t->used++;
 		return c;
 	}
@@ -429,9 +422,9 @@ table_drop(struct sim_space *sp, struct sim_table *t, struct sim_table *c)
 	unsigned first = c->pidx, n = sp->m->fam == DF_ARMV7 ? 2 : 1;
 
 	for (unsigned k = first; k < first + n; k++)
-		if (t->kid[k] == c) {
-			t->kid[k] = NULL;
-			t->e[k] = 0;
+		if (sim_kid(t, k) == c) {
+			sim_kid_set(t, k, NULL);
+			sim_e_set(t, k, 0);
 			t->used--;
 		}
 	adjust(t, 0, -1, 0);
@@ -495,7 +488,7 @@ leaf_encode(struct sim_space *sp, struct sim_table *t, unsigned i,
 	uint32_t lx = 0;
 
 	sim_at_set(t, i, at);
-	t->e[i] = desc_encode_leaf(sp->m->fam, &l, &lx);
+	sim_e_set(t, i, desc_encode_leaf(sp->m->fam, &l, &lx));
 	if (t->lx)
 		t->lx[i] = lx;
 }
@@ -512,9 +505,9 @@ slot_pages(const struct sim_space *sp, unsigned L)
 static void
 slot_unshare(struct sim_table *t, unsigned i)
 {
-	if (t->kid && t->kid[i]) {
-		t->kid[i] = NULL;
-		t->e[i] = 0;
+	if (sim_kid(t, i)) {
+		sim_kid_set(t, i, NULL);
+		sim_e_set(t, i, 0);
 		t->used--;
 	}
 }
@@ -546,7 +539,7 @@ leaf_clear(struct sim_space *sp, struct sim_table *t, unsigned i)
 	if (sim_at(t, i) & DA_OWNED)
 		data_put(sp, simpt_slot_pa(sp, t, i) >> sp->m->a->page_shift,
 		    pages);
-	t->e[i] = 0;
+	sim_e_set(t, i, 0);
 	sim_at_set(t, i, 0);
 	if (t->lx)
 		t->lx[i] = 0;
@@ -583,7 +576,7 @@ block_split(struct sim_space *sp, struct sim_table *t, unsigned i)
 	pa = simpt_slot_pa(sp, t, i);
 	lin = t->lin + (uint64_t)i * g->lv[t->L].span;
 	/* take the leaf out without freeing its pages, then hang the table */
-	t->e[i] = 0;
+	sim_e_set(t, i, 0);
 	sim_at_set(t, i, 0);
 	t->used--;
 	adjust(t, -(int64_t)pages, 0, -1);
@@ -736,11 +729,11 @@ range_visit(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e,
 		uint64_t cs = s > ss ? s : ss, ce = e < se ? e : se;
 		struct sim_table *c;
 
-		if (t->kid && (c = t->kid[i]) != NULL) {
+		if ((c = sim_kid(t, i)) != NULL) {
 			const struct sim_lv *cl = &sp->m->g.lv[c->L];
 			uint64_t pe = c->lin + ((uint64_t)cl->entries << cl->shift);
 
-			if (i > i0 && t->kid[i - 1] == c)
+			if (i > i0 && sim_kid(t, i - 1) == c)
 				continue;	/* armv7-2l: the pair's page is done */
 			cs = s > c->lin ? s : c->lin;
 			ce = e < pe ? e : pe;
@@ -779,8 +772,8 @@ splits_needed(struct sim_space *sp, unsigned r, uint64_t b)
 	for (;;) {
 		unsigned i = simpt_index(sp, t, b);
 
-		if (t->kid && t->kid[i]) {
-			t = t->kid[i];
+		if (sim_kid(t, i)) {
+			t = sim_kid(t, i);
 			continue;
 		}
 		if (!(sim_at(t, i) & DA_LEAF))
@@ -876,7 +869,7 @@ table_used(struct sim_space *sp, struct sim_table *t, uint64_t s, uint64_t e)
 
 		if (sim_at(t, i) & DA_LEAF)
 			return true;
-		if (t->kid && t->kid[i] && table_used(sp, t->kid[i],
+		if (sim_kid(t, i) && table_used(sp, sim_kid(t, i),
 		    s > ss ? s : ss, e < se ? e : se))
 			return true;
 	}
@@ -917,15 +910,20 @@ table_teardown(struct sim_space *sp, struct sim_table *t)
 	unsigned n = sp->m->g.lv[t->L].entries;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (t->kid && t->kid[i]) {
-			struct sim_table *c = t->kid[i];
+		if (sim_kid(t, i)) {
+			struct sim_table *c = sim_kid(t, i);
 
-			if (sp->m->fam == DF_ARMV7 && (i & 1) && t->kid[i - 1] == c)
+			if (sp->m->fam == DF_ARMV7 && (i & 1) &&
+			    sim_kid(t, i - 1) == c)
 				continue;
 			table_teardown(sp, c);
-			if (sp->m->fam == DF_ARMV7 && t->kid[i ^ 1] == c)
-				t->kid[i ^ 1] = NULL;
-			t->kid[i] = NULL;
+			/* an emptied slot has no descriptor (sim_is_leaf()) */
+			if (sp->m->fam == DF_ARMV7 && sim_kid(t, i ^ 1) == c) {
+				sim_kid_set(t, i ^ 1, NULL);
+				sim_e_set(t, i ^ 1, 0);
+			}
+			sim_kid_set(t, i, NULL);
+			sim_e_set(t, i, 0);
 		} else if (sim_at(t, i) & DA_OWNED) {
 			data_put(sp, simpt_slot_pa(sp, t, i) >>
 			    sp->m->a->page_shift, slot_pages(sp, t->L));
@@ -958,18 +956,19 @@ table_copy(struct sim_space *sp, struct sim_space *ch, struct sim_table *src,
 	for (unsigned i = 0; i < n; i++) {
 		struct sim_table *c;
 
-		if (src->kid && src->kid[i]) {
-			if (dst->kid[i])
+		if (sim_kid(src, i)) {
+			if (sim_kid(dst, i))
 				continue;	/* armv7-2l pair already done */
 			c = table_child(ch, dst, i);
-			if (c == NULL || table_copy(sp, ch, src->kid[i], c) != 0)
+			if (c == NULL ||
+			    table_copy(sp, ch, sim_kid(src, i), c) != 0)
 				return -1;
 			continue;
 		}
 		if (!(sim_at(src, i) & DA_LEAF))
 			continue;
 		slot_unshare(dst, i);
-		dst->e[i] = src->e[i];
+		sim_e_set(dst, i, sim_e(src, i));
 		sim_at_set(dst, i, sim_at(src, i));
 		if (src->lx)
 			dst->lx[i] = src->lx[i];
@@ -993,10 +992,10 @@ table_cow(struct sim_space *sp, struct sim_table *t)
 		unsigned at = sim_at(t, i);
 		uint64_t pa;
 
-		if (t->kid && t->kid[i]) {
+		if (sim_kid(t, i)) {
 			if (!(sp->m->fam == DF_ARMV7 && (i & 1) &&
-			    t->kid[i - 1] == t->kid[i]))
-				table_cow(sp, t->kid[i]);
+			    sim_kid(t, i - 1) == sim_kid(t, i)))
+				table_cow(sp, sim_kid(t, i));
 			continue;
 		}
 		if (!(at & DA_LEAF) || !(at & DA_OWNED) || !(at & DA_W) ||

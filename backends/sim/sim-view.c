@@ -15,7 +15,7 @@ leaf_flags(const struct sim_space *sp, const struct sim_table *t, unsigned i,
     char *attrs, size_t n)
 {
 	const struct sim_machine *m = sp->m;
-	uint32_t fl = desc_decode_flags(m->fam, t->L + 1 < m->g.nl, t->e[i],
+	uint32_t fl = desc_decode_flags(m->fam, t->L + 1 < m->g.nl, sim_e(t, i),
 	    t->lx ? t->lx[i] : 0, attrs, n);
 
 	if (sim_at(t, i) & DA_COW)
@@ -60,26 +60,26 @@ children_armv7_root(struct sim_space *sp, struct sim_table *t,
 		unsigned a = 2 * j, b = a + 1, s;
 		struct pt_child *c;
 
-		if (!t->e[a] && !t->e[b])
+		if (!sim_e(t, a) && !sim_e(t, b))
 			continue;
 		c = pt_node_add_child(n);
 		c->index = j;
 		c->va = (uint64_t)j << 21;
-		c->entry = t->e[b] << 32 | t->e[a];
+		c->entry = sim_e(t, b) << 32 | sim_e(t, a);
 		c->entry_pa = t->pa + 8 * j;
 		c->nhw = 2;
-		c->hw[0] = t->e[a];
-		c->hw[1] = t->e[b];
-		if (t->kid[a] || t->kid[b]) {
+		c->hw[0] = sim_e(t, a);
+		c->hw[1] = sim_e(t, b);
+		if (sim_kid(t, a) || sim_kid(t, b)) {
 			c->kind = PT_KIND_TABLE;
 			c->flags = PTF_PRESENT;
-			c->table = node_build(sp, t->kid[a] ? t->kid[a] :
-			    t->kid[b], depth - 1);
+			c->table = node_build(sp, sim_kid(t, a) ? sim_kid(t, a) :
+			    sim_kid(t, b), depth - 1);
 			continue;
 		}
-		s = t->e[a] ? a : b;
+		s = sim_e(t, a) ? a : b;
 		child_leaf(sp, t, s, c);
-		c->size = (t->e[a] ? 1u : 0u) + (t->e[b] ? 1u : 0u);
+		c->size = (sim_e(t, a) ? 1u : 0u) + (sim_e(t, b) ? 1u : 0u);
 		c->size <<= 20;
 	}
 }
@@ -95,21 +95,21 @@ children_plain(struct sim_space *sp, struct sim_table *t, struct pt_node *n,
 	for (unsigned i = 0; i < lv->entries; i++) {
 		struct pt_child *c;
 
-		if (!(sim_at(t, i) & DA_LEAF) && !(t->kid && t->kid[i]))
+		if (!(sim_at(t, i) & DA_LEAF) && !sim_kid(t, i))
 			continue;
 		c = pt_node_add_child(n);
 		c->index = i;
 		c->va = simpt_va(sp, t, t->lin + (uint64_t)i * lv->span);
 		c->entry_pa = t->pa + (uint64_t)i * eb;
-		c->entry = t->lx ? t->lx[i] : t->e[i];
+		c->entry = t->lx ? t->lx[i] : sim_e(t, i);
 		if (t->lx) {
 			c->nhw = 1;
-			c->hw[0] = t->e[i];
+			c->hw[0] = sim_e(t, i);
 		}
-		if (t->kid && t->kid[i]) {
+		if (sim_kid(t, i)) {
 			c->kind = PT_KIND_TABLE;
 			c->flags = PTF_PRESENT;
-			c->table = node_build(sp, t->kid[i], depth - 1);
+			c->table = node_build(sp, sim_kid(t, i), depth - 1);
 		} else {
 			child_leaf(sp, t, i, c);
 		}
@@ -169,9 +169,9 @@ simview_tree(struct sim_space *sp, enum pt_level level, uint64_t va,
 	while ((int)t->L < li) {
 		unsigned i = simpt_index(sp, t, lin);
 
-		if (!t->kid[i])
+		if (!sim_kid(t, i))
 			return no_table(sp, t, i, va, level, err);
-		t = t->kid[i];
+		t = sim_kid(t, i);
 	}
 	*out = node_build(sp, t, depth);
 	return 0;
@@ -193,16 +193,16 @@ walk_step(struct sim_space *sp, struct sim_table *t, uint64_t lin,
 	if (sp->m->fam == DF_ARMV7 && t->L == 0) {
 		unsigned a = i & ~1u;
 
-		st->entry = t->e[a + 1] << 32 | t->e[a];
+		st->entry = sim_e(t, a + 1) << 32 | sim_e(t, a);
 		st->nhw = 2;
-		st->hw[0] = t->e[a];
-		st->hw[1] = t->e[a + 1];
+		st->hw[0] = sim_e(t, a);
+		st->hw[1] = sim_e(t, a + 1);
 	} else if (t->lx) {
 		st->entry = t->lx[i];
 		st->nhw = 1;
-		st->hw[0] = t->e[i];
+		st->hw[0] = sim_e(t, i);
 	} else {
-		st->entry = t->e[i];
+		st->entry = sim_e(t, i);
 	}
 	return i;
 }
@@ -243,10 +243,10 @@ simview_walk(struct sim_space *sp, uint64_t va, struct pt_walk *w,
 		struct pt_walk_step *st = &w->steps[w->nsteps++];
 		unsigned i = walk_step(sp, t, lin, st);
 
-		if (t->kid && t->kid[i]) {
+		if (sim_kid(t, i)) {
 			st->kind = PT_KIND_TABLE;
 			st->flags = PTF_PRESENT;
-			t = t->kid[i];
+			t = sim_kid(t, i);
 			continue;
 		}
 		if (sim_at(t, i) & DA_LEAF) {
@@ -319,9 +319,9 @@ ranges_table(struct ranges_ctx *x, struct sim_table *t)
 	unsigned n = x->sp->m->g.lv[t->L].entries;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (t->kid && t->kid[i]) {
-			if (!(i > 0 && t->kid[i - 1] == t->kid[i]))
-				ranges_table(x, t->kid[i]);
+		if (sim_kid(t, i)) {
+			if (!(i > 0 && sim_kid(t, i - 1) == sim_kid(t, i)))
+				ranges_table(x, sim_kid(t, i));
 		} else if (sim_at(t, i) & DA_LEAF) {
 			ranges_add(x, t, i);
 		}
