@@ -13,6 +13,8 @@
 #                             guard answers 421 to any other Host)
 #   pts_new_sim_space         POST a x86_64-4l process sim space, print its id
 #   pts_daemon_cpu_ms         CPU time the daemon has used, in milliseconds
+# PTS_DAEMON_CPU=N in the environment runs the daemon on CPU N alone
+# (taskset; bench/ws-bench-split.sh).
 # A script that starts more processes defines bench_cleanup() before
 # pts_start; it runs first at exit.  The exit trap stops the daemon, reports
 # a non-zero exit status and anything it logged beyond info lines.
@@ -56,6 +58,7 @@ pts_start() {
 		echo "$0: $b/ptscope not built: make ptscope in $b" >&2
 		exit 2
 	fi
+	${PTS_DAEMON_CPU:+taskset -c "$PTS_DAEMON_CPU"} \
 	"$b/ptscope" serve --listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
 		--web-root "$(cd "$(dirname "$0")/.." && pwd)/web" "$@" \
 		>"$PTS_TMP/daemon.out" 2>"$PTS_TMP/daemon.err" &

@@ -12,12 +12,17 @@
  * every socket (epoll); the sender's CPU is its own thread's
  * (RUSAGE_THREAD), which on loopback includes the kernel's receive
  * processing that the send triggers, as it does for the daemon.
+ *
+ * PTS_SPLIT_CPUS=S,R in the environment pins the sender to CPU S and the
+ * reader to CPU R (bench/ws-bench-split.sh uses it, with the receive
+ * processing steered to R).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,6 +53,18 @@ reader(void *arg)
 				;
 	}
 	return NULL;
+}
+
+/* Pin thread th to CPU cpu. */
+static void
+pin(pthread_t th, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(th, sizeof set, &set) != 0)
+		fprintf(stderr, "send-floor: cannot pin to CPU %d\n", cpu);
 }
 
 static double
@@ -98,6 +115,16 @@ main(int argc, char **argv)
 		epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
 	}
 	pthread_create(&th, NULL, reader, NULL);
+	if (getenv("PTS_SPLIT_CPUS")) {
+		int cs = -1, cr = -1;
+
+		if (sscanf(getenv("PTS_SPLIT_CPUS"), "%d,%d", &cs, &cr) != 2) {
+			fprintf(stderr, "send-floor: PTS_SPLIT_CPUS=S,R\n");
+			return 2;
+		}
+		pin(pthread_self(), cs);
+		pin(th, cr);
+	}
 	c0 = thread_cpu_us();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long r = 0; r < (long)rate * secs; r++) {

@@ -14,6 +14,8 @@
 # by ws-fanout (--daemon-pid) over the ops alone (per delivered delta) and
 # over the idle phase.  Prints each run's report and a table of delivery
 # latency percentiles with the ratios to the 1-client run.
+# PTS_CLIENT_CPU=N runs ws-fanout on CPU N alone (with PTS_DAEMON_CPU,
+# bench/lib.sh; bench/ws-bench-split.sh sets both).
 # Exit status 1 if a run lost or coalesced a delta or a client failed.
 set -eu
 
@@ -48,6 +50,7 @@ run() {
 		exit 1
 	fi
 	cpu0=$(pts_daemon_cpu_ms)
+	${PTS_CLIENT_CPU:+taskset -c "$PTS_CLIENT_CPU"} \
 	"$B/bench/ws-fanout" --http "$URL" --ws "$WS" --space "$space" \
 		-n "$1" -r "$2" -d "$SECS" --daemon-pid "$PTS_PID" \
 		${3:+--idle "$3"} >"$TMP/run" || status=1
