@@ -27,7 +27,8 @@ desc_is_arm64(enum desc_family f)
 	return f == DF_ARM64 || f == DF_ARM64_LPA2;
 }
 
-/* Abstract attributes of an entry (the simulator keeps 16 bits per entry). */
+/* Abstract attributes of an entry (16 bits; the simulator keeps an index
+   into a palette of each table's values per leaf). */
 #define DA_R		0x001u
 #define DA_W		0x002u
 #define DA_X		0x004u
