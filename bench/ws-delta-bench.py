@@ -24,14 +24,6 @@ SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SRC, 'tests', 'lib'))
 
 
-def kb(pid, key):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    raise SystemExit('no %s in /proc/%d/status' % (key, pid))
-
-
 def delta(ws):
     """The next delta's text."""
     while True:
@@ -43,9 +35,10 @@ def delta(ws):
             return line
 
 
-def op(d, sid, pid, ws, **o):
+def op(pts, d, sid, ws, **o):
     """One op: (its delta's bytes, seconds, peak RSS growth in MB)."""
-    rss = kb(pid, 'VmRSS')
+    pid = d.proc.pid
+    rss = pts.status_kb(pid, 'VmRSS')
     with open('/proc/%d/clear_refs' % pid, 'w') as f:
         f.write('5')
     t0 = time.monotonic()
@@ -54,14 +47,12 @@ def op(d, sid, pid, ws, **o):
         raise SystemExit('op failed: %s' % r)
     text = delta(ws)
     return (len(text), time.monotonic() - t0,
-            (kb(pid, 'VmHWM') - rss) / 1024)
+            (pts.status_kb(pid, 'VmHWM') - rss) / 1024)
 
 
-def run(mode, size):
-    from ptstest import Daemon
+def run(pts, mode, size):
     env = {'PTSCOPE_STREAM_BYTES': 'off'} if mode == 'off' else {}
-    with Daemon(env=env, args=['--history-bytes', '1M']) as d:
-        pid = d.proc.pid
+    with pts.Daemon(env=env, args=['--history-bytes', '1M']) as d:
         sid = d.new_sim('x86_64-4l', ram_mb=max(4096, 2 * size >> 20))
         with d.ws(rcvbuf=0) as ws:
             ws.send(dict(type='subscribe', space=sid, depth=5))
@@ -71,7 +62,7 @@ def run(mode, size):
             for name, o in (('map', dict(op='map', prot='rw',
                                          page_size='4k')),
                             ('unmap', dict(op='unmap'))):
-                n, secs, grew = op(d, sid, pid, ws, size=hex(size), **o)
+                n, secs, grew = op(pts, d, sid, ws, size=hex(size), **o)
                 print('| %s | %s | %d | %.2f | %.0f |'
                       % (mode, name, n, secs, grew))
 
@@ -83,6 +74,7 @@ def main():
     os.environ['PTSCOPE'] = os.path.join(build, 'ptscope')
     os.environ['PTS_BUILDDIR'] = build
     os.environ['PTS_SRCDIR'] = SRC
+    import ptstest	# (reads the environment above)
     mib = int(sys.argv[2]) if len(sys.argv) == 3 else 1024
     print('one op of %d MiB of 4 KiB pages under a depth-5 subscription; '
           '%d CPUs, load average %s' % (mib, os.cpu_count(),
@@ -91,7 +83,7 @@ def main():
     print('| mode | op | delta bytes | seconds | peak RSS growth (MB) |')
     print('|---|---|---:|---:|---:|')
     for mode in ('streamed (default)', 'off'):
-        run(mode, mib << 20)
+        run(ptstest, mode, mib << 20)
 
 
 if __name__ == '__main__':

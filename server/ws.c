@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,33 @@ enqueue_msg(struct ws_client *c, struct ws_msg *m)
 	c->want_writable = true;
 	pthread_mutex_unlock(&c->qlock);
 	atomic_store(&c->ws->poke, true);
+}
+
+/* Append to out at least want bytes of the message js or ds writes (or
+   the rest of it); whether it is complete. */
+static bool
+writer_fill(struct jstream_tree *js, struct delta_stream *ds,
+    struct strbuf *out, size_t want)
+{
+	/* (a tree of its own: no fetch, no failure) */
+	return (js ? jstream_tree_fill(js, out, want, NULL, NULL, NULL) :
+	    delta_stream_fill(ds, out, want)) == 0;
+}
+
+/*
+ * The whole text of the message js or ds writes (freed): the bytes cJSON
+ * would print, without the message's cJSON, which costs about ten times
+ * its text (some 2.5 KB a pte).
+ */
+static char *
+writer_text(struct jstream_tree *js, struct delta_stream *ds)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)writer_fill(js, ds, &sb, SIZE_MAX);
+	jstream_tree_free(js);
+	delta_stream_free(ds);
+	return strbuf_detach(&sb, NULL);
 }
 
 /* Queue a text message (copied). */
@@ -576,10 +604,8 @@ write_stream(struct lws *wsi, struct ws_stream *st, bool *last)
 			st->out.buf[left] = '\0';
 			st->off = 0;
 		}
-		/* (a tree of its own: no fetch, no failure) */
-		st->ended = (st->js ? jstream_tree_fill(st->js, &st->out,
-		    4 * WS_FRAG, NULL, NULL, NULL) : delta_stream_fill(st->ds,
-		    &st->out, 4 * WS_FRAG)) == 0;
+		st->ended = writer_fill(st->js, st->ds, &st->out,
+		    4 * WS_FRAG);
 		left = st->out.len;
 	}
 	n = left < WS_FRAG ? left : WS_FRAG;
@@ -1004,7 +1030,8 @@ sub_tree(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	return render_cache_put_tree(&ws->srv->render, &k, node);
 }
 
-/* The snapshot message of tree t, rendered once per (tree, hide). */
+/* The snapshot message of tree t, rendered once per (tree, hide): by the
+   tree writer, or (PTSCOPE_STREAM_BYTES=off) as cJSON, as before. */
 static struct render_val *
 snapshot_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
     struct render_val *t, bool hide)
@@ -1014,14 +1041,18 @@ snapshot_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	    .pass = e->space->generation, .hide = hide };
 	struct render_val *v = render_cache_get(&ws->srv->render, &k);
 	cJSON *o;
+	char *text;
 
 	if (v)
 		return v;
 	o = message("snapshot", s, e->space->generation);
+	if (ws->srv->stream_bytes != STREAM_OFF)
+		return render_cache_put_text(&ws->srv->render, &k, writer_text(
+		    jstream_tree_of(o, t->node, s->depth, hide), NULL));
 	cJSON_AddItemToObject(o, "node", json_node(t->node, hide));
-	v = render_cache_put_text(&ws->srv->render, &k, json_print(o));
+	text = json_print(o);
 	cJSON_Delete(o);
-	return v;
+	return render_cache_put_text(&ws->srv->render, &k, text);
 }
 
 /*
@@ -1058,10 +1089,11 @@ delta_estimate(const struct delta_plan *p)
 	return est;
 }
 
-/* The delta message of plan, rendered whole; "" when nothing changed. */
+/* The delta message of plan, rendered whole ("" when nothing changed): by
+   its writer, or (PTSCOPE_STREAM_BYTES=off) as cJSON, as before. */
 static char *
-delta_render(const struct ws_sub *s, uint64_t gen, const struct delta_plan *p,
-    bool hide)
+delta_render(const struct ws *ws, const struct ws_sub *s, uint64_t gen,
+    const struct delta_plan *p, bool hide)
 {
 	cJSON *o, *changes;
 	char *text;
@@ -1069,6 +1101,8 @@ delta_render(const struct ws_sub *s, uint64_t gen, const struct delta_plan *p,
 	if (p->n == 0)
 		return xstrdup("");
 	o = message("delta", s, gen);
+	if (ws->srv->stream_bytes != STREAM_OFF)
+		return writer_text(NULL, delta_stream_new(o, p, hide));
 	changes = cJSON_AddArrayToObject(o, "changes");
 	for (size_t i = 0; i < p->n; i++)
 		cJSON_AddItemToArray(changes, diff_change_json(&p->v[i], hide));
@@ -1104,7 +1138,7 @@ delta_val(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	if (streamed(ws, d->est))
 		return render_cache_put_obj(rc, &k, d, big_delta_free,
 		    d->plan.n * sizeof *d->plan.v);
-	v = render_cache_put_text(rc, &k, delta_render(s,
+	v = render_cache_put_text(rc, &k, delta_render(ws, s,
 	    e->space->generation, &d->plan, hide));
 	big_delta_free(d);
 	return v;

@@ -15,7 +15,7 @@ import time
 
 import fakeproc
 import ptstest
-from ptstest import Daemon, TestCase, main
+from ptstest import Daemon, TestCase, main, status_kb
 
 CHILD = os.path.join(ptstest.BUILDDIR, 'tests', 'child-layout')
 
@@ -35,14 +35,6 @@ def series(text, name):
                          re.M):
         out[m.group(1) or ''] = float(m.group(2))
     return out
-
-
-def status_kb(pid, key):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return None
 
 
 class Metrics(TestCase):

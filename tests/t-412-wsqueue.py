@@ -12,18 +12,12 @@ equal to a GET .../tree of the newest generation; a client that never reads
 again is closed after --ws-drain-timeout while the other keeps going.
 """
 import json
-import re
 import time
 
 from ptstest import Daemon, TestCase, main
 
 VA = 0x10000000
 NODE = 'pte:%#x' % VA
-
-
-def metric(d, name):
-    st, h, body = d.request('GET', '/metrics')
-    return int(re.search(r'^%s (\d+)$' % name, body.decode(), re.M).group(1))
 
 
 class Queue(TestCase):
@@ -64,11 +58,11 @@ class Queue(TestCase):
             sid = self.space(d)
             slow, reader = self.subscribe(d, sid), self.subscribe(d, sid)
             try:
-                dropped0 = metric(d, 'ptscope_ws_messages_dropped_total')
+                dropped0 = d.metric('ptscope_ws_messages_dropped_total')
                 slow.command('#pause 600000')
                 self.ops(d, sid, reader, 10)
                 self.assertGreater(
-                    metric(d, 'ptscope_ws_messages_dropped_total'), dropped0)
+                    d.metric('ptscope_ws_messages_dropped_total'), dropped0)
                 slow.command('#resume')
                 # reading again: old deltas that were in the sockets, then
                 # one snapshot of the newest generation
@@ -79,7 +73,7 @@ class Queue(TestCase):
                 self.assertEqual(snap['generation'], tree['generation'])
                 self.assertEqual(snap['node'], tree['node'])
                 self.assertGreaterEqual(
-                    metric(d, 'ptscope_ws_snapshots_resent_total'), 1)
+                    d.metric('ptscope_ws_snapshots_resent_total'), 1)
             finally:
                 slow.close()
                 reader.close()
@@ -91,13 +85,13 @@ class Queue(TestCase):
             slow, reader = self.subscribe(d, sid), self.subscribe(d, sid)
             try:
                 slow.command('#pause 600000')
-                self.assertEqual(metric(d, 'ptscope_ws_clients'), 2)
+                self.assertEqual(d.metric('ptscope_ws_clients'), 2)
                 self.ops(d, sid, reader, 10)
                 deadline = time.monotonic() + 20
-                while metric(d, 'ptscope_ws_clients') != 1 and \
+                while d.metric('ptscope_ws_clients') != 1 and \
                         time.monotonic() < deadline:
                     time.sleep(0.05)
-                self.assertEqual(metric(d, 'ptscope_ws_clients'), 1)
+                self.assertEqual(d.metric('ptscope_ws_clients'), 1)
                 # the other client still gets every delta
                 self.ops(d, sid, reader, 3)
             finally:

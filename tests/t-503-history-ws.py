@@ -238,11 +238,7 @@ class Resync(TestCase):
 
     @staticmethod
     def metric(d):
-        st, h, body = d.request('GET', '/metrics')
-        for line in body.decode().splitlines():
-            if line.startswith('ptscope_ws_messages_dropped_total '):
-                return float(line.split()[1])
-        raise AssertionError('no dropped counter')
+        return d.metric('ptscope_ws_messages_dropped_total')
 
 
 class Live(TestCase):

@@ -55,6 +55,15 @@ class DaemonCase(unittest.TestCase):
         cls.d.stop()
 
 
+def status_kb(pid, key):
+    """A kB field of /proc/PID/status (VmRSS, VmHWM, VmPTE...)."""
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    raise AssertionError('no %s in /proc/%d/status' % (key, pid))
+
+
 def fixture(*parts):
     """Path of a file under tests/fixtures."""
     return os.path.join(FIXTURES, *parts)
@@ -221,6 +230,15 @@ class Daemon:
 
     def op(self, space, **op):
         return self.post_json('/api/v1/spaces/%s/ops' % space, op)
+
+    def metric(self, name):
+        """The value of an unlabelled series on /metrics."""
+        st, h, body = self.request('GET', '/metrics')
+        for line in body.decode().splitlines():
+            if line.startswith(name + ' '):
+                v = float(line.split()[1])
+                return int(v) if v.is_integer() else v
+        raise AssertionError('no %s on /metrics' % name)
 
     def ws(self, headers=(), rcvbuf=None):
         return WsClient(self.ws_url, headers, rcvbuf=rcvbuf)
