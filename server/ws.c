@@ -62,7 +62,11 @@ struct ws_msg {
 	struct ws_msg *next;
 	size_t len;		/* bytes (a stream's: its estimate) */
 	struct ws_stream *stream;	/* or NULL: the text is in buf */
-	unsigned char buf[];	/* LWS_PRE bytes of headroom, then text */
+	struct render_val *shared;	/* or NULL; else its text, shared by
+					   every client, is sent through buf
+					   a frame at a time (referenced) */
+	unsigned char buf[];	/* LWS_PRE bytes of headroom, then text
+				   (shared: a frame's) */
 };
 
 struct ws_sub {
@@ -152,6 +156,7 @@ msg_free(struct ws *ws, struct ws_msg *m)
 		strbuf_release(&m->stream->out);
 		free(m->stream);
 	}
+	render_val_put(&ws->srv->render, m->shared);
 	free(m);
 }
 
@@ -286,7 +291,28 @@ enqueue(struct ws_client *c, const char *text)
 	m->next = NULL;
 	m->len = len;
 	m->stream = NULL;
+	m->shared = NULL;
 	memcpy(m->buf + LWS_PRE, text, len);
+	enqueue_msg(c, m);
+}
+
+/* Queue the text of v, a message rendered once for every client: one
+   longer than a frame is referenced, not copied into each client's queue,
+   and sent through a frame-sized buffer of the client's own. */
+static void
+enqueue_val(struct ws_client *c, struct render_val *v)
+{
+	struct ws_msg *m;
+
+	if (v->len <= WS_FRAG) {
+		enqueue(c, v->text);
+		return;
+	}
+	m = xmalloc(sizeof *m + LWS_PRE + WS_FRAG);
+	m->next = NULL;
+	m->len = v->len;
+	m->stream = NULL;
+	m->shared = render_val_ref(&c->ws->srv->render, v);
 	enqueue_msg(c, m);
 }
 
@@ -302,6 +328,7 @@ stream_msg(struct ws_client *c, struct render_val *t, size_t est)
 	m->next = NULL;
 	m->len = est;
 	m->stream = st;
+	m->shared = NULL;
 	return m;
 }
 
@@ -619,6 +646,18 @@ write_stream(struct lws *wsi, struct ws_stream *st, bool *last)
 	return 0;
 }
 
+/* The n bytes of m's text from off, with LWS_PRE bytes before them that
+   lws may write its frame header into (a shared text's are copied into
+   m's own buffer first: the text before them is another client's too). */
+static unsigned char *
+frame_at(struct ws_msg *m, size_t off, size_t n)
+{
+	if (m->shared == NULL)
+		return m->buf + LWS_PRE + off;
+	memcpy(m->buf + LWS_PRE, m->shared->text + off, n);
+	return m->buf + LWS_PRE;
+}
+
 static int
 on_writeable(struct ws_client *c, struct lws *wsi)
 {
@@ -643,7 +682,7 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 		off = c->cur_off;
 		n = m->len - off < WS_FRAG ? m->len - off : WS_FRAG;
 		last = off + n == m->len;
-		if (lws_write(wsi, m->buf + LWS_PRE + off, n,
+		if (lws_write(wsi, frame_at(m, off, n), n,
 		    (enum lws_write_protocol)lws_write_ws_flags(
 		    LWS_WRITE_TEXT, off == 0, last)) < (int)n)
 			return -1;
@@ -972,7 +1011,7 @@ stream_zones(struct ws_client *c, struct ws_sub *s, uint64_t now)
 	s->zones_failed = false;
 	if (s->need_snapshot || s->last_zones == NULL ||
 	    (v != s->last_zones && strcmp(v->text, s->last_zones->text))) {
-		enqueue(c, v->text);
+		enqueue_val(c, v);
 		render_val_put(rc, s->last_zones);
 		s->last_zones = v;
 	} else {
@@ -1174,7 +1213,7 @@ stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
 			enqueue_delta_stream(c, message("delta", s, gen), t,
 			    msg, hide);
 		else if (msg->len)
-			enqueue(c, msg->text);
+			enqueue_val(c, msg);
 		render_val_put(rc, msg);
 	}
 	render_val_put(rc, s->last);
@@ -1220,7 +1259,7 @@ queue_diff(struct ws_client *c, struct ws_sub *s, struct entry *e,
 
 	if (v == NULL)
 		return false;
-	enqueue(c, v->text);
+	enqueue_val(c, v);
 	render_val_put(&c->ws->srv->render, v);
 	s->last_gen = h->gens[i].generation;
 	return true;
