@@ -49,6 +49,8 @@ api_history(struct http_req *rq, struct http_resp *rs)
 		    "space '%s' keeps no history", rq->seg[3]);
 	}
 	(void)history_sync(h, NULL);	/* a lazy space's newest, counted */
+	if (rq->srv->stream_bytes != STREAM_OFF)
+		return api_stream_history(rq, rs, e);
 	o = json_history(e->id, e->space->generation, h);
 	api_close_space(rq, e);
 	return http_json(rs, 200, o);
@@ -96,9 +98,10 @@ int
 api_diff(struct http_req *rq, struct http_resp *rs)
 {
 	struct entry *e = api_open_space(rq, rs);
+	struct diff_ask ask;
 	struct history *h;
 	struct pts_err err;
-	uint64_t from, to;
+	struct hdiff d;
 	cJSON *o;
 
 	if (e == NULL)
@@ -108,12 +111,19 @@ api_diff(struct http_req *rq, struct http_resp *rs)
 		return http_errorf(rs, PTS_ENOTSUP, "no_history",
 		    "space '%s' keeps no history", rq->seg[3]);
 	}
-	if (diff_args(rq, h, &from, &to, &err) < 0 ||
-	    diff_json(e->id, h, from, to, server_hide_physical(rq->srv,
-	    e->space), &o, &err) < 0) {
-		api_close_space(rq, e);
-		return http_error(rs, &err);
+	ask.hide = server_hide_physical(rq->srv, e->space);
+	if (diff_args(rq, h, &ask.from, &ask.to, &err) < 0)
+		goto fail;
+	if (rq->srv->stream_bytes != STREAM_OFF) {
+		if (history_diff(h, ask.from, ask.to, &d, &err) < 0)
+			goto fail;
+		return api_stream_diff(rq, rs, e, &ask, &d);
 	}
+	if (diff_json(e->id, h, ask.from, ask.to, ask.hide, &o, &err) < 0)
+		goto fail;
 	api_close_space(rq, e);
 	return http_json(rs, 200, o);
+fail:
+	api_close_space(rq, e);
+	return http_error(rs, &err);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * api-stream.c: tree and ranges answers written as they are produced
- * (json-stream.h), so that an answer of any size costs the daemon one
- * table's worth of memory, not the answer's.
+ * api-stream.c: tree, ranges (JSON and ptdump text), history and diff
+ * answers written as they are produced (json-stream.h, ptdump.h's
+ * writer), so that an answer of any size costs the daemon one table's (or
+ * one piece's) worth of text, not the answer's.
  *
  * The first srv->stream_bytes of an answer are made at once, under the
  * space's lock like any answer; an answer that ends within them goes out
@@ -13,6 +14,9 @@
  * answer is cut off (the client sees an incomplete chunked body, never a
  * document mixing two generations).  An answer of an old generation
  * (?generation=) is read from the history, which keeps it while it lasts.
+ * Ranges and diffs are the stream's own (worked out when it starts) and
+ * need no lock; a history list is read under the lock and cut off like a
+ * tree should the history move.
  */
 #include "config.h"
 
@@ -166,37 +170,43 @@ api_stream_tree(struct http_req *rq, struct http_resp *rs, struct entry *e,
 	return answer_whole(rq, rs, key, &sb);
 }
 
+/* A document that owns what it is written from (no lock). */
 static int
-ranges_stream_fill(void *ctx, struct strbuf *out)
+doc_stream_fill(void *ctx, struct strbuf *out)
 {
-	return jstream_ranges_fill(ctx, out, STREAM_PIECE);
+	return jstream_doc_fill(ctx, out, STREAM_PIECE);
 }
 
 static void
-ranges_stream_free(void *ctx)
+doc_stream_free(void *ctx)
 {
-	jstream_ranges_free(ctx);
+	jstream_doc_free(ctx);
+}
+
+/* Answer with the document js (taken): whole or streamed. */
+static int
+answer_doc(struct http_req *rq, struct http_resp *rs, struct jstream_doc *js)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (jstream_doc_fill(js, &sb, rq->srv->stream_bytes) == 1)
+		return answer_stream(rs, &sb, CTYPE_JSON, js, doc_stream_fill,
+		    doc_stream_free);
+	jstream_doc_free(js);
+	return answer_text(rs, &sb, CTYPE_JSON);
 }
 
 int
 api_stream_ranges(struct http_req *rq, struct http_resp *rs, struct entry *e,
     const struct hstate *st, struct pt_ranges *r, bool hide)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct jstream_ranges *js;
 	cJSON *head = json_table_head(e->id, e->space);
 
 	if (st)
 		json_set_generation(head, st->generation);
 	api_close_space(rq, e);
 	/* the ranges are the stream's own: no lock from here on */
-	js = jstream_ranges_new(head, r, hide);
-	if (jstream_ranges_fill(js, &sb, rq->srv->stream_bytes) == 1)
-		return answer_stream(rs, &sb, CTYPE_JSON, js,
-		    ranges_stream_fill,
-		    ranges_stream_free);
-	jstream_ranges_free(js);
-	return answer_whole(rq, rs, NULL, &sb);
+	return answer_doc(rq, rs, jstream_ranges_new(head, r, hide));
 }
 
 /* A ptdump text: the ranges it is written from, which it owns. */
@@ -240,4 +250,94 @@ api_stream_ptdump(struct http_req *rq, struct http_resp *rs, struct entry *e,
 		    ptdump_stream_fill, ptdump_stream_free);
 	ptdump_stream_free(ps);
 	return answer_text(rs, &sb, CTYPE_TEXT);
+}
+
+/*
+ * A history list, written from the history itself (under the space's
+ * lock, item by item): what it was when the answer started, cut off like
+ * a tree should the history move meanwhile (a generation added or
+ * dropped, the newest state taken again).
+ */
+struct history_stream {
+	struct server *srv;
+	struct entry *e;	/* referenced */
+	struct jstream_doc *js;
+	/* the history as the answer started */
+	uint64_t gen, dropped, serial;
+	size_t ngens;
+	const struct hstate *head;
+	bool pending;
+};
+
+static bool
+history_moved(const struct history_stream *hs)
+{
+	const struct history *h = entry_history(hs->e);
+
+	return hs->e->space->generation != hs->gen || h->ngens != hs->ngens ||
+	    h->dropped != hs->dropped || h->head != hs->head ||
+	    h->pending != hs->pending || h->lazy_serial != hs->serial;
+}
+
+static int
+history_stream_fill(void *ctx, struct strbuf *out)
+{
+	struct history_stream *hs = ctx;
+	int r = -1;
+
+	entry_lock(hs->e);
+	if (!history_moved(hs))
+		r = jstream_doc_fill(hs->js, out, STREAM_PIECE);
+	else
+		log_warn("a streamed history of space '%s' was cut off: it "
+		    "changed (generation %llu to %llu) while it was written",
+		    hs->e->id, (unsigned long long)hs->gen,
+		    (unsigned long long)hs->e->space->generation);
+	entry_unlock(hs->e);
+	return r;
+}
+
+static void
+history_stream_free(void *ctx)
+{
+	struct history_stream *hs = ctx;
+
+	jstream_doc_free(hs->js);
+	registry_put(&hs->srv->reg, hs->e);
+	free(hs);
+}
+
+int
+api_stream_history(struct http_req *rq, struct http_resp *rs,
+    struct entry *e)
+{
+	const struct history *h = entry_history(e);
+	struct history_stream *hs = xcalloc(1, sizeof *hs);
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	*hs = (struct history_stream){ .srv = rq->srv, .e = e,
+	    .gen = e->space->generation, .dropped = h->dropped,
+	    .serial = h->lazy_serial, .ngens = h->ngens, .head = h->head,
+	    .pending = h->pending,
+	    .js = jstream_history_new(e->id, e->space->generation, h) };
+	r = jstream_doc_fill(hs->js, &sb, rq->srv->stream_bytes);
+	entry_unlock(e);
+	if (r == 1)
+		return answer_stream(rs, &sb, CTYPE_JSON, hs,
+		    history_stream_fill, history_stream_free);
+	history_stream_free(hs);
+	return answer_text(rs, &sb, CTYPE_JSON);
+}
+
+int
+api_stream_diff(struct http_req *rq, struct http_resp *rs, struct entry *e,
+    const struct diff_ask *ask, struct hdiff *d)
+{
+	struct jstream_doc *js = jstream_diff_new(e->id, ask->from, ask->to,
+	    d, ask->hide);
+
+	/* the diff is the stream's own: no lock from here on */
+	api_close_space(rq, e);
+	return answer_doc(rq, rs, js);
 }

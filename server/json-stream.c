@@ -3,6 +3,7 @@
 #include "config.h"
 #include "json-stream.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,56 +176,188 @@ jstream_tree_fill(struct jstream_tree *t, struct strbuf *out, size_t want,
 	return t->done ? 0 : 1;
 }
 
-struct jstream_ranges {
-	bool hide, started, done;
-	cJSON *head;
-	struct pt_ranges r;
-	size_t next;
+/* One step of a document: a text piece, or a list of n items. */
+struct doc_step {
+	char *text;		/* owned; NULL for a list */
+	size_t n;
+	cJSON *(*item)(const struct jstream_doc *, size_t i);
 };
 
-struct jstream_ranges *
-jstream_ranges_new(cJSON *head, struct pt_ranges *r, bool hide)
-{
-	struct jstream_ranges *s = xcalloc(1, sizeof *s);
+#define DOC_STEPS 12	/* a diff takes 10 */
 
-	s->head = head;
-	s->r = *r;
-	memset(r, 0, sizeof *r);
-	s->hide = hide;
-	return s;
+struct jstream_doc {
+	struct doc_step s[DOC_STEPS];
+	unsigned nsteps;
+	unsigned at;		/* the step being written */
+	size_t next;		/* its next item */
+	/* what the items are built from */
+	const struct history *h;
+	struct hdiff d;		/* owned */
+	struct pt_ranges r;	/* owned */
+	bool hide;
+};
+
+/* Add a text piece (taken). */
+static void
+doc_text(struct jstream_doc *doc, char *text)
+{
+	assert(doc->nsteps < DOC_STEPS);
+	doc->s[doc->nsteps++] = (struct doc_step){ .text = text };
 }
 
-void
-jstream_ranges_free(struct jstream_ranges *s)
+/* Add o printed without its closing brace (consumed), then more text. */
+static void
+doc_open(struct jstream_doc *doc, cJSON *o, const char *more)
 {
-	if (s == NULL)
-		return;
-	cJSON_Delete(s->head);
-	pt_ranges_release(&s->r);
-	free(s);
+	struct strbuf sb = STRBUF_INIT;
+
+	add_open(&sb, o);
+	strbuf_adds(&sb, more);
+	doc_text(doc, strbuf_detach(&sb, NULL));
+}
+
+/* Add o's members after a comma, then more (o consumed, not empty). */
+static void
+doc_members(struct jstream_doc *doc, cJSON *o, const char *more)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *t = json_print(o);
+
+	strbuf_addc(&sb, ',');
+	strbuf_add(&sb, t + 1, strlen(t) - 2);
+	strbuf_adds(&sb, more);
+	free(t);
+	cJSON_Delete(o);
+	doc_text(doc, strbuf_detach(&sb, NULL));
+}
+
+static void
+doc_list(struct jstream_doc *doc, size_t n,
+    cJSON *(*item)(const struct jstream_doc *, size_t))
+{
+	assert(doc->nsteps < DOC_STEPS);
+	doc->s[doc->nsteps++] = (struct doc_step){ .n = n, .item = item };
+}
+
+static void
+doc_literal(struct jstream_doc *doc, const char *text)
+{
+	doc_text(doc, xstrdup(text));
 }
 
 int
-jstream_ranges_fill(struct jstream_ranges *s, struct strbuf *out,
-    size_t want)
+jstream_doc_fill(struct jstream_doc *doc, struct strbuf *out, size_t want)
 {
-	if (!s->started) {
-		add_open(out, s->head);
-		s->head = NULL;
-		strbuf_adds(out, ",\"ranges\":[");
-		s->started = true;
-	}
-	while (!s->done && out->len < want) {
-		if (s->next == s->r.n) {
-			strbuf_adds(out, "]}");
-			s->done = true;
-			break;
+	while (doc->at < doc->nsteps && out->len < want) {
+		const struct doc_step *st = &doc->s[doc->at];
+
+		if (st->text != NULL) {
+			strbuf_adds(out, st->text);
+			doc->at++;
+		} else if (doc->next == st->n) {
+			doc->next = 0;
+			doc->at++;
+		} else {
+			if (doc->next > 0)
+				strbuf_addc(out, ',');
+			add_whole(out, st->item(doc, doc->next++));
 		}
-		if (s->next > 0)
-			strbuf_addc(out, ',');
-		add_whole(out, json_range(&s->r.v[s->next++], s->hide));
 	}
-	return s->done ? 0 : 1;
+	return doc->at < doc->nsteps ? 1 : 0;
+}
+
+void
+jstream_doc_free(struct jstream_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	for (unsigned i = 0; i < doc->nsteps; i++)
+		free(doc->s[i].text);
+	hdiff_release(&doc->d);
+	pt_ranges_release(&doc->r);
+	free(doc);
+}
+
+static cJSON *
+range_item(const struct jstream_doc *doc, size_t i)
+{
+	return json_range(&doc->r.v[i], doc->hide);
+}
+
+struct jstream_doc *
+jstream_ranges_new(cJSON *head, struct pt_ranges *r, bool hide)
+{
+	struct jstream_doc *doc = xcalloc(1, sizeof *doc);
+
+	doc->r = *r;
+	memset(r, 0, sizeof *r);
+	doc->hide = hide;
+	doc_open(doc, head, ",\"ranges\":[");
+	doc_list(doc, doc->r.n, range_item);
+	doc_literal(doc, "]}");
+	return doc;
+}
+
+static cJSON *
+history_item(const struct jstream_doc *doc, size_t i)
+{
+	return json_history_gen(&doc->h->gens[i]);
+}
+
+struct jstream_doc *
+jstream_history_new(const char *id, uint64_t generation,
+    const struct history *h)
+{
+	struct jstream_doc *doc = xcalloc(1, sizeof *doc);
+
+	doc->h = h;
+	doc_open(doc, json_history_head(id, generation), ",\"generations\":[");
+	doc_list(doc, h->ngens, history_item);
+	doc_literal(doc, "]");
+	doc_members(doc, json_history_tail(h), "}");
+	return doc;
+}
+
+static cJSON *
+change_item(const struct jstream_doc *doc, size_t i)
+{
+	return json_diff_change(&doc->d.v[i], doc->hide);
+}
+
+static cJSON *
+table_item(const struct jstream_doc *doc, size_t i)
+{
+	return json_diff_table(&doc->d.t[i]);
+}
+
+static cJSON *
+unread_item(const struct jstream_doc *doc, size_t i)
+{
+	return json_diff_unread(&doc->d.u[i]);
+}
+
+struct jstream_doc *
+jstream_diff_new(const char *id, uint64_t from, uint64_t to, struct hdiff *d,
+    bool hide)
+{
+	struct jstream_doc *doc = xcalloc(1, sizeof *doc);
+
+	doc->d = *d;
+	memset(d, 0, sizeof *d);
+	doc->hide = hide;
+	doc_open(doc, json_diff_head(id, from, to), ",\"changes\":[");
+	doc_list(doc, doc->d.n, change_item);
+	doc_literal(doc, "],\"tables\":");
+	doc_open(doc, json_diff_tables_head(&doc->d), ",\"list\":[");
+	doc_list(doc, doc->d.nt, table_item);
+	doc_literal(doc, "]}");
+	if (doc->d.partial) {
+		doc_literal(doc, ",\"not_read\":[");
+		doc_list(doc, doc->d.nu, unread_item);
+		doc_literal(doc, "]");
+	}
+	doc_literal(doc, "}");
+	return doc;
 }
 
 /* (for writers elsewhere that join json.c pieces: server/delta-stream.c) */

@@ -4,9 +4,9 @@
  * bounded by one table, not by the answer.
  *
  * The text is exactly what cJSON_PrintUnformatted() prints for the whole
- * answer json.c builds (json_tree, json_ranges): every piece is a json.c
- * object printed by cJSON, and the writer only adds the commas, brackets
- * and keys that join them.
+ * answer json.c builds (json_tree, json_ranges, json_history, json_diff):
+ * every piece is a json.c object printed by cJSON, and the writer only
+ * adds the commas, brackets and keys that join them.
  *
  * A tree is written depth-first.  The writer holds the tables on its path
  * (at most one per level, each with its children) and asks a fetch
@@ -23,6 +23,8 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "hdiff.h"
+#include "history.h"
 #include "pt.h"
 #include "strbuf.h"
 
@@ -52,15 +54,28 @@ int jstream_tree_fill(struct jstream_tree *, struct strbuf *out,
     size_t want, jstream_fetch_fn, void *ctx, struct pts_err *);
 void jstream_tree_free(struct jstream_tree *);
 
-struct jstream_ranges;
+/*
+ * A document of lists: its text pieces, made when it is created, joined
+ * by lists whose items (json.c objects) are built one at a time as the
+ * writer gets to them.  Ranges, history lists and diffs (json_ranges,
+ * json_history, json_diff) are written this way.
+ */
+struct jstream_doc;
 
-/* A writer of {head's fields,"ranges":[...]}: head consumed, r taken. */
-struct jstream_ranges *jstream_ranges_new(cJSON *head, struct pt_ranges *r,
+/* {head's fields,"ranges":[...]}: head consumed, r taken. */
+struct jstream_doc *jstream_ranges_new(cJSON *head, struct pt_ranges *r,
     bool hide);
+/* {"space","generation","generations":[...],"dropped","bytes"} of h,
+   borrowed: the caller holds the space's lock around each fill and
+   checks that h did not change (the items are read by index). */
+struct jstream_doc *jstream_history_new(const char *id, uint64_t generation,
+    const struct history *h);
+/* json_diff's document of d (taken). */
+struct jstream_doc *jstream_diff_new(const char *id, uint64_t from,
+    uint64_t to, struct hdiff *d, bool hide);
 /* As jstream_tree_fill: 1 more to come, 0 complete. */
-int jstream_ranges_fill(struct jstream_ranges *, struct strbuf *out,
-    size_t want);
-void jstream_ranges_free(struct jstream_ranges *);
+int jstream_doc_fill(struct jstream_doc *, struct strbuf *out, size_t want);
+void jstream_doc_free(struct jstream_doc *);
 
 /* o printed to sb (consumed), without its closing brace when open (more
    members are to follow; o has at least one). */

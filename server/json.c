@@ -999,32 +999,59 @@ json_iso_time(int64_t ms, char *buf, size_t len)
 }
 
 cJSON *
-json_history(const char *id, uint64_t generation, const struct history *h)
+json_history_head(const char *id, uint64_t generation)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON *a;
-	char when[64];
 
 	cJSON_AddStringToObject(o, "space", id);
 	json_add_u64(o, "generation", generation);
-	a = cJSON_AddArrayToObject(o, "generations");
-	for (size_t i = 0; i < h->ngens; i++) {
-		const struct hgen *g = &h->gens[i];
-		cJSON *x = cJSON_CreateObject();
+	return o;
+}
 
-		cJSON_AddItemToArray(a, x);
-		json_add_u64(x, "generation", g->generation);
-		json_iso_time(g->time_ms, when, sizeof when);
-		cJSON_AddStringToObject(x, "time", when);
-		json_add_u64(x, "changes", g->changes);
-		cJSON_AddBoolToObject(x, "kept", g->kept);
-		if (g->caption)
-			cJSON_AddStringToObject(x, "caption", g->caption);
-		else
-			cJSON_AddNullToObject(x, "caption");
-	}
+cJSON *
+json_history_gen(const struct hgen *g)
+{
+	cJSON *x = cJSON_CreateObject();
+	char when[64];
+
+	json_add_u64(x, "generation", g->generation);
+	json_iso_time(g->time_ms, when, sizeof when);
+	cJSON_AddStringToObject(x, "time", when);
+	json_add_u64(x, "changes", g->changes);
+	cJSON_AddBoolToObject(x, "kept", g->kept);
+	if (g->caption)
+		cJSON_AddStringToObject(x, "caption", g->caption);
+	else
+		cJSON_AddNullToObject(x, "caption");
+	return x;
+}
+
+/* The members after the generations list. */
+static void
+history_tail_fill(cJSON *o, const struct history *h)
+{
 	json_add_u64(o, "dropped", h->dropped);
 	json_add_u64(o, "bytes", history_bytes(h));
+}
+
+cJSON *
+json_history_tail(const struct history *h)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	history_tail_fill(o, h);
+	return o;
+}
+
+cJSON *
+json_history(const char *id, uint64_t generation, const struct history *h)
+{
+	cJSON *o = json_history_head(id, generation);
+	cJSON *a = cJSON_AddArrayToObject(o, "generations");
+
+	for (size_t i = 0; i < h->ngens; i++)
+		cJSON_AddItemToArray(a, json_history_gen(&h->gens[i]));
+	history_tail_fill(o, h);
 	return o;
 }
 
@@ -1043,21 +1070,76 @@ diff_side(const struct hdiff_side *s, bool hide)
 	return o;
 }
 
-/* A lazy space's diff: the tables one side had not read (not compared). */
-static void
-diff_not_read(cJSON *o, const struct hdiff *d)
+cJSON *
+json_diff_unread(const struct hdiff_unread *u)
 {
-	cJSON *a = cJSON_AddArrayToObject(o, "not_read");
+	cJSON *x = cJSON_CreateObject();
 
-	for (size_t i = 0; i < d->nu; i++) {
-		cJSON *x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "level", arch_level_name(u->level));
+	json_add_hex(x, "va", u->va);
+	json_add_hex(x, "end", u->va + u->span);
+	return x;
+}
 
-		cJSON_AddItemToArray(a, x);
-		cJSON_AddStringToObject(x, "level",
-		    arch_level_name(d->u[i].level));
-		json_add_hex(x, "va", d->u[i].va);
-		json_add_hex(x, "end", d->u[i].va + d->u[i].span);
-	}
+cJSON *
+json_diff_change(const struct hdiff_change *c, bool hide)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	json_add_hex(x, "va", c->va);
+	json_add_hex(x, "end", c->end);
+	cJSON_AddStringToObject(x, "level", arch_level_name(c->level));
+	json_add_u64(x, "entries", c->entries);
+	json_add_u64(x, "pages", c->pages);
+	cJSON_AddItemToObject(x, "before", diff_side(&c->before, hide));
+	cJSON_AddItemToObject(x, "after", diff_side(&c->after, hide));
+	return x;
+}
+
+cJSON *
+json_diff_table(const struct hdiff_table *t)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(x, "level", arch_level_name(t->level));
+	json_add_hex(x, "va", t->va);
+	cJSON_AddStringToObject(x, "change", t->added ? "added" : "freed");
+	return x;
+}
+
+/* The diff's first members: space, from, to. */
+static void
+diff_head_fill(cJSON *o, const char *id, uint64_t from, uint64_t to)
+{
+	cJSON_AddStringToObject(o, "space", id);
+	json_add_u64(o, "from", from);
+	json_add_u64(o, "to", to);
+}
+
+cJSON *
+json_diff_head(const char *id, uint64_t from, uint64_t to)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	diff_head_fill(o, id, from, to);
+	return o;
+}
+
+/* The counts of the diff's "tables" (before its list). */
+static void
+diff_tables_fill(cJSON *t, const struct hdiff *d)
+{
+	json_add_u64(t, "added", d->tables_added);
+	json_add_u64(t, "freed", d->tables_freed);
+}
+
+cJSON *
+json_diff_tables_head(const struct hdiff *d)
+{
+	cJSON *t = cJSON_CreateObject();
+
+	diff_tables_fill(t, d);
+	return t;
 }
 
 /* The members of a diff answer (GET .../diff, the WebSocket "diff"). */
@@ -1067,39 +1149,21 @@ diff_fill(cJSON *o, const char *id, uint64_t from, uint64_t to,
 {
 	cJSON *a, *t;
 
-	cJSON_AddStringToObject(o, "space", id);
-	json_add_u64(o, "from", from);
-	json_add_u64(o, "to", to);
+	diff_head_fill(o, id, from, to);
 	a = cJSON_AddArrayToObject(o, "changes");
-	for (size_t i = 0; i < d->n; i++) {
-		const struct hdiff_change *c = &d->v[i];
-		cJSON *x = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(a, x);
-		json_add_hex(x, "va", c->va);
-		json_add_hex(x, "end", c->end);
-		cJSON_AddStringToObject(x, "level", arch_level_name(c->level));
-		json_add_u64(x, "entries", c->entries);
-		json_add_u64(x, "pages", c->pages);
-		cJSON_AddItemToObject(x, "before", diff_side(&c->before, hide));
-		cJSON_AddItemToObject(x, "after", diff_side(&c->after, hide));
-	}
+	for (size_t i = 0; i < d->n; i++)
+		cJSON_AddItemToArray(a, json_diff_change(&d->v[i], hide));
 	t = cJSON_AddObjectToObject(o, "tables");
-	json_add_u64(t, "added", d->tables_added);
-	json_add_u64(t, "freed", d->tables_freed);
+	diff_tables_fill(t, d);
 	a = cJSON_AddArrayToObject(t, "list");
-	for (size_t i = 0; i < d->nt; i++) {
-		cJSON *x = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(a, x);
-		cJSON_AddStringToObject(x, "level",
-		    arch_level_name(d->t[i].level));
-		json_add_hex(x, "va", d->t[i].va);
-		cJSON_AddStringToObject(x, "change", d->t[i].added ? "added" :
-		    "freed");
+	for (size_t i = 0; i < d->nt; i++)
+		cJSON_AddItemToArray(a, json_diff_table(&d->t[i]));
+	if (d->partial) {
+		/* a lazy space's diff: the tables one side had not read */
+		a = cJSON_AddArrayToObject(o, "not_read");
+		for (size_t i = 0; i < d->nu; i++)
+			cJSON_AddItemToArray(a, json_diff_unread(&d->u[i]));
 	}
-	if (d->partial)
-		diff_not_read(o, d);
 }
 
 cJSON *

@@ -116,6 +116,20 @@ cJSON	*json_history(const char *id, uint64_t generation,
 /* {"space","from","to","changes":[...],"tables":{"added","freed"}} */
 cJSON	*json_diff(const char *id, uint64_t from, uint64_t to,
 	    const struct hdiff *, bool hide);
+/* The pieces of those two answers, for json-stream.c, which joins them
+   (json_history: head, generations, tail's members; json_diff: head,
+   changes, tables_head with its list, not_read when partial). */
+struct hdiff_change;
+struct hdiff_table;
+struct hdiff_unread;
+cJSON	*json_history_head(const char *id, uint64_t generation);
+cJSON	*json_history_gen(const struct hgen *);
+cJSON	*json_history_tail(const struct history *);
+cJSON	*json_diff_head(const char *id, uint64_t from, uint64_t to);
+cJSON	*json_diff_change(const struct hdiff_change *, bool hide);
+cJSON	*json_diff_tables_head(const struct hdiff *);
+cJSON	*json_diff_table(const struct hdiff_table *);
+cJSON	*json_diff_unread(const struct hdiff_unread *);
 /* The WebSocket "diff" message: the diff from..to->generation with that
    generation's time and caption, the oldest generation kept, and
    "resync":true after a dropped backlog (docs/api.md). */

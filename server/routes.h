@@ -97,5 +97,15 @@ int api_stream_ranges(struct http_req *, struct http_resp *, struct entry *e,
     const struct hstate *st, struct pt_ranges *r, bool hide);
 int api_stream_ptdump(struct http_req *, struct http_resp *, struct entry *e,
     struct pt_ranges *r);
+/* The same for a history list (e open, its history kept) and a diff (d,
+   taken, from..to of e's history). */
+struct hdiff;
+struct diff_ask {
+	uint64_t from, to;
+	bool hide;
+};
+int api_stream_history(struct http_req *, struct http_resp *, struct entry *e);
+int api_stream_diff(struct http_req *, struct http_resp *, struct entry *e,
+    const struct diff_ask *, struct hdiff *d);
 
 #endif

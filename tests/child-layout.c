@@ -45,6 +45,9 @@
  *   childwrite K     the child writes page K of the region ("ok" when done)
  *   churn MS         for MS milliseconds map, write and unmap 512 pages
  *                    over and over (a process that changes constantly)
+ *   stripes N        map 2N pages (2 MiB-aligned, MADV_NOHUGEPAGE) and
+ *                    write every other one: N present pages none of
+ *                    which touches another ("ok 0x..." the address)
  *   exit             end (the forked child ends too: its pipe closes)
  *
  * With --vmas N it maps N pages (between two PROT_NONE pages), writes
@@ -486,7 +489,14 @@ cmd_run(const char *line)
 {
 	long v = 0;
 
-	if (!strncmp(line, "region", 6)) {
+	if (sscanf(line, "stripes %ld", &v) == 1 && v > 0) {
+		char *p = map_aligned((size_t)v * 2 * PG, 2 * MiB);
+
+		madvise(p, (size_t)v * 2 * PG, MADV_NOHUGEPAGE);
+		for (long i = 0; i < v; i++)
+			p[i * 2 * PG] = 1;
+		printf("ok %p\n", (void *)p);
+	} else if (!strncmp(line, "region", 6)) {
 		cmd_region = map_aligned(4 * MiB, 2 * MiB);
 		madvise(cmd_region, 4 * MiB, MADV_NOHUGEPAGE);
 		printf("ok %p\n", (void *)cmd_region);

@@ -30,31 +30,10 @@ import sys
 import time
 
 from ptstest import (Daemon, TestCase, main, fixture, SLOW, PTSCOPE,
-                     apply_delta, status_kb)
+                     apply_delta, status_kb, sanitized, get_raw,
+                     counting_reader)
 
 MiB = 1 << 20
-
-
-def sanitized(pid):
-    """Whether the daemon runs under ASan or TSan (its RSS says nothing
-    about ours: shadow memory, quarantined frees)."""
-    with open('/proc/%d/maps' % pid) as f:
-        maps = f.read()
-    return 'libasan' in maps or 'libtsan' in maps
-
-
-def get_raw(d, path, read=None):
-    """GET path: (status, headers, body), reading the body in pieces."""
-    c = http.client.HTTPConnection(d.host, d.port, timeout=60 * SLOW)
-    c.request('GET', path)
-    r = c.getresponse()
-    h = {k.lower(): v for k, v in r.getheaders()}
-    if read is None:
-        body = r.read()
-    else:
-        body = read(r)
-    c.close()
-    return r.status, h, body
 
 
 def ops_for(d):
@@ -152,22 +131,8 @@ class Stream(TestCase):
             with open('/proc/%d/clear_refs' % pid, 'w') as f:
                 f.write('5')	# VmHWM := VmRSS
             n = [0, 0]
-            pat = b'"kind":"page"'
-
-            def count(r):
-                tail = b''
-                while True:
-                    piece = r.read(1 << 20)
-                    if not piece:
-                        return b''
-                    n[0] += len(piece)
-                    # (a match may straddle two pieces)
-                    piece = tail + piece
-                    n[1] += piece.count(pat)
-                    tail = piece[-(len(pat) - 1):]
-
             st, h, _ = get_raw(d, '/api/v1/spaces/%s/tree?depth=5' % sid,
-                               count)
+                               counting_reader(n, b'"kind":"page"'))
             grew = (status_kb(pid, 'VmHWM') - rss0) * 1024
             self.assertEqual(st, 200)
             self.assertEqual(h.get('transfer-encoding'), 'chunked')

@@ -420,6 +420,42 @@ def wait_for(fn, what, timeout=15):
     raise AssertionError('timed out waiting for ' + what)
 
 
+def sanitized(pid):
+    """Whether process pid runs under ASan or TSan (its RSS says little
+    then: shadow memory, quarantined frees)."""
+    with open('/proc/%d/maps' % pid) as f:
+        maps = f.read()
+    return 'libasan' in maps or 'libtsan' in maps
+
+
+def get_raw(d, path, read=None):
+    """GET path from daemon d: (status, headers with lowercase names,
+    body), or what read(response) gives instead of the body."""
+    c = http.client.HTTPConnection(d.host, d.port, timeout=60 * SLOW)
+    c.request('GET', path)
+    r = c.getresponse()
+    h = {k.lower(): v for k, v in r.getheaders()}
+    body = r.read() if read is None else read(r)
+    c.close()
+    return r.status, h, body
+
+
+def counting_reader(counts, pat):
+    """A read for get_raw that keeps nothing: counts[0] += the bytes,
+    counts[1] += the occurrences of pat (also across two pieces)."""
+    def read(r):
+        tail = b''
+        while True:
+            piece = r.read(1 << 20)
+            if not piece:
+                return b''
+            counts[0] += len(piece)
+            piece = tail + piece
+            counts[1] += piece.count(pat)
+            tail = piece[-(len(pat) - 1):]
+    return read
+
+
 class LayoutChild:
     """tests/child-layout in its default mode: a layout the test controls,
     its addresses printed as one JSON line (info, pid, addr()); more()
