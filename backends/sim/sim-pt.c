@@ -369,7 +369,8 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	sim_e_set(t, i, desc_encode_table(f, t->L, c->pa, user, i & 1));
 	if (f == DF_X86_64 && desc_x86_kernpg_table(sp->base.arch, t->L,
 	    simpt_va(sp, t, lin)))
-		sim_e_set(t, i, sim_e(t, i) & ~(uint64_t)0x004);	/* _KERNPG_TABLE: no US */
+		/* _KERNPG_TABLE: no US */
+		sim_e_set(t, i, sim_e(t, i) & ~(uint64_t)0x004);
 	if ((f == DF_ARM64 || f == DF_ARM64_LPA2) && !user &&
 	    desc_arm64_linear_table(sp->base.arch, simpt_va(sp, t, lin),
 	    sp->m->g.lv[t->L].span))
@@ -378,7 +379,8 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	sim_kid_set(t, i, c);
 	t->used++;
 	if (f == DF_ARMV7 && sim_e(t, i ^ 1) == 0) {
-		sim_e_set(t, i ^ 1, desc_encode_table(f, t->L, c->pa, user, (i ^ 1) & 1));
+		sim_e_set(t, i ^ 1, desc_encode_table(f, t->L, c->pa, user,
+		    (i ^ 1) & 1));
 		sim_kid_set(t, i ^ 1, c);
 		t->used++;
 	}
