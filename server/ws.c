@@ -1168,19 +1168,29 @@ delta_val(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	    .hide = hide };
 	struct render_val *v = render_cache_get(rc, &k);
 	struct big_delta *d;
+	char *text = NULL;
 
 	if (v)
 		return v;
 	d = xcalloc(1, sizeof *d);
 	diff_plan(old ? old->node : NULL, t ? t->node : NULL, &d->plan);
 	d->est = delta_estimate(&d->plan);
-	if (streamed(ws, d->est))
+	if (!streamed(ws, d->est)) {
+		text = delta_render(ws, s, e->space->generation, &d->plan,
+		    hide);
+		/* the estimate was short (a text the cache would not keep,
+		   rendered again for each client): streamed after all */
+		if (streamed(ws, strlen(text))) {
+			d->est = strlen(text);
+			free(text);
+			text = NULL;
+		}
+	}
+	if (text == NULL)
 		return render_cache_put_obj(rc, &k, d, big_delta_free,
 		    d->plan.n * sizeof *d->plan.v);
-	v = render_cache_put_text(rc, &k, delta_render(ws, s,
-	    e->space->generation, &d->plan, hide));
 	big_delta_free(d);
-	return v;
+	return render_cache_put_text(rc, &k, text);
 }
 
 /* With e locked: a snapshot, or a delta when the generation moved. */
