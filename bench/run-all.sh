@@ -6,7 +6,7 @@
 # usage: bench/run-all.sh BUILDDIR [SECONDS]
 #
 # BUILDDIR must hold ptscope and `make bench/ws-fanout bench/sim-bench
-# bench/live-bench-expand`.  SECONDS (default 10) is each HTTP path's and
+# bench/live-bench-expand tests/ws-client`.  SECONDS (default 10) is each HTTP path's and
 # each WebSocket run's length.  Needs wrk and nginx-light for the HTTP
 # baseline and pmap (procps); raises the open-file limit for 1,000 clients.
 set -eu
@@ -34,6 +34,8 @@ step "live: dump against the floor and pmap -X"
 "$SRC/live-bench.sh" "$B" 11 || echo "live-bench: exit $?"
 step "memory of one big answer"
 "$SRC/stream-bench.sh" "$B" 2048 || echo "stream-bench: exit $?"
+step "memory of one big WebSocket delta"
+"$SRC/ws-delta-bench.py" "$B" 1024 || echo "ws-delta-bench: exit $?"
 step "simulator host memory"
 "$B/bench/sim-bench" || echo "sim-bench: exit $?"
 step "HTTP against nginx"
