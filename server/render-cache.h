@@ -28,7 +28,9 @@
 enum render_kind {
 	RENDER_HTTP_TREE = 1,	/* GET .../tree answer */
 	RENDER_TREE,		/* a built pt_node tree (WebSocket) */
-	RENDER_WS_SNAPSHOT,	/* a "snapshot" message */
+	RENDER_WS_SNAPSHOT,	/* a "snapshot" message, or, longer than its
+				   estimate said and too big to keep, its
+				   length (an obj: it is streamed) */
 	RENDER_WS_DELTA,	/* a "delta" message between two trees
 				   (from_gen and generation hold their ids;
 				   "" when nothing changed), or, too big to

@@ -1069,6 +1069,39 @@ sub_tree(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	return render_cache_put_tree(&ws->srv->render, &k, node);
 }
 
+/*
+ * Whether a message estimated at est bytes is written as it is sent rather
+ * than rendered whole (a snapshot's JSON is about twice its tree's bytes).
+ * Each client then writes its own from the shared tree: for answers too
+ * big to keep rendered (the render cache would not keep them either).
+ */
+static bool
+streamed(const struct ws *ws, size_t est)
+{
+	return ws->srv->stream_bytes != STREAM_OFF &&
+	    est > ws->srv->stream_bytes;
+}
+
+/* The length of a snapshot each client streams (a render cache obj). */
+struct snapshot_len {
+	size_t len;
+};
+
+/* A snapshot estimated under the streaming threshold whose text came out
+   over it: the cache would not keep the text, so every client would
+   render its own (and queue a copy over its byte budget).  Its length is
+   kept instead, and each client streams it from the shared tree. */
+static struct render_val *
+big_snapshot_val(struct render_cache *rc, const struct render_key *k,
+    char *text)
+{
+	struct snapshot_len *sl = xmalloc(sizeof *sl);
+
+	sl->len = strlen(text);
+	free(text);
+	return render_cache_put_obj(rc, k, sl, free, sizeof *sl);
+}
+
 /* The snapshot message of tree t, rendered once per (tree, hide): by the
    tree writer, or (PTSCOPE_STREAM_BYTES=off) as cJSON, as before. */
 static struct render_val *
@@ -1085,26 +1118,17 @@ snapshot_text(struct ws *ws, const struct ws_sub *s, struct entry *e,
 	if (v)
 		return v;
 	o = message("snapshot", s, e->space->generation);
-	if (ws->srv->stream_bytes != STREAM_OFF)
-		return render_cache_put_text(&ws->srv->render, &k, writer_text(
-		    jstream_tree_of(o, t->node, s->depth, hide), NULL));
+	if (ws->srv->stream_bytes != STREAM_OFF) {
+		text = writer_text(jstream_tree_of(o, t->node, s->depth, hide),
+		    NULL);
+		if (streamed(ws, strlen(text)))
+			return big_snapshot_val(&ws->srv->render, &k, text);
+		return render_cache_put_text(&ws->srv->render, &k, text);
+	}
 	cJSON_AddItemToObject(o, "node", json_node(t->node, hide));
 	text = json_print(o);
 	cJSON_Delete(o);
 	return render_cache_put_text(&ws->srv->render, &k, text);
-}
-
-/*
- * Whether a message estimated at est bytes is written as it is sent rather
- * than rendered whole (a snapshot's JSON is about twice its tree's bytes).
- * Each client then writes its own from the shared tree: for answers too
- * big to keep rendered (the render cache would not keep them either).
- */
-static bool
-streamed(const struct ws *ws, size_t est)
-{
-	return ws->srv->stream_bytes != STREAM_OFF &&
-	    est > ws->srv->stream_bytes;
 }
 
 static void
@@ -1219,7 +1243,11 @@ stream_tree(struct ws_client *c, struct ws_sub *s, struct entry *e)
 	} else {
 		msg = s->need_snapshot ? snapshot_text(ws, s, e, t, hide) :
 		    delta_val(ws, s, e, s->last, t, hide);
-		if (msg->obj)
+		if (msg->obj && s->need_snapshot)
+			enqueue_stream(c, message("snapshot", s, gen), t,
+			    s->depth, hide,
+			    ((struct snapshot_len *)msg->obj)->len);
+		else if (msg->obj)
 			enqueue_delta_stream(c, message("delta", s, gen), t,
 			    msg, hide);
 		else if (msg->len)

@@ -256,6 +256,56 @@ class WsStream(TestCase):
                     self.assertLessEqual(grew, 64 * MiB,
                                          'peak RSS grew %d MB' % (grew // MiB))
 
+    def test_snapshot_longer_than_its_estimate_is_streamed(self):
+        # A snapshot is streamed when its estimate (twice its tree's heap
+        # bytes) is over the threshold; an armv7-2l tree's text comes out
+        # about 5 % longer than that (its ptes carry the hardware and the
+        # Linux words).  With the threshold one byte under a text longer
+        # than the render cache keeps (8 MiB), the text is rendered once,
+        # found too long, and every client streams it from the shared
+        # tree: the same bytes, and 30 clients that never read cost the
+        # tree, not 30 texts.  (Before, the cache did not keep the text
+        # and each client rendered and queued one of its own: 30 x 9.5 MB
+        # here, far over the bound below.)
+        def space(d):
+            sid = d.new_sim('armv7-2l', ram_mb=512)
+            st, r = d.op(sid, op='map', va='0x10000000',
+                         size=hex(160 * MiB), prot='rw', page_size='4k')
+            self.assertEqual(st, 200, r)
+            return sid
+
+        sub = dict(type='subscribe', depth=5)
+        with big_delta_daemon(env={}) as d:
+            sid = space(d)
+            with d.ws(rcvbuf=0) as ws:
+                ws.send(dict(sub, space=sid))
+                whole = raw_text(ws, 'snapshot', 60)
+        whole = whole.replace('"%s"' % sid, '"S"')
+        self.assertGreater(len(whole), 8 * MiB)
+        n = 3 if SAN else 30
+        env = {'PTSCOPE_STREAM_BYTES': str(len(whole) - 1)}
+        with big_delta_daemon(env=env) as d:
+            pid = d.proc.pid
+            sid = space(d)
+            rss0 = reset_hwm(pid)
+            stuck = [d.ws() for _ in range(n)]
+            try:
+                for ws in stuck:
+                    ws.command('#pause 600000')
+                    ws.send(dict(sub, space=sid))
+                with d.ws(rcvbuf=0) as ws:
+                    ws.send(dict(sub, space=sid))
+                    text = raw_text(ws, 'snapshot', 60)
+                grew = (status_kb(pid, 'VmHWM') - rss0) * 1024
+            finally:
+                for ws in stuck:
+                    ws.close()
+        self.assertEqual(text.replace('"%s"' % sid, '"S"'), whole)
+        if not SAN:
+            self.assertLessEqual(grew, 64 * MiB,
+                                 'peak RSS grew %d MB' % (grew // MiB))
+
+
 def sanitized_build():
     """Whether ptscope is built with ASan or TSan (ldd names the runtime)."""
     out = subprocess.run(['ldd', PTSCOPE], capture_output=True,
