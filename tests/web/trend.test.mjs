@@ -77,15 +77,26 @@ const steps = [
 		check(idx.every(k => k >= 0), 'every value is a file written: ' + v);
 		check(idx.every((k, j) => j === 0 || idx[j - 1] <= k), 'in the order written: ' + idx);
 		check(frees.every((f, j) => j === 0 || idx.includes(j)), 'each change shows: ' + idx);
-		const pts = await page.getAttribute(card + ' .zone-trend polyline.trend-free', 'points');
-		eq(pts.trim().split(/\s+/).length, v.length, 'one point per sample');
-		eq(Number(await page.getAttribute(card + ' .zone-trend', 'data-samples')), v.length, 'samples');
+		// values, points, samples and caption read in one go: the view
+		// redraws every sample (100 ms), so separate reads could each see
+		// another drawing ('got 126, want 121' once under load)
+		const drawn = await page.evaluate(sel => {
+			const t = document.querySelector(sel + ' .zone-trend');
+			return { values: t.dataset.values, samples: t.dataset.samples,
+				points: t.querySelector('polyline.trend-free').getAttribute('points'),
+				caption: t.querySelector('figcaption').textContent };
+		}, card);
+		const w = drawn.values.split(',').map(Number);
+		check(w[w.length - 1] === frees[2], 'the line still ends at the last file: ' + w.slice(-3));
+		const pts = drawn.points;
+		eq(pts.trim().split(/\s+/).length, w.length, 'one point per sample');
+		eq(Number(drawn.samples), w.length, 'samples');
 		// the points: oldest left, newest right; the highest value on top
 		const xy = pts.trim().split(/\s+/).map(p => p.split(',').map(Number));
 		check(xy.every((p, j) => j === 0 || xy[j - 1][0] <= p[0]), 'time runs left to right');
 		const top = Math.min(...xy.map(p => p[1]));
-		check(xy.every((p, j) => (v[j] === Math.max(...v)) === (p[1] === top)), 'the highest value is the top point');
-		const cap = await page.textContent(card + ' .zone-trend figcaption');
+		check(xy.every((p, j) => (w[j] === Math.max(...w)) === (p[1] === top)), 'the highest value is the top point');
+		const cap = drawn.caption;
 		check(cap.includes('now ' + frees[2].toLocaleString('en-US') + ','), 'the caption says the free pages now: ' + cap);
 		await shot(page, 'zones-trend', true);
 	}],
