@@ -45,5 +45,7 @@ step "WebSocket fan-out, 1,000 clients"
 step "the floor of fan-out: one loopback send() per client and delta"
 cc -O2 -o "$T/send-floor" "$SRC/send-floor.c" -lpthread
 "$T/send-floor" 1000 10 "$SECS" 400
+step "fan-out and its floor with the receivers' TCP work on the other CPU"
+"$SRC/ws-bench-split.sh" "$B" "$SECS" 1000 || echo "ws-bench-split: exit $?"
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
