@@ -33,18 +33,6 @@ pal_of(struct sim_attrs *a)
 	return (uint16_t *)(a->plane + (size_t)a->nplanes * words_of(a));
 }
 
-/* The palette index of slot i (nplanes > 0). */
-static unsigned
-index_get(const struct sim_attrs *a, unsigned i)
-{
-	unsigned words = words_of(a), idx = 0;
-
-	for (unsigned p = 0; p < a->nplanes; p++)
-		idx |= (unsigned)((a->plane[p * words + i / 64] >> (i % 64)) &
-		    1u) << p;
-	return idx;
-}
-
 static void
 index_put(struct sim_attrs *a, unsigned i, unsigned idx)
 {
@@ -102,7 +90,7 @@ compact(struct sim_attrs *a, unsigned i, sim_attrs_live_fn live,
 
 	for (unsigned k = 0; k < a->entries; k++)
 		if (k != i && live(ctx, k))
-			used[index_get(a, k)] = true;
+			used[sim_attrs_index(a, k)] = true;
 	for (unsigned k = 0; k < pal_size(a); k++)
 		if (!used[k]) {
 			pal[k] = PAL_FREE;

@@ -40,20 +40,28 @@ struct sim_attrs {
 /* Whether slot i of the table ctx is a leaf, whose value counts. */
 typedef bool (*sim_attrs_live_fn)(const void *ctx, unsigned i);
 
+/* The palette index of slot i (nplanes > 0). */
+static inline unsigned
+sim_attrs_index(const struct sim_attrs *a, unsigned i)
+{
+	unsigned words = (a->entries + 63u) / 64u, idx = 0;
+
+	for (unsigned p = 0; p < a->nplanes; p++)
+		idx |= (unsigned)((a->plane[p * words + i / 64] >> (i % 64)) &
+		    1u) << p;
+	return idx;
+}
+
 /* The value kept for slot i. */
 static inline unsigned
 sim_attrs_get(const struct sim_attrs *a, unsigned i)
 {
-	unsigned words = (a->entries + 63u) / 64u, idx = 0;
-
 	if (a->raw)
 		return a->raw[i];
 	if (a->nplanes == 0)
 		return a->only;
-	for (unsigned p = 0; p < a->nplanes; p++)
-		idx |= (unsigned)((a->plane[p * words + i / 64] >> (i % 64)) &
-		    1u) << p;
-	return ((const uint16_t *)(a->plane + a->nplanes * words))[idx];
+	return ((const uint16_t *)(a->plane + a->nplanes *
+	    ((a->entries + 63u) / 64u)))[sim_attrs_index(a, i)];
 }
 
 /* Keep v (16 bits) for slot i, which is about to be a leaf. */

@@ -124,7 +124,8 @@ sim_at(const struct sim_table *t, unsigned i)
 }
 
 /* Set them for slot i, about to be a leaf (its descriptor is written
-   right after); 0, for a slot that stops being one, keeps nothing. */
+   right after).  A slot that stops being one needs nothing: its
+   descriptor goes to 0 or it gets a child (sim_is_leaf()). */
 void sim_at_set(struct sim_table *t, unsigned i, unsigned at);
 
 #define SIM_MAX_MARKERS 24	/* x86_64's address_markers[] has 17 */

@@ -333,8 +333,7 @@ slot_is_leaf(const void *t, unsigned i)
 void
 sim_at_set(struct sim_table *t, unsigned i, unsigned at)
 {
-	if (at != 0)
-		sim_attrs_set(&t->attrs, i, at, slot_is_leaf, t);
+	sim_attrs_set(&t->attrs, i, at, slot_is_leaf, t);
 }
 
 /* Return a table's page to the buddy and free its arrays. */
@@ -375,7 +374,6 @@ table_link(struct sim_space *sp, struct sim_table *t, unsigned i,
 	    desc_arm64_linear_table(sp->base.arch, simpt_va(sp, t, lin),
 	    sp->m->g.lv[t->L].span))
 		sim_e_set(t, i, sim_e(t, i) | DESC_A64_TABLE_PXN);
-	sim_at_set(t, i, 0);
 	sim_kid_set(t, i, c);
 	t->used++;
 	if (f == DF_ARMV7 && sim_e(t, i ^ 1) == 0) {
@@ -542,7 +540,6 @@ leaf_clear(struct sim_space *sp, struct sim_table *t, unsigned i)
 		data_put(sp, simpt_slot_pa(sp, t, i) >> sp->m->a->page_shift,
 		    pages);
 	sim_e_set(t, i, 0);
-	sim_at_set(t, i, 0);
 	if (t->lx)
 		t->lx[i] = 0;
 	t->used--;
@@ -579,7 +576,6 @@ block_split(struct sim_space *sp, struct sim_table *t, unsigned i)
 	lin = t->lin + (uint64_t)i * g->lv[t->L].span;
 	/* take the leaf out without freeing its pages, then hang the table */
 	sim_e_set(t, i, 0);
-	sim_at_set(t, i, 0);
 	t->used--;
 	adjust(t, -(int64_t)pages, 0, -1);
 	c = table_child(sp, t, i);
