@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "http.h"
 #include "json.h"
 #include "kcompare.h"
 #include "registry.h"

@@ -15,7 +15,7 @@
 #include "registry.h"
 #include "routes.h"
 #include "strbuf.h"
-#include "ws.h"
+#include "net.h"
 #include "xalloc.h"
 
 /* Free bytes in blocks big enough for a PMD-mapped THP (order >=
@@ -169,7 +169,7 @@ render_spaces(struct server *srv, struct strbuf *sb)
 	}
 	registry_put_all(&srv->reg, v, n);
 	if (gone)
-		ws_notify(srv->ws);
+		net_ws_notify(srv);
 }
 
 /* One {pid,comm} series line. */

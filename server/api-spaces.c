@@ -15,7 +15,7 @@
 #include "procfs-space.h"
 #include "ptdump.h"
 #include "routes.h"
-#include "ws.h"
+#include "net.h"
 #include "daemon.h"
 #include "sim.h"
 #include "vm.h"
@@ -318,7 +318,7 @@ api_space_get(struct http_req *rq, struct http_resp *rs)
 	if (r < 0) {
 		registry_put(&rq->srv->reg, e);
 		if (r == PTS_EGONE)
-			ws_notify(rq->srv->ws);
+			net_ws_notify(rq->srv);
 		return http_error(rs, &err);
 	}
 	return reply_space(rq, rs, e, 200);
@@ -331,6 +331,6 @@ api_space_delete(struct http_req *rq, struct http_resp *rs)
 
 	if (registry_remove(&rq->srv->reg, rq->seg[3], &err) < 0)
 		return http_error(rs, &err);
-	ws_notify(rq->srv->ws);
+	net_ws_notify(rq->srv);
 	return http_text(rs, 204, NULL, "", 0);
 }

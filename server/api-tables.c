@@ -13,7 +13,7 @@
 #include "ptdump.h"
 #include "request.h"
 #include "routes.h"
-#include "ws.h"
+#include "net.h"
 #include "daemon.h"
 
 /*
@@ -36,7 +36,7 @@ api_open_space(struct http_req *rq, struct http_resp *rs)
 		entry_unlock(e);
 		registry_put(&rq->srv->reg, e);
 		if (err.code == PTS_EGONE)
-			ws_notify(rq->srv->ws);
+			net_ws_notify(rq->srv);
 		http_error(rs, &err);
 		return NULL;
 	}
@@ -396,7 +396,7 @@ api_ops(struct http_req *rq, struct http_resp *rs)
 		return http_error(rs, &err);
 	if (res.forked && add_forked(rq, res.forked, &forked, &err) < 0)
 		return http_error(rs, &err);
-	ws_notify(rq->srv->ws);
+	net_ws_notify(rq->srv);
 	return http_json(rs, res.forked ? 201 : 200,
 	    json_op_result(&res, forked));
 }

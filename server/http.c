@@ -87,6 +87,15 @@ presented_token(struct http_req *rq)
 }
 
 /* Is this an API or metrics path (needs the token) rather than a file? */
+/* http_req.lookup: the handlers' way to libmicrohttpd's values. */
+static const char *
+conn_lookup(const struct http_req *rq, enum http_value which,
+    const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, which == HTTP_HEADER ?
+	    MHD_HEADER_KIND : MHD_GET_ARGUMENT_KIND, name);
+}
+
 static int
 is_api_path(const char *path)
 {
@@ -379,8 +388,8 @@ on_first_call(struct http *h, struct MHD_Connection *conn, const char *url,
 	struct conn_state *cs = xcalloc(1, sizeof *cs);
 	const char *cl;
 	struct http_resp rs = { 0 };
-	struct http_req rq = { .srv = h->srv, .conn = conn, .method = method,
-	    .path = url };
+	struct http_req rq = { .srv = h->srv, .conn = conn,
+	    .lookup = conn_lookup, .method = method, .path = url };
 
 	struct guard_req q = guard_req_of(conn, method, url, 0);
 	char local[INET6_ADDRSTRLEN];
@@ -429,8 +438,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http *h = cls;
 	struct conn_state *cs = *con_cls;
-	struct http_req rq = { .srv = h->srv, .conn = conn, .method = method,
-	    .path = url };
+	struct http_req rq = { .srv = h->srv, .conn = conn,
+	    .lookup = conn_lookup, .method = method, .path = url };
 	struct http_resp rs = { 0 };
 	const char *route = "none";
 	enum MHD_Result ret;

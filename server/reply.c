@@ -14,14 +14,13 @@
 const char *
 http_arg(const struct http_req *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
+	return rq->lookup(rq, HTTP_QUERY_ARG, name);
 }
 
 const char *
 http_header(const struct http_req *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+	return rq->lookup(rq, HTTP_HEADER, name);
 }
 
 int

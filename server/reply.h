@@ -9,18 +9,28 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
-#include <microhttpd.h>
 
 #include "err.h"
 #include "peer.h"
 #include "strbuf.h"
 
 struct server;
+struct MHD_Connection;
+
+/* Which of a request's values http_req.lookup reads. */
+enum http_value { HTTP_QUERY_ARG, HTTP_HEADER };
 
 /* One request as the route handlers see it. */
 struct http_req {
 	struct server *srv;
 	struct MHD_Connection *conn;
+	/*
+	 * A value of the request, or NULL: set by http.c, because only the
+	 * network module (net.h) may call libmicrohttpd, and the handlers
+	 * and this file are in the binary.
+	 */
+	const char *(*lookup)(const struct http_req *, enum http_value,
+	    const char *name);
 	const char *method;
 	const char *path;	/* decoded by libmicrohttpd */
 	const char *seg[8];	/* path segments (pointers into segbuf) */

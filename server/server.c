@@ -15,12 +15,11 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "http.h"
 #include "log.h"
+#include "net.h"
 #include "procfs-space.h"
 #include "recording.h"
 #include "strbuf.h"
-#include "ws.h"
 #include "zones-proc.h"
 
 /* The web root: --web-root, the installed one, or next to the binary. */
@@ -219,8 +218,12 @@ setup(struct server *srv, struct pts_err *err)
 static void
 teardown(struct server *srv)
 {
-	http_stop(srv->http);	/* requests call ws_notify(srv->ws) */
-	ws_stop(srv->ws);
+	const struct net_ops *net = net_ops();
+
+	if (net) {
+		net->http_stop(srv->http);  /* requests call net_ws_notify */
+		net->ws_stop(srv->ws);
+	}
 	zones_ring_stop(&srv->zring);
 	registry_release(&srv->reg);
 	metrics_release(&srv->metrics);
@@ -283,9 +286,9 @@ server_main(int argc, char **argv)
 	 * WebSocket first: HTTP requests read srv.ws and srv.ws_url, so both
 	 * are written before the first HTTP thread exists.
 	 */
-	if (setup(&srv, &err) < 0 ||
-	    ws_start(&srv, &srv.ws, &err) < 0 ||
-	    http_start(&srv, &srv.http, &err) < 0) {
+	if (net_load(&err) < 0 || setup(&srv, &err) < 0 ||
+	    net_ops()->ws_start(&srv, &srv.ws, &err) < 0 ||
+	    net_ops()->http_start(&srv, &srv.http, &err) < 0) {
 		log_error("%s", err.msg);
 		teardown(&srv);
 		return err.code == PTS_EPERM ? 2 : 1;

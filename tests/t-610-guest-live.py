@@ -113,7 +113,7 @@ class T(TestCase):
     @classmethod
     def setUpClass(cls):
         rd = guest.Initramfs('x86_64')
-        rd.add_binary(os.path.realpath(ptstest.PTSCOPE), '/opt/ptscope')
+        rd.add_ptscope(os.path.realpath(ptstest.PTSCOPE), '/opt')
         rd.add_binary(CHILD, '/opt/child-layout')
         g = guest.Guest('x86_64', initrd=rd, mem_mb=1024,
                         append='transparent_hugepage=always',

@@ -22,6 +22,10 @@ Functions and classes
                               .add_bytes(guest_path, data, mode=0o644)
                               .add_binary(host_path, guest_path=None): the file,
                                  its shared libraries and loader (ldd; host arch)
+                              .add_ptscope(host_binary, guest_dir): ptscope
+                                 and its network module ptscope-net.so (the
+                                 one beside it) in guest_dir, with their
+                                 libraries
                               .write(path) -> path of the cpio
     Guest(arch, initrd=None, mem_mb=512, append='', cpu=None, extra_args=(),
           boot_timeout=None, script=None, kernel_image=None)
@@ -312,6 +316,14 @@ class Initramfs:
             if m:
                 lib = m.group(1)
                 self.add_file(lib, os.path.realpath(lib), 0o755)
+
+    def add_ptscope(self, host_binary, guest_dir):
+        """ptscope as `serve` needs it: the binary and, beside it, the
+        module it opens (server/net.h)."""
+        self.add_binary(host_binary, guest_dir + '/ptscope')
+        self.add_binary(os.path.join(os.path.dirname(host_binary),
+                                     'ptscope-net.so'),
+                        guest_dir + '/ptscope-net.so')
 
     def _dirs(self):
         dirs = set()

@@ -77,8 +77,10 @@ def hexs(v):
 class Daemon:
     """A running `ptscope serve` on 127.0.0.1 with ephemeral ports."""
 
-    def __init__(self, args=(), env=None, web_root=None, start_timeout=20):
+    def __init__(self, args=(), env=None, web_root=None, start_timeout=20,
+                 binary=None):
         self.args = list(args)
+        self.binary = binary    # default: PTSCOPE
         self.env = env
         self.web_root = web_root
         self.start_timeout = start_timeout
@@ -95,7 +97,7 @@ class Daemon:
         self.stop()
 
     def start(self):
-        cmd = WRAPPER + [PTSCOPE, 'serve', '--listen', '127.0.0.1:0',
+        cmd = WRAPPER + [self.binary or PTSCOPE, 'serve', '--listen', '127.0.0.1:0',
                          '--ws-listen', '127.0.0.1:0']
         if self.web_root is not None:
             cmd += ['--web-root', self.web_root]
