@@ -13,7 +13,9 @@
  * the generation it started at: should the space change meanwhile, the
  * answer is cut off (the client sees an incomplete chunked body, never a
  * document mixing two generations).  An answer of an old generation
- * (?generation=) is read from the history, which keeps it while it lasts.
+ * (?generation=) is read from the history, which keeps it while it lasts;
+ * so is the rest of one that named the newest generation once the space
+ * has moved on.
  * Ranges and diffs are the stream's own (worked out when it starts) and
  * need no lock; a history list is read under the lock and cut off like a
  * tree should the history move.
@@ -39,6 +41,7 @@ struct tree_stream {
 	struct entry *e;	/* referenced */
 	uint64_t gen;		/* the space's, or the old one asked for */
 	bool old;		/* gen is an old generation (history) */
+	bool asked;		/* gen was asked for (?generation=) */
 	struct jstream_tree *js;
 };
 
@@ -51,6 +54,11 @@ tree_fetch(void *ctx, enum pt_level level, uint64_t va, struct pt_node **out,
 	struct space *s = ts->e->space;
 	const struct hstate *st;
 
+	/* ?generation=G of the newest generation is the space's own until
+	   the space moves on, then the history's: cut off only when G
+	   leaves it (docs/api.md, Big answers are streamed) */
+	if (ts->asked && s->generation != ts->gen)
+		ts->old = true;
 	if (ts->old)
 		return history_state(entry_history(ts->e), ts->gen, &st,
 		    err) < 0 ? -1 : hview_tree(st, level, va, 1, out, err);
@@ -154,6 +162,7 @@ api_stream_tree(struct http_req *rq, struct http_resp *rs, struct entry *e,
 		json_set_generation(head, st->generation);
 	ts = xcalloc(1, sizeof *ts);
 	*ts = (struct tree_stream){ .srv = rq->srv, .e = e, .old = st != NULL,
+	    .asked = http_arg(rq, "generation") != NULL,
 	    .gen = st ? st->generation : e->space->generation,
 	    .js = jstream_tree_new(head, root, ask->depth, ask->hide) };
 	r = jstream_tree_fill(ts->js, &sb, rq->srv->stream_bytes, tree_fetch,

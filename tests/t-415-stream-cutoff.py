@@ -27,18 +27,23 @@ chunked body ends without its last chunk)".  So
     body stops after a whole chunk without the terminating one, and what
     came is the start of the list as it was (never a mix).
 "A tree is written from the generation it started at ... ?generation=G is
-cut off only if G leaves the history meanwhile": a tree of an old
-generation stays whole while newer ones are added, and is cut off when G
-leaves.  "ranges (both formats) are read whole when the answer starts ...
-never cut off": ranges of G stay whole while G leaves.
+cut off only if G leaves the history meanwhile": a tree of generation G
+stays whole while newer ones are added, G the newest when it was asked
+for (the daemon used to cut that one off) or an old one, and is cut off
+when G leaves.  "ranges (both formats) are read whole when the answer
+starts ... never cut off", a diff's "generations added or dropped
+meanwhile do not change it": a live child's diff from G0 to G1 and its
+ranges of G1 stay whole, the same bytes, while G0 and G1 leave.
 """
 import http.client
 import json
+import os
 import re
 import socket
 import threading
 
-from ptstest import Daemon, TestCase, main, SLOW, wait_for
+import ptstest
+from ptstest import CommandChild, Daemon, TestCase, main, SLOW, wait_for
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -61,6 +66,7 @@ class Ops:
         self.c = http.client.HTTPConnection(d.host, d.port,
                                             timeout=30 * SLOW)
         self.captions = ['start: %s empty' % arch]
+        self.va = VA		# the page toggle() protects
 
     def op(self, caption, **op):
         self.c.request('POST', '/api/v1/spaces/%s/ops' % self.sid,
@@ -76,8 +82,9 @@ class Ops:
         """Protect the one page r, or rw again: one generation, one
         change."""
         prot = 'r' if len(self.captions) % 2 == 0 else 'rw'
-        return self.op('protect 0x%x 0x1000 %s' % (VA, prot), op='protect',
-                       va=hex(VA), size='0x1000', prot=prot)
+        return self.op('protect 0x%x 0x1000 %s' % (self.va, prot),
+                       op='protect', va=hex(self.va), size='0x1000',
+                       prot=prot)
 
     def long_history(self, n):
         """n generations: the start, a map of two pages, toggles."""
@@ -198,7 +205,15 @@ def history(d, sid):
     return b
 
 
-class Lists(TestCase):
+def expired(d, sid, q):
+    """Whether q answers 410 generation_expired."""
+    st, o = d.get_json('/api/v1/spaces/%s/%s' % (sid, q))
+    return st == 410 and o['error']['code'] == 'generation_expired'
+
+
+class Slow(TestCase):
+    """Slow reads and what they get."""
+
     def slow(self, d, path, full):
         """A slow GET of path stuck mid-body, checked to be: its answer
         (full) is far longer than what can have been written of it."""
@@ -236,6 +251,8 @@ class Lists(TestCase):
                          {1})
         return o
 
+
+class Sim(Slow):
     def test_history_list_moves(self):
         # the count keeps N + 1 generations; the bytes budget keeps all of
         # them (some 2.7 MB) until one big map (a state of 16384 ptes at
@@ -290,6 +307,104 @@ class Lists(TestCase):
                              ops.captions[-1])
             ops.close()
             wops.close()
+
+    def test_tree_of_a_generation(self):
+        # --history 3: generation 2 stays while 3 and 4 are added, and
+        # leaves when 5 is
+        with Daemon(('--history', '3'),
+                    env={'PTSCOPE_STREAM_BYTES': '4096'}) as d:
+            ops = Ops(d)
+            ops.va = 0x40000000
+            ops.op('map 0x40000000 0x4000000 rw 4k', op='map',
+                   va='0x40000000', size='0x4000000', prot='rw',
+                   page_size='4k')
+            q = 'tree?depth=4&generation=2'
+            path = '/api/v1/spaces/%s/%s' % (ops.sid, q)
+            st, h, full = d.get(path)
+            self.assertEqual(st, 200)
+            # one entry per 4 KiB page of the 64 MiB mapped
+            self.assertEqual(full.count(b'"kind":"page"'), 16384)
+            self.assertEqual(json.loads(full)['generation'], 2)
+            # asked while 2 is the newest, then 3 is added
+            g = self.slow(d, path, full)
+            self.assertEqual(ops.toggle()['generation'], 3)
+            body, whole = g.rest()
+            self.assertTrue(whole, 'the newest generation asked for was '
+                            'cut off when another was added')
+            self.assertEqual(body, full)
+            # asked as an old one, then 4 is added (1 leaves)
+            g = self.slow(d, path, full)
+            self.assertEqual(ops.toggle()['generation'], 4)
+            body, whole = g.rest()
+            self.assertTrue(whole, 'an old generation was cut off')
+            self.assertEqual(body, full)
+            # 5 is added, 2 leaves
+            g = self.slow(d, path, full)
+            ops.toggle()
+            self.assertTrue(expired(d, ops.sid, q))
+            self.cut_off(g, full, 'generation 2 left')
+            ops.close()
+
+
+class Live(Slow):
+    """A live child whose N isolated pages make a diff of N changes and
+    ranges of N ranges (tests/child-layout "stripes N")."""
+    def setUp(self):
+        if not os.path.exists(ptstest.CHILD_LAYOUT):
+            self.skipTest('tests/child-layout is not built')
+        if not os.path.exists('/proc/self/pagemap'):
+            self.skipTest('no pagemap')
+        self.child = CommandChild()
+
+    def tearDown(self):
+        self.child.close()
+
+    def newest(self, d, sid):
+        st, o = d.get_json('/api/v1/spaces/%s' % sid)
+        self.assertEqual(st, 200, o)
+        return o['generation']
+
+    def move(self, d, sid):
+        """The child maps more: the space's next generation."""
+        g = self.newest(d, sid)
+        self.assertEqual(self.child.cmd('stripes 16').split()[0], 'ok')
+        return wait_for(lambda: self.newest(d, sid) > g and
+                        self.newest(d, sid), 'a new generation', 30)
+
+    def test_dropped_generations_stay_whole(self):
+        # docs/api.md: ranges (both formats) and diffs are worked out when
+        # the answer starts: "generations added or dropped meanwhile do
+        # not change it", "never cut off"
+        with Daemon(('--history', '3'),
+                    env={'PTSCOPE_STREAM_BYTES': '4096'}) as d:
+            st, sp = d.post_json('/api/v1/spaces', {'kind': 'process',
+                                                    'pid': self.child.pid})
+            self.assertIn(st, (200, 201), sp)
+            sid, g0 = sp['id'], sp['generation']
+            self.assertEqual(self.child.cmd('stripes 8000').split()[0], 'ok')
+            g1 = wait_for(lambda: self.newest(d, sid) > g0 and
+                          self.newest(d, sid), 'a new generation', 30)
+            qs = ['diff?from=%d&to=%d' % (g0, g1),
+                  'ranges?generation=%d' % g1,
+                  'ranges?format=ptdump&generation=%d' % g1]
+            fulls, slows = [], []
+            for q in qs:
+                path = '/api/v1/spaces/%s/%s' % (sid, q)
+                st, h, full = d.get(path)
+                self.assertEqual(st, 200, full)
+                fulls.append(full)
+                slows.append(self.slow(d, path, full))
+            # every stripe is one change and one range of its own
+            self.assertGreaterEqual(fulls[0].count(b'"before":null'), 8000)
+            self.assertGreaterEqual(len(json.loads(fulls[1])['ranges']),
+                                    8000)
+            # g0 and g1 leave the history (three kept)
+            while not all(expired(d, sid, q) for q in qs):
+                self.move(d, sid)
+            for q, g, full in zip(qs, slows, fulls):
+                body, whole = g.rest()
+                self.assertTrue(whole, '%s was cut off' % q)
+                self.assertEqual(body, full, q)
 
 
 if __name__ == '__main__':
