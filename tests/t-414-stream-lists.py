@@ -20,14 +20,12 @@ and a ptdump text that stream while the space changes stay those of the
 generations they started at (docs/api.md, Big answers are streamed).
 """
 import http.client
-import os
 import re
 import socket
 
-import ptstest
 from gdbdouble import GdbDouble
-from ptstest import CommandChild, Daemon, TestCase, main, fixture, SLOW, \
-    wait_for, status_kb, sanitized, get_raw, counting_reader
+from ptstest import CommandChildCase, Daemon, TestCase, main, fixture, \
+    SLOW, wait_for, status_kb, sanitized, get_raw, counting_reader
 
 MiB = 1 << 20
 V, R, W, X, U, G, A, D = (1 << i for i in range(8))
@@ -147,18 +145,8 @@ class Lists(TestCase):
         self.assertEqual(bodies[0], bodies[1])
 
 
-class BigLive(TestCase):
+class BigLive(CommandChildCase):
     """A live child whose N isolated pages make a diff of N changes."""
-
-    def setUp(self):
-        if not os.path.exists(ptstest.CHILD_LAYOUT):
-            self.skipTest('tests/child-layout is not built')
-        if not os.path.exists('/proc/self/pagemap'):
-            self.skipTest('no pagemap')
-        self.child = CommandChild()
-
-    def tearDown(self):
-        self.child.close()
 
     def attach_and_stripe(self, d, n):
         """Attach to the child, give it n isolated pages: (space, the

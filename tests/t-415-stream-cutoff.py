@@ -37,13 +37,12 @@ ranges of G1 stay whole, the same bytes, while G0 and G1 leave.
 """
 import http.client
 import json
-import os
 import re
 import socket
 import threading
 
-import ptstest
-from ptstest import CommandChild, Daemon, TestCase, main, SLOW, wait_for
+from ptstest import CommandChildCase, Daemon, TestCase, main, SLOW, \
+    wait_for
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -211,8 +210,8 @@ def expired(d, sid, q):
     return st == 410 and o['error']['code'] == 'generation_expired'
 
 
-class Slow(TestCase):
-    """Slow reads and what they get."""
+class Slow:
+    """Slow reads and what they get (for TestCase classes)."""
 
     def slow(self, d, path, full):
         """A slow GET of path stuck mid-body, checked to be: its answer
@@ -252,7 +251,7 @@ class Slow(TestCase):
         return o
 
 
-class Sim(Slow):
+class Sim(Slow, TestCase):
     def test_history_list_moves(self):
         # the count keeps N + 1 generations; the bytes budget keeps all of
         # them (some 2.7 MB) until one big map (a state of 16384 ptes at
@@ -346,18 +345,9 @@ class Sim(Slow):
             ops.close()
 
 
-class Live(Slow):
+class Live(Slow, CommandChildCase):
     """A live child whose N isolated pages make a diff of N changes and
     ranges of N ranges (tests/child-layout "stripes N")."""
-    def setUp(self):
-        if not os.path.exists(ptstest.CHILD_LAYOUT):
-            self.skipTest('tests/child-layout is not built')
-        if not os.path.exists('/proc/self/pagemap'):
-            self.skipTest('no pagemap')
-        self.child = CommandChild()
-
-    def tearDown(self):
-        self.child.close()
 
     def newest(self, d, sid):
         st, o = d.get_json('/api/v1/spaces/%s' % sid)

@@ -2,27 +2,14 @@
 """History of live processes the test controls (tests/child-layout
 --commands): a touch shows in the history and its diff; the history stays
 within --history-bytes under a process that changes constantly."""
-import os
 import time
 
-import ptstest
-from ptstest import CommandChild as Child, Daemon, TestCase, main, wait_for
+from ptstest import CommandChildCase, Daemon, main, wait_for
 
-CHILD = ptstest.CHILD_LAYOUT
 PG = 4096
 
 
-class LiveHistory(TestCase):
-    def setUp(self):
-        if not os.path.exists(CHILD):
-            self.skipTest('tests/child-layout is not built')
-        if not os.path.exists('/proc/self/pagemap'):
-            self.skipTest('no pagemap')
-        self.child = Child()
-
-    def tearDown(self):
-        self.child.close()
-
+class LiveHistory(CommandChildCase):
     def attach(self, d):
         st, s = d.post_json('/api/v1/spaces', {'kind': 'process',
                                                'pid': self.child.pid})

@@ -529,6 +529,21 @@ class CommandChild:
                 f.close()
 
 
+class CommandChildCase(unittest.TestCase):
+    """Tests of a tests/child-layout --commands child: self.child, one per
+    test (skipped where it is not built or there is no pagemap)."""
+
+    def setUp(self):
+        if not os.path.exists(CHILD_LAYOUT):
+            self.skipTest('tests/child-layout is not built')
+        if not os.path.exists('/proc/self/pagemap'):
+            self.skipTest('no pagemap')
+        self.child = CommandChild()
+
+    def tearDown(self):
+        self.child.close()
+
+
 def main():
     """Run the module's tests; exit 1 if one failed or if every test was
     skipped: a test file that cannot run here is a failure, not a skip."""
