@@ -19,6 +19,7 @@ as_root() {
 need_pkgs() {
 	local pkgs=(build-essential autoconf automake libtool pkg-config
 		libmicrohttpd-dev libcjson-dev libwebsockets-dev check
+		libev-dev libwebsockets-evlib-ev
 		libsqlite3-dev
 		python3 curl ca-certificates procps util-linux)
 	if [ "${1:-}" = test ]; then
