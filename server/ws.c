@@ -173,16 +173,10 @@ msg_free(struct ws *ws, struct ws_msg *m)
 	free(m);
 }
 
+/* Free c, whose last reference is gone. */
 static void
-client_put(struct ws *ws, struct ws_client *c)
+client_free(struct ws *ws, struct ws_client *c)
 {
-	bool last;
-
-	pthread_mutex_lock(&ws->lock);
-	last = --c->refs == 0;
-	pthread_mutex_unlock(&ws->lock);
-	if (!last)
-		return;
 	for (unsigned i = 0; i < c->nsubs; i++) {
 		render_val_put(&ws->srv->render, c->subs[i].last);
 		render_val_put(&ws->srv->render, c->subs[i].last_zones);
@@ -199,6 +193,28 @@ client_put(struct ws *ws, struct ws_client *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->qlock);
 	free(c);
+}
+
+/* Drop a reference to each of the n clients of v (one lock for all: the
+   streamer's pass holds one to every client); frees the last ones. */
+static void
+clients_put(struct ws *ws, struct ws_client **v, size_t n)
+{
+	size_t nlast = 0;
+
+	pthread_mutex_lock(&ws->lock);
+	for (size_t i = 0; i < n; i++)
+		if (--v[i]->refs == 0)
+			v[nlast++] = v[i];
+	pthread_mutex_unlock(&ws->lock);
+	for (size_t i = 0; i < nlast; i++)
+		client_free(ws, v[i]);
+}
+
+static void
+client_put(struct ws *ws, struct ws_client *c)
+{
+	clients_put(ws, &c, 1);
 }
 
 /* Whether one more message of len bytes would overflow c's queue (a
@@ -672,13 +688,12 @@ frame_at(struct ws_msg *m, size_t off, size_t n)
 }
 
 /*
- * Write the next frame of c's current message.  Returns -1 on a write
- * error, else 0 with *done set when that was the message's last frame
- * (it is then freed and counted in *sent).  The caller knows the socket
- * has room for the frame.
+ * Write the next frame of c's current message; whether that was its last
+ * (c->cur is then the caller's to finish: msg_done()), or -1 on a write
+ * error.  The caller knows the socket has room for the frame.
  */
 static int
-write_frame(struct ws_client *c, struct lws *wsi, bool *done, unsigned *sent)
+write_frame(struct ws_client *c, struct lws *wsi)
 {
 	struct ws_msg *m = c->cur;
 	size_t off, n;
@@ -699,37 +714,24 @@ write_frame(struct ws_client *c, struct lws *wsi, bool *done, unsigned *sent)
 		c->cur_off += n;
 	}
 	c->room = c->room > n + WS_WRITE_COST ? c->room - n - WS_WRITE_COST : 0;
-	*done = last;
-	if (last) {
-		pthread_mutex_lock(&c->qlock);
-		c->qbytes -= m->len;
-		pthread_mutex_unlock(&c->qlock);
-		msg_free(c->ws, m);
-		c->cur = NULL;
-		c->cur_off = 0;
-		(*sent)++;
-	}
-	return 0;
+	return last;
 }
 
-/* Whether c has more to write: a queued message, or a stall that the
-   next WRITEABLE resyncs (dequeue()). */
-static bool
-more_to_write(struct ws_client *c)
+/* c->cur was sent whole: freed.  Its bytes leave c->qbytes (under qlock,
+   by the caller). */
+static void
+msg_done(struct ws_client *c)
 {
-	bool more;
-
-	pthread_mutex_lock(&c->qlock);
-	more = c->qhead != NULL || c->stalled;
-	pthread_mutex_unlock(&c->qlock);
-	return more;
+	msg_free(c->ws, c->cur);
+	c->cur = NULL;
+	c->cur_off = 0;
 }
 
 static int
 on_writeable(struct ws_client *c, struct lws *wsi)
 {
-	unsigned sent = 0;
-	bool done;
+	bool more = true;
+	int last;
 
 	if (c->cur == NULL && (c->cur = dequeue(c)) == NULL)
 		return 0;
@@ -741,26 +743,37 @@ on_writeable(struct ws_client *c, struct lws *wsi)
 		return 0;
 	}
 	/* POLLOUT: at least a third of the send buffer is free */
-	c->room = c->sndbuf / 3;
-	if (write_frame(c, wsi, &done, &sent) < 0)
+	c->room = (size_t)c->sndbuf / 3;
+	if ((last = write_frame(c, wsi)) < 0)
 		return -1;
-	if (sent)
-		metrics_ws_add(&c->ws->srv->metrics, 0, sent, 0, 0, 0);
-	if (!done || more_to_write(c))
+	if (last) {
+		pthread_mutex_lock(&c->qlock);
+		c->qbytes -= c->cur->len;
+		/* stalled: the next WRITEABLE finds the queue drained and
+		   resyncs (dequeue()) */
+		more = c->qhead != NULL || c->stalled;
+		pthread_mutex_unlock(&c->qlock);
+		msg_done(c);
+		metrics_ws_add(&c->ws->srv->metrics, 0, 1, 0, 0, 0);
+	}
+	if (more)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
 
 /*
- * The queue's head, dequeued, if it is a message of one frame whose write
- * the socket is known to take whole (c->room), else NULL.  Holds qlock.
+ * With done bytes of c's queue just sent (0: none): the queue's head,
+ * dequeued, if it is a message of one frame that the socket is known to
+ * take whole (c->room), else NULL with *more telling whether anything is
+ * left for WRITEABLE (a message, or a stall to resync: dequeue()).
  */
 static struct ws_msg *
-dequeue_small(struct ws_client *c)
+dequeue_small(struct ws_client *c, size_t done, bool *more)
 {
 	struct ws_msg *m;
 
 	pthread_mutex_lock(&c->qlock);
+	c->qbytes -= done;
 	m = c->qhead;
 	if (m && !m->stream && !m->shared && m->len <= WS_FRAG &&
 	    m->len + WS_WRITE_COST <= c->room) {
@@ -769,6 +782,7 @@ dequeue_small(struct ws_client *c)
 			c->qtail = NULL;
 		c->qlen--;
 	} else {
+		*more = m != NULL || c->stalled;
 		m = NULL;
 	}
 	pthread_mutex_unlock(&c->qlock);
@@ -778,27 +792,33 @@ dequeue_small(struct ws_client *c)
 /*
  * Write what c has queued now, from the service thread's wake-up, without
  * a poll() round and a WRITEABLE callback per client: while each message
- * is one frame and the socket has room for it (c->room, what was free at
- * the last POLLOUT less what was written since; ACKs only add to it).
- * Anything else (a big or streamed message, a socket that may be full, a
- * stall to resync) is left to WRITEABLE.  Returns whether that is needed.
+ * is one frame and the socket has room for it (c->room: what was free at
+ * the last POLLOUT less what was written since; ACKs only add to it, so
+ * lws never holds a partly written frame).  Anything else (a big or
+ * streamed message, a socket that may be full, a stall to resync) is left
+ * to WRITEABLE.  Returns whether that is needed; counts what it sent.
  */
 static bool
 write_direct(struct ws_client *c, unsigned *sent)
 {
-	bool done;
+	size_t done = 0;
+	bool more = true;
 
 	if (c->cur || c->closing || lws_partial_buffered(c->wsi))
 		return true;
-	while ((c->cur = dequeue_small(c)) != NULL)
-		if (write_frame(c, c->wsi, &done, sent) < 0) {
-			/* (lws_write failed: the socket is unusable) */
+	while ((c->cur = dequeue_small(c, done, &more)) != NULL) {
+		if (write_frame(c, c->wsi) < 0) {
+			/* (the socket is unusable: lws closes it) */
 			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND,
 			    LWS_TO_KILL_ASYNC);
 			c->closing = true;
 			return false;
 		}
-	return more_to_write(c);
+		done = c->cur->len;
+		msg_done(c);
+		(*sent)++;
+	}
+	return more;
 }
 
 /*
@@ -1559,9 +1579,11 @@ stream_client(struct ws_client *c, uint64_t now, bool full)
 		timed |= !s->done && (s->timed || !strcmp(s->space, "zones"));
 	}
 	pthread_mutex_unlock(&c->lock);
-	pthread_mutex_lock(&c->qlock);
-	c->resyncing = false;
-	pthread_mutex_unlock(&c->qlock);
+	if (resync) {
+		pthread_mutex_lock(&c->qlock);
+		c->resyncing = false;
+		pthread_mutex_unlock(&c->qlock);
+	}
 	return timed;
 }
 
@@ -1609,10 +1631,9 @@ stream_main(void *arg)
 		}
 		ws->pass++;
 		pthread_mutex_unlock(&ws->lock);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			timed |= stream_client(v[i], now_ms(), full);
-			client_put(ws, v[i]);
-		}
+		clients_put(ws, v, n);
 		free(v);
 		ws->timed = timed;
 		/* the service thread asks lws to write what was queued */
