@@ -68,10 +68,11 @@ struct ws_msg {
 	size_t len;		/* bytes (a stream's: its estimate) */
 	struct ws_stream *stream;	/* or NULL: the text is in buf */
 	struct render_val *shared;	/* or NULL; else its text, shared by
-					   every client, is sent through buf
-					   a frame at a time (referenced) */
-	unsigned char buf[];	/* LWS_PRE bytes of headroom, then text
-				   (shared: a frame's) */
+					   every client, is sent through
+					   ws->frame a frame at a time
+					   (referenced) */
+	unsigned char buf[];	/* (not shared) LWS_PRE bytes of headroom,
+				   then the text */
 };
 
 struct ws_sub {
@@ -152,6 +153,9 @@ struct ws {
 	atomic_bool poke;	/* something to write: wake the service
 				   thread */
 	uint64_t pass;		/* streamer passes (keys live trees) */
+	unsigned char *frame;	/* LWS_PRE + WS_FRAG: a shared text's frame
+				   is copied here to be written (service
+				   thread only) */
 	struct ws_client *clients;
 	unsigned nclients;
 };
@@ -325,19 +329,16 @@ enqueue(struct ws_client *c, const char *text)
 	enqueue_msg(c, m);
 }
 
-/* Queue the text of v, a message rendered once for every client: one
-   longer than a frame is referenced, not copied into each client's queue,
-   and sent through a frame-sized buffer of the client's own. */
+/* Queue the text of v, a message rendered once for every client: it is
+   referenced, not copied into each client's queue (a thousand copies of
+   a delta, freed by the other thread, made the streamer's heap shrink and
+   grow again, page faults included, at every change), and each frame of
+   it is copied into the service thread's frame buffer as it is sent. */
 static void
 enqueue_val(struct ws_client *c, struct render_val *v)
 {
-	struct ws_msg *m;
+	struct ws_msg *m = xmalloc(sizeof *m);
 
-	if (v->len <= WS_FRAG) {
-		enqueue(c, v->text);
-		return;
-	}
-	m = xmalloc(sizeof *m + LWS_PRE + WS_FRAG);
 	m->next = NULL;
 	m->len = v->len;
 	m->stream = NULL;
@@ -677,14 +678,15 @@ write_stream(struct lws *wsi, struct ws_stream *st, bool *last)
 
 /* The n bytes of m's text from off, with LWS_PRE bytes before them that
    lws may write its frame header into (a shared text's are copied into
-   m's own buffer first: the text before them is another client's too). */
+   the service thread's frame buffer first: the text before them is
+   another client's too; lws copies what it does not send at once). */
 static unsigned char *
-frame_at(struct ws_msg *m, size_t off, size_t n)
+frame_at(struct ws *ws, struct ws_msg *m, size_t off, size_t n)
 {
 	if (m->shared == NULL)
 		return m->buf + LWS_PRE + off;
-	memcpy(m->buf + LWS_PRE, m->shared->text + off, n);
-	return m->buf + LWS_PRE;
+	memcpy(ws->frame + LWS_PRE, m->shared->text + off, n);
+	return ws->frame + LWS_PRE;
 }
 
 /*
@@ -707,7 +709,7 @@ write_frame(struct ws_client *c, struct lws *wsi)
 		off = c->cur_off;
 		n = m->len - off < WS_FRAG ? m->len - off : WS_FRAG;
 		last = off + n == m->len;
-		if (lws_write(wsi, frame_at(m, off, n), n,
+		if (lws_write(wsi, frame_at(c->ws, m, off, n), n,
 		    (enum lws_write_protocol)lws_write_ws_flags(
 		    LWS_WRITE_TEXT, off == 0, last)) < (int)n)
 			return -1;
@@ -775,7 +777,7 @@ dequeue_small(struct ws_client *c, size_t done, bool *more)
 	pthread_mutex_lock(&c->qlock);
 	c->qbytes -= done;
 	m = c->qhead;
-	if (m && !m->stream && !m->shared && m->len <= WS_FRAG &&
+	if (m && !m->stream && m->len <= WS_FRAG &&
 	    m->len + WS_WRITE_COST <= c->room) {
 		c->qhead = m->next;
 		if (c->qhead == NULL)
@@ -1717,6 +1719,7 @@ ws_start(struct server *srv, struct ws **out, struct pts_err *err)
 	int port;
 
 	ws->srv = srv;
+	ws->frame = xmalloc(LWS_PRE + WS_FRAG);
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->cond, NULL);
 	lws_set_log_level(LLL_ERR | (srv->opt.verbosity > 1 ? LLL_WARN : 0),
@@ -1743,6 +1746,7 @@ ws_start(struct server *srv, struct ws **out, struct pts_err *err)
 			lws_context_destroy(ws->ctx);
 		if (ws->loop)
 			ev_loop_destroy(ws->loop);
+		free(ws->frame);
 		free(ws);
 		return pts_errf(err, PTS_EIO, "listen_failed",
 		    "cannot listen for WebSocket on %s:%d", srv->opt.ws_host,
@@ -1775,5 +1779,6 @@ ws_stop(struct ws *ws)
 		client_closed(ws, ws->clients);
 	pthread_cond_destroy(&ws->cond);
 	pthread_mutex_destroy(&ws->lock);
+	free(ws->frame);
 	free(ws);
 }
