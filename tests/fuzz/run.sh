@@ -45,8 +45,10 @@ for d in lib model "$src"/backends/* server; do
 	cflags="$cflags -I$src/$d"
 done
 cflags="$cflags -DPTS_WEB_ROOT=\"/nonexistent\""
-cflags="$cflags -DSYSCONFDIR=\"/nonexistent\" $(pkg-config --cflags $pc)"
-libs="$(pkg-config --libs $pc) -lpthread -lm"
+cflags="$cflags -DSYSCONFDIR=\"/nonexistent\" -DPTS_BINDIR=\"/nonexistent\""
+cflags="$cflags -DPTS_PKGLIBDIR=\"/nonexistent\" $(pkg-config --cflags $pc)"
+# (-lev: server/ws.c runs lws on a libev loop; libev has no .pc)
+libs="$(pkg-config --libs $pc) -lev -lpthread -lm"
 
 # The library once (everything but server/main.c), instrumented; every
 # file below lib/, model/, backends/ and server/ is picked up without a
