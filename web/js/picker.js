@@ -99,11 +99,13 @@ export function open(ctx) {
 	loadProcs();
 }
 
-// Close the picker and switch to a space that was just made.
+// Switch to a space that was just made, then close the picker: closed
+// first, a tab clicked while the space list reloads would be undone by
+// selectSpace's switch to the tables.
 async function opened(space) {
-	$('picker').close();
 	await ctxRef.refreshSpaces();
 	await ctxRef.selectSpace(space.id, 'tables');
+	$('picker').close();
 }
 
 // The role=alert box of the card holding el.
