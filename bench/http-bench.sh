@@ -129,15 +129,7 @@ run info /api/v1/info
 run tree "/api/v1/spaces/$SPACE/tree?depth=2"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-awk '
-function val(k,   i, kv) {
-	for (i = 3; i <= NF; i++) {
-		split($i, kv, "=")
-		if (kv[1] == k)
-			return kv[2]
-	}
-	return 0
-}
+awk "$PTS_AWK_VAL"'
 NR == 1 { base_rps = val("rps"); base_p50 = val("p50_us"); base_p99 = val("p99_us") }
 {
 	rows[NR] = sprintf("| %-6s | %-36s | %9.0f | %7.3f | %7.3f | %7d | %6d | %5.2f | %5.2f |",

@@ -13,6 +13,9 @@
 #                             guard answers 421 to any other Host)
 #   pts_new_sim_space         POST a x86_64-4l process sim space, print its id
 #   pts_daemon_cpu_ms         CPU time the daemon has used, in milliseconds
+#   PTS_AWK_VAL               awk text: val(k), the value of the field k=V
+#                             of the current line (0 if none), for the
+#                             result tables: awk "$PTS_AWK_VAL"'...'
 # PTS_DAEMON_CPU=N in the environment runs the daemon on CPU N alone
 # (taskset; bench/ws-bench-split.sh).
 # A script that starts more processes defines bench_cleanup() before
@@ -22,6 +25,15 @@ set -eu
 
 PTS_PID=
 PTS_TMP=$(mktemp -d)
+PTS_AWK_VAL='
+function val(k,   i, kv) {
+	for (i = 1; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == k && kv[2] != "")
+			return kv[2]
+	}
+	return 0
+}'
 
 pts_need() {
 	for tool in "$@"; do

@@ -18,9 +18,9 @@
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/bench/lib.sh"
 if [ "${1:-}" = --one ]; then
 	# (internal) one run of build $2: CLIENTS $3, SECONDS $4
-	. "$SRC/bench/lib.sh"
 	pts_need curl
 	pts_start "$2" --max-ws-clients 4096
 	space=$(pts_new_sim_space)
@@ -57,13 +57,13 @@ done
 ulimit -n 8192 2>/dev/null || true
 T=$(mktemp -d)
 NS=
-cleanup() {
+# (lib.sh's exit trap calls it)
+bench_cleanup() {
 	if [ -n "$NS" ]; then
 		ip netns delete "$NS" 2>/dev/null || true
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
 RUN="sh $SRC/bench/ws-ab.sh --one"
 if [ -n "$split" ]; then
 	if [ "$(id -u)" -ne 0 ] || [ "$(nproc)" -lt 2 ]; then
@@ -91,15 +91,7 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-awk '
-function val(k,   i, kv) {
-	for (i = 3; i <= NF; i++) {
-		split($i, kv, "=")
-		if (kv[1] == k)
-			return kv[2]
-	}
-	return 0
-}
+awk "$PTS_AWK_VAL"'
 function median(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {

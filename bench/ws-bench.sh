@@ -69,15 +69,7 @@ run "$CLIENTS" 10 10
 run "$CLIENTS" 50
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-awk '
-function val(k,   i, kv) {
-	for (i = 2; i <= NF; i++) {
-		split($i, kv, "=")
-		if (kv[1] == k)
-			return kv[2]
-	}
-	return 0
-}
+awk "$PTS_AWK_VAL"'
 NR == 1 { b50 = val("p50_ms"); b99 = val("p99_ms") }
 {
 	rows[NR] = sprintf("| %7d | %5d | %5d | %7.3f | %7.3f | %7.3f | %7.3f | %5.2f | %5.2f | %d/%d | %d | %d | %.2f | %s |",
