@@ -1667,6 +1667,13 @@ service_main(void *arg)
 	return NULL;
 }
 
+/*
+ * lws's errors while create_context() tries the libev loop, which it may
+ * not have: debug lines, since the poll() loop is tried next and says the
+ * same (a port in use) or nothing.  Written before the threads start.
+ */
+static bool lws_errors_quiet;
+
 static void
 lws_log_to_ours(int level, const char *line)
 {
@@ -1677,7 +1684,7 @@ lws_log_to_ours(int level, const char *line)
 	n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	if (level & LLL_ERR)
+	if ((level & LLL_ERR) && !lws_errors_quiet)
 		log_warn("websocket: %s", buf);
 	else
 		log_debug("websocket: %s", buf);
@@ -1699,7 +1706,10 @@ create_context(struct ws *ws, struct lws_context_creation_info *info)
 	if (ws->loop) {
 		info->options |= LWS_SERVER_OPTION_LIBEV;
 		info->foreign_loops = (void **)&ws->loop;
-		if ((ctx = lws_create_context(info)) != NULL)
+		lws_errors_quiet = true;
+		ctx = lws_create_context(info);
+		lws_errors_quiet = false;
+		if (ctx != NULL)
 			return ctx;
 		log_debug("websocket: no libev event loop, polling");
 		ev_loop_destroy(ws->loop);

@@ -192,5 +192,23 @@ class Signals(TestCase):
             self.assertEqual(r.returncode, 1)
             self.assertIn('cannot listen', r.stderr)
 
+    def test_websocket_port_in_use_fails_saying_so_once(self):
+        # ws.c tries lws on a libev loop, then on poll(): the bind error
+        # of the first try must not be told twice
+        taken = socket.socket()
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        try:
+            r = subprocess.run([PTSCOPE, 'serve', '--listen', '127.0.0.1:0',
+                                '--ws-listen', '127.0.0.1:%d' % port],
+                               capture_output=True, text=True, timeout=30)
+        finally:
+            taken.close()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('cannot listen for WebSocket on 127.0.0.1:%d' % port,
+                      r.stderr)
+        self.assertEqual(r.stderr.count('binding'), 1, r.stderr)
+
 
 main()
