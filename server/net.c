@@ -4,7 +4,9 @@
 #include "net.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +65,18 @@ relative_dir(const char *from, const char *to, struct strbuf *out)
 }
 
 /*
+ * Whether dlopen() may read path: with the effective ids and capabilities
+ * (AT_EACCESS), as open() checks, not access()'s real ones: a daemon run as
+ * nobody with CAP_DAC_READ_SEARCH from a build under /root (mode 700) reads
+ * its module where access() says no.
+ */
+static bool
+readable(const char *path)
+{
+	return faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
+}
+
+/*
  * Where the module may be, in order: beside the binary (a build
  * directory); where it is installed relative to the binary (an installed
  * tree moved whole: DESTDIR, a copied prefix); where it was installed.
@@ -75,13 +89,13 @@ find_module(char *path, size_t size)
 
 	if (binary_dir(dir, sizeof dir) == 0) {
 		snprintf(path, size, "%s%s", dir, NET_MODULE_NAME);
-		if (access(path, R_OK) == 0)
+		if (readable(path))
 			return;
 		relative_dir(PTS_BINDIR, PTS_PKGLIBDIR, &rel);
 		snprintf(path, size, "%s%s%s", dir, rel.buf ? rel.buf : "",
 		    NET_MODULE_NAME);
 		strbuf_release(&rel);
-		if (access(path, R_OK) == 0)
+		if (readable(path))
 			return;
 	}
 	snprintf(path, size, "%s/%s", PTS_PKGLIBDIR, NET_MODULE_NAME);

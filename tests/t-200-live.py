@@ -8,6 +8,7 @@ mapping, a PROT_NONE region, a region with a guard marker and a page at
 0x500000000000; on SIGUSR1 it writes pages 200, 300 and 512 more.
 """
 import os
+import shutil
 import tempfile
 import time
 
@@ -268,10 +269,19 @@ class ErrorTest(TestCase):
         if not os.path.exists('/usr/bin/setpriv'):
             self.skipTest('no setpriv')
         real = ptstest.PTSCOPE
+        # nobody runs a copy, with its module beside it, in a directory it
+        # may read: a build under /root (mode 700) is not one, and serve
+        # must read ptscope-net.so (server/net.c)
+        copies = tempfile.mkdtemp(prefix='ptscope-nobody-')
+        os.chmod(copies, 0o755)
+        binary = os.path.join(copies, 'ptscope')
+        shutil.copy(os.path.realpath(real), binary)
+        shutil.copy(os.path.join(os.path.dirname(os.path.realpath(real)),
+                                 'ptscope-net.so'), copies)
         fd, wrap = tempfile.mkstemp(prefix='ptscope-nobody-')
         with os.fdopen(fd, 'w') as f:
             f.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 '
-                    '--clear-groups "%s" "$@"\n' % real)
+                    '--clear-groups "%s" "$@"\n' % binary)
         os.chmod(wrap, 0o755)
         ptstest.PTSCOPE = wrap
         try:
@@ -283,6 +293,7 @@ class ErrorTest(TestCase):
         finally:
             ptstest.PTSCOPE = real
             os.unlink(wrap)
+            shutil.rmtree(copies)
 
 
 if __name__ == '__main__':
