@@ -269,15 +269,7 @@ class ErrorTest(TestCase):
         if not os.path.exists('/usr/bin/setpriv'):
             self.skipTest('no setpriv')
         real = ptstest.PTSCOPE
-        # nobody runs a copy, with its module beside it, in a directory it
-        # may read: a build under /root (mode 700) is not one, and serve
-        # must read ptscope-net.so (server/net.c)
-        copies = tempfile.mkdtemp(prefix='ptscope-nobody-')
-        os.chmod(copies, 0o755)
-        binary = os.path.join(copies, 'ptscope')
-        shutil.copy(os.path.realpath(real), binary)
-        shutil.copy(os.path.join(os.path.dirname(os.path.realpath(real)),
-                                 'ptscope-net.so'), copies)
+        binary = ptstest.copy_for_others()
         fd, wrap = tempfile.mkstemp(prefix='ptscope-nobody-')
         with os.fdopen(fd, 'w') as f:
             f.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 '
@@ -293,7 +285,7 @@ class ErrorTest(TestCase):
         finally:
             ptstest.PTSCOPE = real
             os.unlink(wrap)
-            shutil.rmtree(copies)
+            shutil.rmtree(os.path.dirname(binary))
 
 
 if __name__ == '__main__':

@@ -54,13 +54,14 @@ class Deputy(TestCase):
             raise ptstest.unittest.SkipTest('needs root, setpriv and '
                                             + PYTHON)
         cls.real = ptstest.PTSCOPE
+        cls.copy = ptstest.copy_for_others()
         cls.wrap = os.path.join(ptstest.BUILDDIR, 'tests',
                                 'ptscope-nobody-ptrace')
         with open(cls.wrap, 'w') as f:
             f.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 '
                     '--clear-groups --inh-caps=+sys_ptrace,+dac_read_search '
                     '--ambient-caps=+sys_ptrace,+dac_read_search "%s" "$@"\n'
-                    % cls.real)
+                    % cls.copy)
         os.chmod(cls.wrap, 0o755)
         ptstest.PTSCOPE = cls.wrap
         try:
@@ -78,6 +79,7 @@ class Deputy(TestCase):
             p.wait()
         cls.d.stop()
         os.unlink(cls.wrap)
+        shutil.rmtree(os.path.dirname(cls.copy))
 
     def test_00_kernel_denies_nobody(self):
         """The premise: nobody cannot read root's maps itself, and the
@@ -179,7 +181,7 @@ class Deputy(TestCase):
         with open(wrap, 'w') as f:
             f.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 '
                     '--clear-groups --inh-caps=+sys_ptrace '
-                    '--ambient-caps=+sys_ptrace "%s" "$@"\n' % self.real)
+                    '--ambient-caps=+sys_ptrace "%s" "$@"\n' % self.copy)
         os.chmod(wrap, 0o755)
         ptstest.PTSCOPE = wrap
         try:

@@ -64,6 +64,20 @@ def status_kb(pid, key):
     raise AssertionError('no %s in /proc/%d/status' % (key, pid))
 
 
+def copy_for_others():
+    """A copy of the binary with its module beside it, in a new directory
+    any user may read (remove it with shutil.rmtree(os.path.dirname(...))):
+    for a daemon run as nobody, which must read ptscope-net.so
+    (server/net.c) where a build under /root (mode 700) is out of reach."""
+    import shutil
+    real = os.path.realpath(PTSCOPE)
+    d = tempfile.mkdtemp(prefix='ptscope-copy-')
+    os.chmod(d, 0o755)
+    shutil.copy(real, os.path.join(d, 'ptscope'))
+    shutil.copy(os.path.join(os.path.dirname(real), 'ptscope-net.so'), d)
+    return os.path.join(d, 'ptscope')
+
+
 def fixture(*parts):
     """Path of a file under tests/fixtures."""
     return os.path.join(FIXTURES, *parts)
